@@ -1,0 +1,45 @@
+"""The ``tipwatch`` command. Exit codes: 0 ok, 1 failure, 2 bad usage (Click's default for usage errors)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tipwatch.cli.common import CommandError, console
+
+app = typer.Typer(
+    name="tipwatch",
+    help="Find, link and preserve technology-facilitated trafficking leads. Scores are leads for human review.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command("version")
+def version() -> None:
+    """Print the tipwatch version."""
+    from tipwatch import __version__
+
+    print(__version__)
+
+
+def _register() -> None:
+    # One module per command; add a line here when adding a command module.
+    pass
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except CommandError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
