@@ -103,9 +103,7 @@ def upgrade() -> None:
         "quarantine",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("key", sa.String(64), nullable=False),
-        sa.Column(
-            "run_id", sa.Integer(), sa.ForeignKey("runs.id", name="fk_quarantine_run_id_runs"), nullable=False
-        ),
+        sa.Column("run_id", sa.Integer(), sa.ForeignKey("runs.id", name="fk_quarantine_run_id_runs"), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("position", sa.String(200), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
