@@ -58,7 +58,8 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    # "heads": each capability keeps its own migration branch off the core tables.
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
