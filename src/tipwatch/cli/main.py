@@ -27,7 +27,10 @@ def version() -> None:
 
 def _register() -> None:
     # One module per command; add a line here when adding a command module.
-    pass
+    from tipwatch.cli import analyze_cmd, score_cmd
+
+    app.command("analyze")(analyze_cmd.analyze)
+    app.command("score")(score_cmd.score)
 
 
 _register()

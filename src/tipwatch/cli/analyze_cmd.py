@@ -1,0 +1,105 @@
+"""`tipwatch analyze INPUT...`: read, analyze, store, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tipwatch.cli.common import console, fail
+from tipwatch.cli.progress import estimate_records, progress_bar
+
+
+def parse_columns(spec: str | None) -> dict[str, str] | None:
+    """``body=ad_text,title=headline`` -> {"body": "ad_text", "title": "headline"}."""
+    if not spec:
+        return None
+    mapping: dict[str, str] = {}
+    for part in spec.split(","):
+        ours, sep, theirs = part.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            raise typer.BadParameter(f"expected FIELD=COLUMN, got {part!r}", param_hint="--columns")
+        mapping[ours.strip()] = theirs.strip()
+    return mapping
+
+
+def analyze(
+    inputs: list[Path] = typer.Argument(..., help="JSONL, CSV, WARC(.gz) files or folders of saved HTML pages."),
+    db: str | None = typer.Option(
+        None, "--db", help="Database URL (default: TIPWATCH_DATABASE_URL or sqlite under ./tipwatch-data/)."
+    ),
+    report: Path | None = typer.Option(None, "--report", help="Write the HTML report and CSV/JSONL exports here."),
+    model: Path | None = typer.Option(None, "--model", help="A classifier trained with `tipwatch train`."),
+    region: str = typer.Option("IN", "--region", help="Default region for phone numbers without a country code."),
+    columns: str | None = typer.Option(None, "--columns", help="CSV column mapping, e.g. body=ad_text,title=head."),
+    fmt: str | None = typer.Option(None, "--format", help="Force the input format: jsonl, csv, html, warc."),
+    kind: str | None = typer.Option(None, "--kind", help="Post kind for records that do not say."),
+    platform: str | None = typer.Option(None, "--platform", help="Platform for records that do not say."),
+    workers: int = typer.Option(0, "--workers", help="Worker processes (0: one per core)."),
+    batch: int = typer.Option(500, "--batch", min=1, help="Records per batch (per worker task and DB write)."),
+    quarantine_path: Path | None = typer.Option(
+        None, "--quarantine", help="Where to write this run's rejected records (default: next to the store)."
+    ),
+) -> None:
+    """Analyze posts: extract identifiers, find indicators, score, store, and report. Scores are leads for review."""
+    from tipwatch.engines.local import default_workers, map_ordered
+    from tipwatch.engines.workers import init_analyzer, process_chunk
+    from tipwatch.pipeline import Settings
+    from tipwatch.sources import read
+    from tipwatch.store.db import DEFAULT_DIR, open_engine
+    from tipwatch.store.writer import PostWriter, finish_run, open_quarantine_file, start_run
+
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        fail(f"input not found: {', '.join(missing)}")
+    if model is not None and not model.is_file():
+        fail(f"model file not found: {model}")
+    mapping = parse_columns(columns)
+    engine = open_engine(db)
+    settings = Settings(
+        region=region.upper(),
+        model_path=str(model) if model else None,
+        default_kind=kind,
+        default_platform=platform,
+    )
+    total = estimate_records(inputs)
+    n_workers = workers or default_workers()
+    if total is not None and total < 4 * batch:
+        n_workers = 1  # starting workers costs more than it saves on a small input
+    run_id = start_run(engine, "analyze", [str(p) for p in inputs], str(model) if model else None)
+    qpath = quarantine_path or (report / "quarantine.jsonl" if report else DEFAULT_DIR / "quarantine.jsonl")
+    status = "failed"
+    with open_quarantine_file(qpath) as qfile:
+        writer = PostWriter(engine, run_id, qfile)
+        try:
+            with progress_bar() as progress:
+                task = progress.add_task("analyzing", total=total)
+                for results in map_ordered(
+                    process_chunk,
+                    read(inputs, columns=mapping, fmt=fmt),
+                    workers=n_workers,
+                    chunk_size=batch,
+                    initializer=init_analyzer,
+                    initargs=(settings,),
+                ):
+                    writer.write(results)
+                    progress.advance(task, len(results))
+            status = "ok"
+        finally:
+            finish_run(engine, run_id, writer.counts, status)
+    counts = writer.counts
+    table = Table(title=f"run {run_id}", show_header=False)
+    for name in ("read", "stored", "duplicates", "quarantined"):
+        table.add_row(name, f"{getattr(counts, name):,}")
+    table.add_row("reconciles", "yes" if counts.reconciles else "NO")
+    console.print(table)
+    if counts.quarantined:
+        console.print(f"{counts.quarantined:,} rejected records listed with reasons in {qpath}")
+    if not counts.reconciles:
+        fail("counts do not reconcile: read != stored + duplicates + quarantined")
+    if report is not None:
+        from tipwatch.report import write_report
+
+        index = write_report(engine, report)
+        console.print(f"report: {index}")

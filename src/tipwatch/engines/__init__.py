@@ -1,0 +1,1 @@
+"""Where the per-post stages run: `local` (a process pool on this machine)."""

@@ -1,0 +1,60 @@
+"""Module-level entry points for worker processes: each builds its Analyzer once, then processes chunks."""
+
+from __future__ import annotations
+
+from tipwatch.model import PostResult, Quarantined, RawRecord
+from tipwatch.pipeline import Analyzer, Settings
+
+_analyzer: Analyzer | None = None
+
+
+def init_analyzer(settings: Settings) -> None:
+    global _analyzer
+    _analyzer = Analyzer(settings)
+
+
+def analyzer() -> Analyzer:
+    if _analyzer is None:
+        raise RuntimeError("init_analyzer() was not called in this process")
+    return _analyzer
+
+
+def process_chunk(raws: list[RawRecord]) -> list[PostResult | Quarantined]:
+    return analyzer().process(raws)
+
+
+def score_lines(lines: list[tuple[int, bytes]]) -> list[bytes]:
+    """`tipwatch score` in a worker: numbered JSON lines in, one JSON line out per input line, in order."""
+    import orjson
+
+    raws = []
+    for number, line in lines:
+        text = line.decode("utf-8", "surrogateescape")
+        fields = None
+        error = None
+        try:
+            parsed = orjson.loads(line)
+            if isinstance(parsed, dict):
+                fields = parsed
+            else:
+                error = f"expected a JSON object, got {type(parsed).__name__}"
+        except orjson.JSONDecodeError as exc:
+            error = f"invalid JSON: {exc}"
+        raws.append(RawRecord("stdin", f"line {number}", text, fields, error))
+    out: list[bytes] = []
+    for (number, _), result in zip(lines, analyzer().process(raws), strict=True):
+        if isinstance(result, Quarantined):
+            out.append(orjson.dumps({"id": None, "error": result.reason, "line": number}))
+            continue
+        out.append(
+            orjson.dumps(
+                {
+                    "id": result.post.id,
+                    "risk": round(result.assessment.risk, 6),
+                    "indicators": [
+                        {"code": h.code, "category": h.category, "start": h.start, "end": h.end} for h in result.hits
+                    ],
+                }
+            )
+        )
+    return out

@@ -1,0 +1,107 @@
+"""Composition of the per-post stages: raw record -> Post -> identifiers, indicators, score.
+
+Each stage is a pure function of one record plus read-only knowledge; the Analyzer only loads that knowledge once per
+process and calls the stages in order. Nothing here re-implements a stage. Engines (engines/) decide where it runs.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+from tipwatch.extract import extract
+from tipwatch.indicators import assess
+
+from tipwatch.model import Post, PostResult, Quarantined, RawRecord
+from tipwatch.sources import to_post
+from tipwatch.text import normalize
+from tipwatch.text.language import detect
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a run needs to know, small and picklable (sent once to each worker process)."""
+
+    region: str = "IN"
+    model_path: str | None = None
+    default_kind: str | None = None
+    default_platform: str | None = None
+    detect_language: bool = True
+
+
+class Analyzer:
+    """The per-post stages with their knowledge (lexicons, gazetteer, classifier) loaded once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.classifier = None
+        if settings.model_path:
+            from tipwatch.indicators.classifier import load_model
+
+            self.classifier = load_model(settings.model_path)
+
+    @property
+    def model_name(self) -> str:
+        return self.classifier.name if self.classifier is not None else "indicators"
+
+    def analyze_posts(self, posts: list[Post]) -> list[PostResult]:
+        results: list[PostResult] = []
+        for post in posts:
+            text = post.text
+            if post.language is None and self.settings.detect_language:
+                post.language = detect(text)
+            identifiers = extract(text, self.settings.region)
+            hits, assessment = assess(text, post.kind, identifiers, normalize(text))
+            results.append(PostResult(post, identifiers, hits, assessment))
+        if self.classifier is not None and results:
+            # One batched call: vectorizing many texts at once is far cheaper than one at a time.
+            from tipwatch.indicators.classifier import combine
+
+            probas = self.classifier.predict_proba([r.post.text for r in results])
+            for result, proba in zip(results, probas, strict=True):
+                result.assessment = combine(result.assessment, float(proba))
+        return results
+
+    def process(self, raws: list[RawRecord]) -> list[PostResult | Quarantined]:
+        """Turn raw records into results, in input order. One bad record never stops the others."""
+        out: list[PostResult | Quarantined | None] = [None] * len(raws)
+        posts: list[Post] = []
+        slots: list[int] = []
+        for i, raw in enumerate(raws):
+            try:
+                built = to_post(
+                    raw,
+                    default_kind=self.settings.default_kind,
+                    default_platform=self.settings.default_platform,
+                )
+            except Exception as exc:  # a reader/parser bug must not lose the record: quarantine it with the cause
+                built = _internal_error(raw, "building the post", exc)
+            if isinstance(built, Quarantined):
+                out[i] = built
+            else:
+                posts.append(built)
+                slots.append(i)
+        try:
+            analyzed = self.analyze_posts(posts)
+        except Exception:
+            # Find the record(s) at fault one by one so that the rest of the batch is kept.
+            analyzed = []
+            for post in posts:
+                try:
+                    analyzed.extend(self.analyze_posts([post]))
+                except Exception as exc:
+                    analyzed.append(_post_error(post, exc))  # type: ignore[arg-type]
+        for slot, result in zip(slots, analyzed, strict=True):
+            out[slot] = result
+        return [r for r in out if r is not None]
+
+
+def _internal_error(raw: RawRecord, stage: str, exc: BaseException) -> Quarantined:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
+    return Quarantined(raw.source, raw.position, f"internal error while {stage}: {exc!r}{at}", raw.raw)
+
+
+def _post_error(post: Post, exc: BaseException) -> Quarantined:
+    raw = RawRecord(post.source, post.position, post.raw)
+    return _internal_error(raw, "analyzing the post", exc)
