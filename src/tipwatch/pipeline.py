@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from tipwatch.extract import extract
 from tipwatch.indicators import assess
-
 from tipwatch.model import Post, PostResult, Quarantined, RawRecord
 from tipwatch.sources import to_post
 from tipwatch.text import normalize
