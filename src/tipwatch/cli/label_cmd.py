@@ -1,0 +1,45 @@
+"""`tipwatch label` records a reviewer's decision; `tipwatch labels-export` turns decisions into training data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tipwatch.cli.common import console, fail
+
+
+def label(
+    post_ids: list[str] = typer.Argument(..., help="Post ids to label."),
+    value: int = typer.Option(..., "--label", help="1: trafficking-indicative, 0: not.", min=0, max=1),
+    author: str = typer.Option(..., "--author", help="Who decided (kept with the label)."),
+    note: str = typer.Option("", "--note", help="Why."),
+    db: str | None = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """Record a reviewer's decision on posts. Decisions become training labels (`tipwatch labels-export`)."""
+    from tipwatch.store.db import open_engine
+    from tipwatch.store.labels import UnknownPosts, add_labels
+
+    try:
+        n = add_labels(open_engine(db), post_ids, value, author=author, origin="reviewer", note=note)
+    except UnknownPosts as exc:
+        fail(str(exc))
+    console.print(f"labelled {n} post(s) {value} by {author}")
+
+
+def labels_export(
+    out: Path = typer.Option(..., "--out", help="JSON lines: id, kind, title, body, label, author."),
+    db: str | None = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """Write every labelled post (latest decision) for `tipwatch train --text-col title,body --label-col label`."""
+    import orjson
+
+    from tipwatch.store.db import open_engine
+    from tipwatch.store.labels import iter_training_rows
+
+    n = 0
+    with out.open("wb") as fh:
+        for row in iter_training_rows(open_engine(db)):
+            fh.write(orjson.dumps(row) + b"\n")
+            n += 1
+    console.print(f"{n} labelled post(s) written to {out}")
