@@ -1,0 +1,291 @@
+"""The digit view: the normalized text with every way of writing a digit turned into an ASCII digit.
+
+Built on :func:`tipwatch.text.normalize.normalize` (NFKC already folds fullwidth, mathematical and circled digits),
+then, in one pass of edits with offsets kept:
+
+* decimal digits of every script (Devanagari, Bengali, Gurmukhi, Gujarati, Tamil, Telugu, Kannada, Malayalam, Odia,
+  Arabic-Indic and Extended Arabic-Indic ...) and dingbat digits (❾) -> 0-9, through Unicode's own digit property;
+* emoji keycaps (1️⃣, 🔟) -> the digit (the keycap mark is folded into the digit's span);
+* spelled-out digits inside a run of number tokens (English, Hindi in Devanagari and romanized, Bengali), with
+  "double"/"triple" multipliers (data file ``number_words.yaml``);
+* look-alike letters with a digit on both sides ("98O45" -> 98045; data file ``lookalikes.yaml``).
+
+Separators (spaces, dashes, dots, underscores, emoji) are kept in the view; :func:`digit_runs` groups digits across
+them, so a caller can try "9 8 4 - 5 6 7" or "98.45.67" as one number without gluing unrelated numbers together.
+Each output character carries flag bits (``DigitView.flags``) telling how its digit was written, so a caller can
+tell a plain number from a disguised one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import ahocorasick
+
+from tipwatch.text.data import load
+from tipwatch.text.normalize import Normalized, normalize
+
+# Flag bits per output character of a DigitView.
+NATIVE = 1  # digit of another script (Devanagari, Bengali, Arabic-Indic ...): ordinary writing, not a disguise
+STYLED = 2  # fullwidth, mathematical, circled, dingbat digit: a disguise
+KEYCAP = 4  # emoji keycap digit
+WORD = 8  # spelled-out digit or multiplier
+LOOKALIKE = 16  # letter standing for a digit
+DISGUISED = STYLED | KEYCAP | WORD | LOOKALIKE
+
+
+@dataclass(slots=True)
+class DigitView(Normalized):
+    """A Normalized text in which digits are ASCII; ``flags[i]`` holds the flag bits of output character i."""
+
+    flags: bytearray = field(default_factory=bytearray)
+
+    def disguised(self, start: int, end: int) -> bool:
+        """True if any digit in the view span [start, end) was written in a disguised form."""
+        return any(f & DISGUISED for f in self.flags[start:end])
+
+
+@dataclass(slots=True, frozen=True)
+class DigitRun:
+    """Digit groups in a view joined by short separators: ``groups`` are view spans, ``seps`` the text between."""
+
+    groups: tuple[tuple[int, int], ...]
+    seps: tuple[str, ...]
+    plus: bool  # a "+" stands right before the first group
+
+    def digits(self, view: str, first: int = 0, last: int | None = None) -> str:
+        """The digits of groups first..last (inclusive) concatenated."""
+        last = len(self.groups) - 1 if last is None else last
+        return "".join(view[a:b] for a, b in self.groups[first : last + 1])
+
+
+class _DigitTable(dict[int, int]):
+    """str.translate table: code point of any non-ASCII decimal/digit character -> ASCII digit (None = keep)."""
+
+    def __missing__(self, cp: int) -> int:
+        ch = chr(cp)
+        d = unicodedata.digit(ch, None) if cp > 0x7F else None
+        value = (0x30 + d) if d is not None else cp
+        if len(self) < 100_000:
+            self[cp] = value
+        return value
+
+
+_DIGITS = _DigitTable()
+_NON_ASCII_DIGIT = re.compile(r"[^\x00-\x7f]")
+_KEYCAP = "\u20e3"
+_KEYCAP_TEN = "\U0001f51f"  # 🔟
+
+# Separator between digit groups of one run: 1-4 characters that are neither letters nor digits, nor ",:" (which
+# separate numbers in lists, prices and times), or underscores.
+_RUN = re.compile(r"(\+ ?)?[0-9]+(?:(?:[^\w,:]|_){1,4}[0-9]+)*")
+_GROUP = re.compile(r"[0-9]+")
+_GAP_OK = re.compile(r"(?:[^\w,:]|_){0,4}")
+
+
+@dataclass(slots=True, frozen=True)
+class _Word:
+    digit: str  # "" for a multiplier
+    count: int  # multiplier count (1 for digits)
+    ambiguous: bool
+
+
+class _Knowledge:
+    def __init__(self) -> None:
+        data: dict[str, Any] = load("number_words.yaml")
+        self.words: dict[str, _Word] = {}
+        for entry in data["digits"]:
+            for w in entry["words"]:
+                key = normalize(str(w)).text
+                self.words[key] = _Word(str(entry["digit"]), 1, bool(entry.get("ambiguous", False)))
+        for entry in data["multipliers"]:
+            for w in entry["words"]:
+                self.words[normalize(str(w)).text] = _Word("", int(entry["count"]), False)
+        self.automaton = ahocorasick.Automaton()
+        for key in self.words:
+            self.automaton.add_word(key, key)
+        self.automaton.make_automaton()
+        looks: dict[str, str] = {}
+        for entry in load("lookalikes.yaml")["letters"]:
+            for ch in entry["chars"]:
+                looks[ch] = str(entry["digit"])
+        self.lookalikes = looks
+        folded = sorted({normalize(c).text for c in looks if normalize(c).text})
+        self.lookalike_re = re.compile(
+            "(?<=[0-9])[" + re.escape("".join(folded)) + "]{1,3}(?=[0-9])",
+        )
+
+
+@lru_cache(maxsize=1)
+def _knowledge() -> _Knowledge:
+    return _Knowledge()
+
+
+def _is_word_char(ch: str) -> bool:
+    if ch.isascii():
+        return ch.isalpha()
+    return ch.isalpha() or unicodedata.category(ch)[0] == "M"
+
+
+def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, int]]:
+    """Edits (start, end, replacement, flag) turning spelled-out digits in number runs into digits."""
+    matches: list[tuple[int, int, _Word]] = []
+    for end_idx, key in kb.automaton.iter(text):
+        start = end_idx - len(key) + 1
+        end = end_idx + 1
+        if start > 0 and _is_word_char(text[start - 1]):
+            continue
+        if end < len(text) and _is_word_char(text[end]):
+            continue
+        matches.append((start, end, kb.words[key]))
+    # Longest match first at each position, then no overlaps.
+    matches.sort(key=lambda m: (m[0], m[0] - m[1]))
+    found: list[tuple[int, int, _Word]] = []
+    for m in matches:
+        if not found or m[0] >= found[-1][1]:
+            found.append(m)
+    if not found:
+        return []
+    # Tokens in order: number words and digit groups; runs are tokens joined by short separators.
+    tokens: list[tuple[int, int, _Word | None]] = list(found)
+    tokens.extend((m.start(), m.end(), None) for m in _GROUP.finditer(text))
+    tokens.sort(key=lambda t: t[0])
+    edits: list[tuple[int, int, str, int]] = []
+    run: list[tuple[int, int, _Word | None]] = []
+    for tok in tokens:
+        if run and not _GAP_OK.fullmatch(text, run[-1][1], tok[0]):
+            edits.extend(_convert_run(run, text))
+            run = []
+        run.append(tok)
+    if run:
+        edits.extend(_convert_run(run, text))
+    return edits
+
+
+def _convert_run(run: list[tuple[int, int, _Word | None]], text: str) -> list[tuple[int, int, str, int]]:
+    words = [w for _, _, w in run if w is not None]
+    if not words:
+        return []
+    unambiguous = sum(1 for w in words if not w.ambiguous)
+    n_digits = sum(e - s for s, e, w in run if w is None) + len(words)
+    if not (len(words) >= 3 or (unambiguous >= 1 and n_digits >= 7)):
+        return []
+    edits: list[tuple[int, int, str, int]] = []
+    for i, (s, e, w) in enumerate(run):
+        if w is None:
+            continue
+        if w.count > 1:
+            # The multiplier repeats the single digit that follows it: "double five" -> "5" + " " + "5".
+            nxt = run[i + 1] if i + 1 < len(run) else None
+            digit = ""
+            if nxt is not None:
+                nw = nxt[2]
+                if nw is not None and nw.digit:
+                    digit = nw.digit
+                elif nw is None and nxt[1] - nxt[0] == 1:
+                    digit = text[nxt[0]]
+            if digit:
+                edits.append((s, e, digit * (w.count - 1), WORD))
+            continue
+        edits.append((s, e, w.digit, WORD))
+    return edits
+
+
+def digit_view(text: str) -> DigitView:
+    """Return the digit view of ``text`` (see the module docstring), with offsets into ``text``."""
+    n = normalize(text)
+    return digit_view_of(n)
+
+
+def digit_view_of(n: Normalized) -> DigitView:
+    """The digit view built on an existing normalization (callers that already normalized avoid doing it twice)."""
+    kb = _knowledge()
+    t = n.text
+    original = n.original
+    flags = bytearray(len(t))
+    edits: list[tuple[int, int, str, int]] = []
+    if not t.isascii():
+        translated = t.translate(_DIGITS)
+        if translated != t or _KEYCAP in t or _KEYCAP_TEN in t:
+            for m in _NON_ASCII_DIGIT.finditer(t):
+                k = m.start()
+                ch = t[k]
+                new = translated[k]
+                if ch == _KEYCAP:
+                    edits.append((k, k + 1, "", KEYCAP))
+                elif ch == _KEYCAP_TEN:
+                    edits.append((k, k + 1, "10", KEYCAP))
+                elif new != ch:
+                    flags[k] = STYLED if unicodedata.category(ch) != "Nd" else NATIVE
+            t = translated
+    if not original.isascii():
+        # NFKC already turned fullwidth/mathematical/circled digits into ASCII: flag them from the original.
+        for m in _GROUP.finditer(t):
+            for k in range(m.start(), m.end()):
+                if flags[k] == 0 and not ("0" <= original[n.starts[k]] <= "9"):
+                    flags[k] = STYLED
+    # Keycap digits: "1" followed by the (removed) keycap mark is a keycap digit.
+    for s, _e, rep, f in edits:
+        if f == KEYCAP and not rep and s > 0 and "0" <= t[s - 1] <= "9":
+            flags[s - 1] |= KEYCAP
+    # Look-alike letters between digits.
+    if any("0" <= c <= "9" for c in t):
+        for m in kb.lookalike_re.finditer(t):
+            for k in range(m.start(), m.end()):
+                src = original[n.starts[k]] if n.ends[k] - n.starts[k] == 1 else ""
+                digit = kb.lookalikes.get(src)
+                if digit is not None:
+                    edits.append((k, k + 1, digit, LOOKALIKE))
+    edits.extend(_number_word_edits(t, kb))
+    if not edits:
+        return DigitView(original, t, n.starts, n.ends, flags)
+    return _apply(n, t, flags, edits)
+
+
+def _apply(n: Normalized, t: str, flags: bytearray, edits: list[tuple[int, int, str, int]]) -> DigitView:
+    edits.sort(key=lambda e: (e[0], e[1]))
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    new_flags = bytearray()
+    pos = 0
+    for s, e, rep, f in edits:
+        if s < pos:  # overlapping edit (cannot normally happen): the first one wins
+            continue
+        out.append(t[pos:s])
+        starts.extend(n.starts[pos:s])
+        ends.extend(n.ends[pos:s])
+        new_flags.extend(flags[pos:s])
+        if rep:
+            o_start, o_end = n.starts[s], n.ends[e - 1]
+            out.append(rep)
+            starts.extend([o_start] * len(rep))
+            ends.extend([o_end] * len(rep))
+            new_flags.extend([f] * len(rep))
+        elif ends and s > 0:
+            # A removed keycap mark: the digit before it now spans the mark too.
+            ends[-1] = max(ends[-1], n.ends[e - 1])
+        pos = e
+    out.append(t[pos:])
+    starts.extend(n.starts[pos:])
+    ends.extend(n.ends[pos:])
+    new_flags.extend(flags[pos:])
+    return DigitView(n.original, "".join(out), starts, ends, new_flags)
+
+
+def digit_runs(view: DigitView | str, *, min_digits: int = 1) -> list[DigitRun]:
+    """Runs of digit groups joined by short separators ("98450 12345", "9 8 4 - 5 6 7", "98.45_67", "98🔥45")."""
+    text = view if isinstance(view, str) else view.text
+    runs: list[DigitRun] = []
+    for m in _RUN.finditer(text):
+        groups = tuple((g.start(), g.end()) for g in _GROUP.finditer(text, m.start(), m.end()))
+        total = sum(b - a for a, b in groups)
+        if total < min_digits:
+            continue
+        seps = tuple(text[groups[i][1] : groups[i + 1][0]] for i in range(len(groups) - 1))
+        runs.append(DigitRun(groups, seps, m.group(1) is not None))
+    return runs
