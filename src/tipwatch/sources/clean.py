@@ -1,0 +1,38 @@
+"""Make field text safe to store and match: no control characters, no lone surrogates, one newline style."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 and C1 control characters except TAB and LF (CR is turned into LF first), DEL, the noncharacters U+FFFE/U+FFFF
+# and a stray BOM (U+FEFF inside text is never meaningful). Format characters such as ZWJ/ZWNJ and RTL marks are
+# kept: ZWJ/ZWNJ change how Devanagari and Bengali are written and emoji are joined; text/normalize.py ignores them
+# when matching.
+_DROP: dict[int, str | None] = {
+    code: None for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)]
+}
+_DROP.update({0xFFFE: None, 0xFFFF: None, 0xFEFF: None})
+_DROP.update({0x2028: "\n", 0x2029: "\n"})  # line and paragraph separators are line breaks
+_TABLE = str.maketrans(_DROP)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """Control characters removed (newlines and tabs kept, CR/CRLF become LF), lone surrogates -> U+FFFD, NFC."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_TABLE)
+    if not text.isascii():
+        # Lone surrogates come from "\ud800" JSON escapes and surrogateescape'd bytes; they cannot be encoded.
+        text = _SURROGATES.sub("\ufffd", text)
+        # NFC only composes (e + combining acute -> é); it never changes what a reader sees.
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def one_line(text: str) -> str:
+    """All whitespace runs (newlines included) collapsed to one space, ends stripped: for titles and places."""
+    return _WHITESPACE.sub(" ", text).strip()

@@ -1,0 +1,183 @@
+"""JSON lines (.jsonl, .ndjson, .json; gzipped or not), and .json files holding one top-level array.
+
+One object per line. A line that is not valid UTF-8, not valid JSON or not an object becomes an error record;
+blank lines are not records and are passed over. A file whose first non-blank byte is ``[`` is read as one JSON
+array, streamed with ijson (constant memory), one record per element.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+import orjson
+
+from tipwatch.model import RawRecord
+from tipwatch.sources.base import (
+    MAX_LINE_BYTES,
+    STREAM_ERRORS,
+    display_path,
+    error_record,
+    open_binary,
+    preview,
+    stream_error_message,
+)
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_LIMIT_TEXT = f"{MAX_LINE_BYTES // (1024 * 1024)} MiB"
+
+
+def json_type_name(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def apply_columns(fields: dict[str, Any], columns: Mapping[str, str] | None) -> dict[str, Any]:
+    """Copy the user's columns to our field names ({"body": "ad_text"} puts fields["ad_text"] in fields["body"])."""
+    if columns:
+        for ours, theirs in columns.items():
+            if theirs in fields:
+                fields[ours] = fields[theirs]
+    return fields
+
+
+def parse_json_line(line: bytes, source: str, position: str, columns: Mapping[str, str] | None = None) -> RawRecord:
+    """Turn one line (bytes, newline included or not) into a RawRecord; never raises."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Keep the undecodable bytes as surrogate escapes (\\udcXX) so nothing of the input is lost.
+        raw = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
+        bad = line[exc.start]
+        return error_record(
+            source, position, f"not valid UTF-8: byte 0x{bad:02x} at offset {exc.start} of the line", preview(raw)
+        )
+    raw = text.rstrip("\r\n")
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        # orjson rejects a few things the standard allows (escaped lone surrogates); the standard library also
+        # gives the clearer message ("Expecting ',' delimiter"). Only bad lines pay for this second parse.
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return error_record(source, position, f"invalid JSON: {exc.msg} at column {exc.colno}", preview(raw))
+        except RecursionError:
+            return error_record(source, position, "invalid JSON: nested too deeply", preview(raw))
+    if not isinstance(value, dict):
+        return error_record(source, position, f"not a JSON object: got {json_type_name(value)}", preview(raw))
+    return RawRecord(source=source, position=position, raw=raw, fields=apply_columns(value, columns))
+
+
+def _skip_rest_of_line(fh: IO[bytes]) -> int:
+    skipped = 0
+    while True:
+        chunk = fh.readline(MAX_LINE_BYTES)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def _first_byte(path: Path) -> bytes:
+    """The first non-whitespace byte of the (decompressed) file, after a UTF-8 BOM."""
+    with open_binary(path) as fh:
+        head = fh.read(4096)
+        while head and not head.lstrip(b" \t\r\n" + _UTF8_BOM):
+            head = fh.read(4096)
+    stripped = head.lstrip(b" \t\r\n")
+    stripped = stripped.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")
+    return stripped[:1]
+
+
+def read_jsonl(
+    path: Path, *, columns: Mapping[str, str] | None = None, source: str | None = None
+) -> Iterator[RawRecord]:
+    """Yield one RawRecord per non-blank line (or per array element for a JSON array file); never raises."""
+    src = source or display_path(path)
+    try:
+        first = _first_byte(path)
+    except STREAM_ERRORS as exc:
+        yield error_record(src, "line 1", stream_error_message(exc, "the start"))
+        return
+    except OSError as exc:
+        yield error_record(src, "file", f"cannot read file: {exc.strerror or exc}")
+        return
+    if first == b"[":
+        yield from _read_array(path, src, columns)
+    else:
+        yield from _read_lines(path, src, columns)
+
+
+def _read_lines(path: Path, src: str, columns: Mapping[str, str] | None) -> Iterator[RawRecord]:
+    lineno = 0
+    try:
+        with open_binary(path) as fh:
+            while True:
+                line = fh.readline(MAX_LINE_BYTES + 1)
+                if not line:
+                    return
+                lineno += 1
+                if lineno == 1:
+                    if line.startswith(_UTF16_BOMS):
+                        yield error_record(src, "line 1", "file is UTF-16 encoded: convert it to UTF-8")
+                        return
+                    line = line.removeprefix(_UTF8_BOM)
+                position = f"line {lineno}"
+                if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                    total = len(line) + _skip_rest_of_line(fh)
+                    head = line[:4096].decode("utf-8", "replace")
+                    yield error_record(
+                        src, position, f"line longer than {_LIMIT_TEXT} limit ({total} bytes)", preview(head)
+                    )
+                    continue
+                if not line.strip():
+                    continue
+                yield parse_json_line(line, src, position, columns)
+    except STREAM_ERRORS as exc:
+        yield error_record(src, f"line {lineno + 1}", stream_error_message(exc, f"line {lineno}"))
+    except OSError as exc:
+        yield error_record(src, f"line {lineno + 1}", f"cannot read file after line {lineno}: {exc.strerror or exc}")
+
+
+def _dump(value: Any) -> str:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        # Lone surrogates from "\\ud800" escapes: the standard library writes them back as escapes.
+        return json.dumps(value, default=str)
+
+
+def _read_array(path: Path, src: str, columns: Mapping[str, str] | None) -> Iterator[RawRecord]:
+    index = 0
+    try:
+        with open_binary(path) as fh:
+            for value in ijson.items(fh, "item", use_float=True):
+                index += 1
+                position = f"item {index}"
+                # An array element has no text of its own in the file: keep its compact JSON as the raw form.
+                raw = _dump(value)
+                if not isinstance(value, dict):
+                    yield error_record(src, position, f"not a JSON object: got {json_type_name(value)}", preview(raw))
+                    continue
+                yield RawRecord(source=src, position=position, raw=raw, fields=apply_columns(value, columns))
+    except STREAM_ERRORS as exc:
+        yield error_record(src, f"item {index + 1}", stream_error_message(exc, f"item {index}"))
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        yield error_record(
+            src, f"item {index + 1}", f"invalid JSON array after item {index}: {exc}; the rest of the file is skipped"
+        )
+    except OSError as exc:
+        yield error_record(src, f"item {index + 1}", f"cannot read file after item {index}: {exc.strerror or exc}")
