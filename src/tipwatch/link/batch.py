@@ -1,0 +1,127 @@
+"""Turn posts into the compact columns the linker works on: shingle sets and entity memberships.
+
+This is the only place that sees a post's text; everything after works on integers. ``prepare_batch`` is a pure
+function of its posts, so chunks of it can run in worker processes and be concatenated (``concat_batches``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from tipwatch.link.config import TextConfig
+from tipwatch.link.entities import TYPE_CODE, entity_key
+from tipwatch.link.textsig import TokenHasher, mask_text, shingle_csr, tokens
+from tipwatch.model import LINKING_TYPES
+
+_SHA256 = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
+
+
+@dataclass(slots=True)
+class PostInput:
+    """What the linker needs of one post. ``identifiers`` are (type, normalized value, start, end) on ``text``."""
+
+    id: str
+    text: str
+    platform: str | None = None
+    kind: str = "other"
+    images: Sequence[str] = ()
+    identifiers: Sequence[tuple[str, str, int, int]] = ()
+
+
+@dataclass(slots=True)
+class Batch:
+    """Compact columns for a batch of posts (local indices 0..n-1)."""
+
+    ids: list[str]
+    platform: list[str]
+    kind: list[str]
+    sh_indptr: npt.NDArray[np.int64]
+    sh_ids: npt.NDArray[np.uint32]
+    memb_post: npt.NDArray[np.int64]
+    memb_key: npt.NDArray[np.uint64]
+    memb_type: npt.NDArray[np.uint8]
+    values: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+def image_sha256(ref: str) -> str | None:
+    """The SHA-256 named by an image reference (``<64 hex>`` or ``sha256:<64 hex>``), lower-case; else None.
+
+    A file name or URL says nothing about content: the media stage hashes those and hands hashes in.
+    """
+    m = _SHA256.match(ref.strip())
+    return m.group(1).lower() if m else None
+
+
+def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHasher | None = None) -> Batch:
+    hasher = hasher or TokenHasher()
+    mask_types = set(cfg.mask_types)
+    ids: list[str] = []
+    platform: list[str] = []
+    kind: list[str] = []
+    token_hashes: list[list[int]] = []
+    m_post: list[int] = []
+    m_key: list[int] = []
+    m_type: list[int] = []
+    values: dict[int, tuple[str, str]] = {}
+    for i, post in enumerate(posts):
+        ids.append(post.id)
+        platform.append(post.platform or "")
+        kind.append(post.kind or "other")
+        spans = [(s, e, t) for t, _v, s, e in post.identifiers if t in mask_types]
+        token_hashes.append(hasher(tokens(mask_text(post.text, spans))))
+        seen: set[int] = set()
+        found = [(t, v) for t, v, _s, _e in post.identifiers if t in LINKING_TYPES and v]
+        found += [("image_sha256", h) for h in map(image_sha256, post.images) if h]
+        for etype, value in found:
+            key = entity_key(etype, value)
+            if key in seen:
+                continue
+            seen.add(key)
+            values[key] = (etype, value)
+            m_post.append(i)
+            m_key.append(key)
+            m_type.append(TYPE_CODE[etype])
+    indptr, sh_ids = shingle_csr(token_hashes, cfg.shingle_size, cfg.shingle_bits)
+    return Batch(
+        ids,
+        platform,
+        kind,
+        indptr,
+        sh_ids,
+        np.asarray(m_post, dtype=np.int64),
+        np.asarray(m_key, dtype=np.uint64),
+        np.asarray(m_type, dtype=np.uint8),
+        values,
+    )
+
+
+def concat_batches(parts: Sequence[Batch]) -> Batch:
+    """One batch from consecutive ones (local indices shifted)."""
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [p.n for p in parts])
+    sh_off = np.cumsum([0] + [int(p.sh_indptr[-1]) for p in parts])
+    indptr = np.concatenate([[0]] + [p.sh_indptr[1:] + sh_off[i] for i, p in enumerate(parts)]).astype(np.int64)
+    values: dict[int, tuple[str, str]] = {}
+    for p in parts:
+        values.update(p.values)
+    return Batch(
+        [i for p in parts for i in p.ids],
+        [x for p in parts for x in p.platform],
+        [x for p in parts for x in p.kind],
+        indptr,
+        np.concatenate([p.sh_ids for p in parts]).astype(np.uint32),
+        np.concatenate([p.memb_post + offsets[i] for i, p in enumerate(parts)]).astype(np.int64),
+        np.concatenate([p.memb_key for p in parts]).astype(np.uint64),
+        np.concatenate([p.memb_type for p in parts]).astype(np.uint8),
+        values,
+    )

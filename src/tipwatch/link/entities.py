@@ -1,0 +1,100 @@
+"""Group signals: posts sharing a normalized identifier or an exact image hash.
+
+Each (post, entity) membership is a compact row (post index, 64-bit entity key, type code). An entity links its
+posts when it is in at least two of them and is not a hub. Its weight falls with its frequency (rarity), and an
+entity in too many posts, or spread over too many platforms or post kinds, is a hub: it links nothing and is
+reported as such (a platform's support number must not merge the whole corpus).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tipwatch.link.config import IdentifierConfig
+
+# Entity types that link posts; the order fixes the type codes kept in the link state.
+ENTITY_TYPES: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "image_sha256")
+TYPE_CODE: dict[str, int] = {t: i for i, t in enumerate(ENTITY_TYPES)}
+
+HUB_TOO_MANY = "in more than {max_posts} posts"
+HUB_SPREAD = "spread over {platforms} platforms and {kinds} post kinds"
+
+
+def entity_key(kind: str, value: str) -> int:
+    """A stable 64-bit key for (type, normalized value); collisions at 2**64 are negligible at our sizes."""
+    digest = hashlib.blake2b(f"{kind}\x00{value}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+@dataclass(slots=True)
+class EntityStats:
+    """Per distinct entity key (sorted): how many posts, platforms and kinds hold it, and what follows."""
+
+    keys: npt.NDArray[np.uint64]
+    types: npt.NDArray[np.uint8]
+    n_posts: npt.NDArray[np.int64]
+    n_platforms: npt.NDArray[np.int64]
+    n_kinds: npt.NDArray[np.int64]
+    weight: npt.NDArray[np.float64]
+    hub: npt.NDArray[np.bool_]
+    strong: npt.NDArray[np.bool_]
+
+    def lookup(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """Row of each key in this table (keys must be present)."""
+        return np.searchsorted(self.keys, keys).astype(np.int64)
+
+    def links(self) -> npt.NDArray[np.bool_]:
+        """Entities that link posts: in two or more posts and not a hub."""
+        return (self.n_posts >= 2) & ~self.hub
+
+
+def _distinct_per_key(
+    keys: npt.NDArray[np.uint64], values: npt.NDArray[np.integer[Any]], uniq: npt.NDArray[np.uint64]
+) -> npt.NDArray[np.int64]:
+    """How many distinct ``values`` each key of ``uniq`` has among the (keys, values) rows."""
+    if len(keys) == 0:
+        return np.zeros(len(uniq), dtype=np.int64)
+    order = np.lexsort((values, keys))
+    k, v = keys[order], values[order]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = (k[1:] != k[:-1]) | (v[1:] != v[:-1])
+    return np.bincount(np.searchsorted(uniq, k[first]), minlength=len(uniq)).astype(np.int64)
+
+
+def entity_stats(
+    memb_post: npt.NDArray[np.int64],
+    memb_key: npt.NDArray[np.uint64],
+    memb_type: npt.NDArray[np.uint8],
+    platform: npt.NDArray[np.integer[Any]],
+    kind: npt.NDArray[np.integer[Any]],
+    cfg: IdentifierConfig,
+) -> EntityStats:
+    """Frequency, spread, weight and hub status of every entity, from the (post, key, type) memberships.
+
+    Memberships must be distinct (one row per post and key). ``platform``/``kind`` are codes per post index.
+    """
+    keys, first, n_posts = np.unique(memb_key, return_index=True, return_counts=True)
+    types = memb_type[first].astype(np.uint8)
+    n_platforms = _distinct_per_key(memb_key, platform[memb_post], keys)
+    n_kinds = _distinct_per_key(memb_key, kind[memb_post], keys)
+    tw = np.array([cfg.type_weight.get(t, 0.5) for t in ENTITY_TYPES], dtype=np.float64)[types]
+    rarity = 1.0 - np.log(np.maximum(n_posts, 1)) / np.log(cfg.max_posts + 1)
+    weight = tw * (0.5 + 0.5 * np.clip(rarity, 0.0, 1.0))
+    spread = (n_posts >= cfg.spread_min_posts) & (
+        (n_platforms > cfg.spread_max_platforms) | (n_kinds > cfg.spread_max_kinds)
+    )
+    hub = (n_posts > cfg.max_posts) | spread
+    strong = weight >= cfg.strong_weight
+    return EntityStats(keys, types, n_posts.astype(np.int64), n_platforms, n_kinds, weight, hub, strong)
+
+
+def hub_reason(stats: EntityStats, row: int, cfg: IdentifierConfig) -> str:
+    """Why an entity is a hub, in words for the analyst."""
+    if stats.n_posts[row] > cfg.max_posts:
+        return HUB_TOO_MANY.format(max_posts=cfg.max_posts)
+    return HUB_SPREAD.format(platforms=int(stats.n_platforms[row]), kinds=int(stats.n_kinds[row]))

@@ -1,0 +1,92 @@
+"""LSH banding over MinHash signatures, vectorised: candidate pairs come from sorting band keys, not from a
+dict of buckets, so a million posts cost a few argsorts.
+
+Only buckets that hold a *dirty* post (new, or whose signature changed) are expanded, and only pairs with a dirty
+end are returned: a full build marks every post dirty, an incremental update only the batch. Both give the same
+pairs for the dirty posts, which is what makes incremental == full recompute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from tipwatch.link.textsig import U32, U64
+
+I64 = npt.NDArray[np.int64]
+Bool = npt.NDArray[np.bool_]
+
+_K = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+
+
+def band_keys(sigs: U32, bands: int, rows: int) -> U64:
+    """(n, bands) uint64 keys: band ``j`` hashes signature columns ``j*rows .. j*rows+rows-1`` (and ``j``)."""
+    n = sigs.shape[0]
+    keys = np.empty((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(bands):
+            acc = np.full(n, np.uint64(j + 1) * _K[1], dtype=np.uint64)
+            for r in range(rows):
+                acc = (acc ^ sigs[:, j * rows + r].astype(np.uint64)) * _K[0]
+                acc ^= acc >> np.uint64(33)
+            keys[:, j] = acc
+    return keys
+
+
+def pairs_in_groups(order: I64, group_end: I64) -> tuple[I64, I64]:
+    """All pairs within runs of a sorted array: ``group_end[p]`` is the end (exclusive) of the run holding ``p``.
+
+    Work is proportional to the number of pairs: position p pairs with p+1, p+2, ... while still in its run.
+    """
+    lefts: list[I64] = []
+    rights: list[I64] = []
+    pos = np.arange(len(order), dtype=np.int64)
+    active = pos[group_end - pos > 1]
+    d = 1
+    while active.size:
+        lefts.append(order[active])
+        rights.append(order[active + d])
+        d += 1
+        active = active[group_end[active] - active > d]
+    if not lefts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def candidate_pairs(keys: U64, members: I64, dirty: Bool) -> tuple[I64, I64]:
+    """Distinct (a < b) pairs of ``members`` sharing at least one band key, with a dirty end.
+
+    ``keys`` is (len(members), bands); ``dirty`` is indexed by post index (the values of ``members``).
+    """
+    found: list[U64] = []
+    member_dirty = dirty[members]
+    for j in range(keys.shape[1]):
+        col = keys[:, j]
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        if len(sorted_keys) == 0:
+            continue
+        starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+        sizes = np.diff(np.append(starts, len(sorted_keys)))
+        has_dirty = np.maximum.reduceat(member_dirty[order].astype(np.int8), starts) > 0
+        take = (sizes > 1) & has_dirty
+        if not take.any():
+            continue
+        # Keep only the positions of the runs worth expanding, renumbered contiguously.
+        run_id = np.repeat(np.arange(len(starts)), sizes)
+        keep_pos = take[run_id]
+        sub_order = order[keep_pos]
+        sub_sizes = sizes[take]
+        sub_end = np.repeat(np.cumsum(sub_sizes), sub_sizes)
+        left, right = pairs_in_groups(sub_order.astype(np.int64), sub_end.astype(np.int64))
+        a = members[left]
+        b = members[right]
+        both = dirty[a] | dirty[b]
+        a, b = a[both], b[both]
+        lo = np.minimum(a, b).astype(np.uint64)
+        hi = np.maximum(a, b).astype(np.uint64)
+        found.append(np.unique((lo << np.uint64(32)) | hi))
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    code = np.unique(np.concatenate(found))
+    return (code >> np.uint64(32)).astype(np.int64), (code & np.uint64(0xFFFFFFFF)).astype(np.int64)

@@ -1,0 +1,145 @@
+"""The persisted link state: every compact column an incremental update needs, in a directory of .npy files.
+
+It is a cache derived from the store (posts and identifiers): deleting it costs one full rebuild, never data. The
+store holds the same generation token, so a state that does not belong to the database (a restored backup, a
+recreated database) is detected and rebuilt instead of being trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+FORMAT = 1
+
+# Pair signals in the state; new producers append here (the code is persisted, so never reorder).
+PAIR_SIGNALS: tuple[str, ...] = ("text", "image_pdq")
+SIGNAL_CODE: dict[str, int] = {s: i for i, s in enumerate(PAIR_SIGNALS)}
+
+_ARRAYS = (
+    "platform",
+    "kind",
+    "sh_indptr",
+    "sh_ids",
+    "df",
+    "sigs",
+    "textable",
+    "memb_post",
+    "memb_key",
+    "memb_type",
+    "pair_a",
+    "pair_b",
+    "pair_signal",
+    "pair_w",
+    "pair_ev",
+    "pair_strong",
+    "comp",
+    "net",
+)
+
+
+@dataclass(slots=True)
+class LinkState:
+    fingerprint: str
+    generation: str
+    num_perm: int
+    shingle_bits: int
+    ids: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    platform: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    kind: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    sh_indptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
+    sh_ids: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
+    df: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
+    df_cap: int = 0
+    sigs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
+    textable: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    memb_post: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    memb_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
+    memb_type: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros(0, np.uint8))
+    # (type, value) of entities held by two or more posts: the evidence shown for a link.
+    values: dict[int, tuple[str, str]] = field(default_factory=dict)
+    pair_a: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    pair_b: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    pair_signal: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros(0, np.uint8))
+    pair_w: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    pair_ev: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    pair_strong: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    comp: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    net: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    net_names: list[str] = field(default_factory=list)
+    next_comp: int = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def empty(cls, fingerprint: str, num_perm: int, shingle_bits: int, generation: str | None = None) -> LinkState:
+        st = cls(fingerprint, generation or uuid.uuid4().hex, num_perm, shingle_bits)
+        st.df = np.zeros(1 << shingle_bits, dtype=np.uint32)
+        st.sigs = np.zeros((0, num_perm), dtype=np.uint32)
+        return st
+
+
+def save_state(state: LinkState, path: Path) -> None:
+    """Write the state to directory ``path`` atomically (a reader sees the old or the new state, never half)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    meta = {
+        "format": FORMAT,
+        "fingerprint": state.fingerprint,
+        "generation": state.generation,
+        "num_perm": state.num_perm,
+        "shingle_bits": state.shingle_bits,
+        "df_cap": state.df_cap,
+        "next_comp": state.next_comp,
+        "platforms": state.platforms,
+        "kinds": state.kinds,
+    }
+    (tmp / "meta.json").write_text(json.dumps(meta))
+    (tmp / "ids.json").write_bytes(orjson.dumps(state.ids))
+    (tmp / "net_names.json").write_bytes(orjson.dumps(state.net_names))
+    (tmp / "values.json").write_bytes(orjson.dumps([[str(k), t, v] for k, (t, v) in state.values.items()]))
+    for name in _ARRAYS:
+        np.save(tmp / f"{name}.npy", getattr(state, name), allow_pickle=False)
+    old = path.with_name(path.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if path.exists():
+        path.rename(old)
+    tmp.rename(path)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def load_state(path: Path) -> LinkState | None:
+    """The state saved in ``path``, or None when there is none or it is unreadable (then: rebuild)."""
+    path = Path(path)
+    try:
+        meta = json.loads((path / "meta.json").read_text())
+        if meta.get("format") != FORMAT:
+            return None
+        st = LinkState(meta["fingerprint"], meta["generation"], meta["num_perm"], meta["shingle_bits"])
+        st.df_cap = int(meta["df_cap"])
+        st.next_comp = int(meta["next_comp"])
+        st.platforms = list(meta["platforms"])
+        st.kinds = list(meta["kinds"])
+        st.ids = orjson.loads((path / "ids.json").read_bytes())
+        st.net_names = orjson.loads((path / "net_names.json").read_bytes())
+        st.values = {int(k): (t, v) for k, t, v in orjson.loads((path / "values.json").read_bytes())}
+        for name in _ARRAYS:
+            setattr(st, name, np.load(path / f"{name}.npy", allow_pickle=False))
+    except (OSError, ValueError, KeyError):
+        return None
+    return st

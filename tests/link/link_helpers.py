@@ -1,0 +1,157 @@
+"""Hand-built posts for the linking tests: small operations with known membership, and benign noise.
+
+Texts are invented; phone numbers are random digits, never real people's data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+from tipwatch.link.batch import PostInput
+from tipwatch.link.config import LinkConfig, load_config
+
+WORDS = (
+    "garden",
+    "kitchen",
+    "river",
+    "morning",
+    "market",
+    "school",
+    "office",
+    "bicycle",
+    "window",
+    "mountain",
+    "table",
+    "letter",
+    "music",
+    "doctor",
+    "paper",
+    "yellow",
+    "orange",
+    "silver",
+    "travel",
+    "holiday",
+    "weekend",
+    "family",
+    "friend",
+    "teacher",
+    "student",
+    "library",
+    "coffee",
+    "sugar",
+    "bread",
+    "water",
+    "summer",
+    "winter",
+    "autumn",
+    "spring",
+    "village",
+    "city",
+    "road",
+    "bridge",
+    "station",
+    "ticket",
+    "train",
+    "flight",
+    "hotel",
+    "beach",
+    "forest",
+    "animal",
+    "camera",
+    "phone",
+    "laptop",
+    "screen",
+    "button",
+    "pencil",
+    "basket",
+    "blanket",
+    "pillow",
+    "mirror",
+    "candle",
+    "lamp",
+    "carpet",
+    "curtain",
+    "ladder",
+)
+CITIES = ("Delhi", "Mumbai", "Pune", "Kolkata", "Chennai", "Jaipur", "Lucknow", "Surat")
+
+
+def small_config(**text: object) -> LinkConfig:
+    """The packaged thresholds with a smaller shingle space (fast tests) and optional text overrides."""
+    cfg = load_config()
+    return dataclasses.replace(cfg, text=dataclasses.replace(cfg.text, shingle_bits=20, **text))  # type: ignore[arg-type]
+
+
+class Corpus:
+    """Builds posts with spans computed from the text, and remembers the true operation of each post."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.posts: list[PostInput] = []
+        self.truth: dict[str, str | None] = {}
+
+    def phone(self) -> str:
+        return "+9199" + "".join(self.rng.choice("0123456789") for _ in range(8))
+
+    def add(
+        self,
+        pid: str,
+        text: str,
+        op: str | None,
+        *,
+        platform: str = "site-a",
+        kind: str = "escort_ad",
+        ids: tuple[tuple[str, str, str], ...] = (),
+        images: tuple[str, ...] = (),
+    ) -> None:
+        """ids: (type, normalized value, raw form in the text); the span is where the raw form occurs."""
+        found = []
+        for etype, value, raw in ids:
+            start = text.index(raw)
+            found.append((etype, value, start, start + len(raw)))
+        self.posts.append(PostInput(pid, text, platform, kind, images, found))
+        self.truth[pid] = op
+
+    def noise(self, n: int = 25) -> str:
+        return " ".join(self.rng.choice(WORDS) for _ in range(n))
+
+    def template_op(self, op: str, n: int) -> None:
+        """One template reposted with a new phone, city and price each time (text links only)."""
+        for i in range(n):
+            city, phone, price = self.rng.choice(CITIES), self.phone(), str(self.rng.randint(20, 90) * 100)
+            text = (
+                f"Sweet new girls just arrived in {city} full service available day and night outcall incall "
+                f"hygienic private room air conditioned rate {price} only call or whatsapp {phone} now"
+            )
+            self.add(
+                f"{op}-{i:03d}",
+                text,
+                op,
+                ids=(("place", city, city), ("price", price, price), ("phone", phone, phone)),
+            )
+
+    def phone_op(self, op: str, n: int, *, platforms: tuple[str, ...] = ("site-a",)) -> None:
+        """One operator phone written in different obfuscations, free text otherwise, across platforms."""
+        phone = self.phone()
+        digits = phone[3:]
+        forms = (
+            digits,
+            " ".join(digits),
+            digits[:5] + "-" + digits[5:],
+            digits.replace("0", "O").replace("1", "l"),
+        )
+        for i in range(n):
+            raw = forms[i % len(forms)]
+            text = f"{self.noise(20)} contact {raw} {self.noise(5)}"
+            self.add(
+                f"{op}-{i:03d}",
+                text,
+                op,
+                platform=platforms[i % len(platforms)],
+                ids=(("phone", phone, raw),),
+            )
+
+    def benign(self, prefix: str, n: int) -> None:
+        for i in range(n):
+            self.add(f"{prefix}-{i:04d}", self.noise(30), None, kind="social_post")
