@@ -1,0 +1,72 @@
+"""Stated ages: "19 yrs", "age 19", "19 saal", "১৯ বছর", "उम्र 19", "just turned 18" (attrs ``years``: int).
+
+Matched on the digit view. "5 years experience", "for 10 years", "3 years ago" are durations, not ages: the
+words around the number (``ages.yaml``) rule them out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tipwatch.extract.context import Context, word_alternation
+from tipwatch.extract.data import load
+from tipwatch.model import Identifier
+
+_WB = r"(?![^\W_])"
+
+
+@dataclass(slots=True, frozen=True)
+class _Knowledge:
+    after: re.Pattern[str]
+    before: re.Pattern[str]
+    not_after: re.Pattern[str]
+    not_before: re.Pattern[str]
+    min_age: int
+    max_age: int
+
+
+@lru_cache(maxsize=1)
+def _knowledge() -> _Knowledge:
+    data = load("ages.yaml")
+    after_words = word_alternation(w for e in data["after_number"] for w in e["words"])
+    before_words = word_alternation(w for e in data["before_number"] for w in e["words"])
+    return _Knowledge(
+        after=re.compile(rf"(?<![\w.,/:])(?P<n>\d{{1,2}})\s?\+?\s?(?:-\s?)?(?:{after_words})(?:{_WB}|(?<=\.))"),
+        before=re.compile(rf"(?<![^\W_])(?:{before_words})\s?[:=-]?\s?(?:is\s|of\s)?(?P<n>\d{{1,2}})(?!\d|[.,:/]\d)"),
+        not_after=re.compile(rf"^\s?(?:{word_alternation(data['not_age_after']['words'])}){_WB}"),
+        not_before=re.compile(rf"(?<![^\W_])(?:{word_alternation(data['not_age_before']['words'])})\s?$"),
+        min_age=int(data["min_age"]),
+        max_age=int(data["max_age"]),
+    )
+
+
+def find_ages(ctx: Context) -> list[Identifier]:
+    view = ctx.digits
+    vt = view.text
+    if not any("0" <= c <= "9" for c in vt):
+        return []
+    kb = _knowledge()
+    out: list[Identifier] = []
+    taken: list[tuple[int, int]] = []
+    for m in kb.before.finditer(vt):
+        years = int(m.group("n"))
+        if kb.min_age <= years <= kb.max_age:
+            taken.append((m.start(), m.end()))
+            out.append(_ident(ctx, m.start(), m.end(), years, 0.9))
+    for m in kb.after.finditer(vt):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        years = int(m.group("n"))
+        if not (kb.min_age <= years <= kb.max_age):
+            continue
+        if kb.not_after.match(vt, m.end(), m.end() + 30) or kb.not_before.search(vt, max(0, m.start() - 20), m.start()):
+            continue
+        out.append(_ident(ctx, m.start(), m.end(), years, 0.85))
+    return out
+
+
+def _ident(ctx: Context, vs: int, ve: int, years: int, confidence: float) -> Identifier:
+    start, end = ctx.digits.to_original(vs, ve)
+    return Identifier("age", str(years), start, end, confidence, attrs={"years": years})

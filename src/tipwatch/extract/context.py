@@ -1,0 +1,62 @@
+"""What every extractor of one post shares: the text, its normalized and digit views (each built once), the region,
+and the original spans already claimed by URLs, e-mails and wallets (so their digits are not read as phones)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from tipwatch.text.digits import DigitView, digit_view_of
+from tipwatch.text.normalize import Normalized, normalize
+
+
+class Context:
+    __slots__ = ("_digits", "claimed", "norm", "region", "text")
+
+    def __init__(self, text: str, region: str = "IN") -> None:
+        self.text = text
+        self.region = (region or "IN").upper()
+        self.norm: Normalized = normalize(text)
+        self._digits: DigitView | None = None
+        self.claimed: list[tuple[int, int]] = []
+
+    @property
+    def digits(self) -> DigitView:
+        if self._digits is None:
+            self._digits = digit_view_of(self.norm)
+        return self._digits
+
+    def claim(self, start: int, end: int) -> None:
+        self.claimed.append((start, end))
+
+    def is_claimed(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.claimed)
+
+
+def is_word_char(ch: str) -> bool:
+    """Letters, digits and combining marks (Indic vowel signs are marks, not letters, for ``str.isalpha``)."""
+    if ch.isascii():
+        return ch.isalnum()
+    return ch.isalnum() or unicodedata.category(ch)[0] == "M"
+
+
+def word_alternation(words: Iterable[str]) -> str:
+    """A regex alternation of normalized words, longest first so the regex prefers "full night" over "night"."""
+    keys = {normalize(str(w)).text for w in words}
+    keys.discard("")
+    return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
+
+
+# A letter, digit or (for Latin and the Indic blocks, dandas excepted) combining mark: \w alone misses Indic vowel
+# signs, so "साल" would match inside "साला".
+_WORDISH = r"[^\W_]|[\u0300-\u036f\u0900-\u0963\u0966-\u0dff]"
+
+
+def bounded(pattern: str) -> str:
+    """Wrap a pattern so it only matches as whole words in any script (no letter, digit or mark on either side)."""
+    return rf"(?<!{_WORDISH})(?:{pattern})(?!{_WORDISH})"
+
+
+def spans_overlap(a: tuple[int, int], spans: Iterator[tuple[int, int]] | list[tuple[int, int]]) -> bool:
+    return any(s < a[1] and a[0] < e for s, e in spans)

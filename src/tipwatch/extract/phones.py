@@ -1,0 +1,203 @@
+"""Phone numbers, plain and disguised, validated by ``phonenumbers`` (Google's libphonenumber metadata).
+
+Our own candidate finder works on the digit view (every digit form, spelled-out and look-alike digits already
+turned into ASCII) and its digit runs (groups joined by spaces, dashes, dots, underscores, emoji). In each run it
+tries the longest stretch of whole groups first, so "Rs 5000 9845012345" yields the phone and not 14 digits.
+Cheap checks come before ``phonenumbers.parse``: digit count, the region's national number pattern from the same
+metadata, and context that makes a number a price, a date, a time, an age, a PIN code or an order number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
+
+from tipwatch.extract.context import Context, word_alternation
+from tipwatch.extract.data import load
+from tipwatch.model import Identifier
+from tipwatch.text.digits import DigitRun, digit_runs
+
+_MIN_DIGITS = 7
+_MAX_DIGITS = 17  # "00" + 15-digit E.164
+_MAX_GROUPS = 16
+_DATE_SEPS = frozenset({"/", "-", ".", " / ", " - ", " . "})
+_NORMAL_SEP = re.compile(r" ?[-(). ]? ?|\) ?|\) ?- ?| ?\(")
+
+
+@dataclass(slots=True, frozen=True)
+class _Knowledge:
+    before_not: re.Pattern[str]
+    after_not: re.Pattern[str]
+    apps: list[tuple[re.Pattern[str], str]]
+
+
+@lru_cache(maxsize=1)
+def _knowledge() -> _Knowledge:
+    ctx = load("numbers_context.yaml")
+    money = load("money.yaml")
+    currency_before: list[str] = []
+    currency_after: list[str] = []
+    for cur in money["currencies"]:
+        currency_before += cur["before"]
+        currency_after += cur["after"]
+    units = [w for u in money["units"] for w in u["words"]]
+    mults = [w for m in money["multipliers"] for w in m["words"]]
+    before = word_alternation([*ctx["not_phone_before"]["words"], *currency_before])
+    after = word_alternation([*ctx["not_phone_after"]["words"], *currency_after, *mults])
+    unit_alt = word_alternation(units)
+    apps = [
+        (re.compile(rf"(?<![^\W_])(?:{word_alternation(words)})(?![^\W_])[^0-9]{{0,12}}$"), str(app))
+        for app, words in ctx["messaging_before"]["apps"].items()
+    ]
+    return _Knowledge(
+        # the keyword ends right before the number (spaces, ":", "-", "#", "." may sit between)
+        before_not=re.compile(rf"(?<![^\W_])(?:{before})\s?(?:no\.?|number|num|#)?\s?[:=.#-]?\s?$"),
+        after_not=re.compile(rf"^\s?(?:(?:{after})(?![^\W_])|/\s?-|\s?(?:/|per)\s?(?:{unit_alt})(?![^\W_]))"),
+        apps=apps,
+    )
+
+
+@lru_cache(maxsize=64)
+def _national_pattern(region: str) -> re.Pattern[str] | None:
+    md = PhoneMetadata.metadata_for_region(region)
+    if md is None or md.general_desc is None or md.general_desc.national_number_pattern is None:
+        return None
+    return re.compile(md.general_desc.national_number_pattern)
+
+
+@lru_cache(maxsize=64)
+def _region_prefixes(region: str) -> tuple[str, str, str]:
+    """(country code, national prefix, international prefix) of a region, e.g. ("91", "0", "00") for IN."""
+    md = PhoneMetadata.metadata_for_region(region)
+    if md is None:
+        return "", "", "00"
+    intl = md.international_prefix or "00"
+    if not intl.isdigit():
+        intl = md.preferred_international_prefix or "00"
+    return str(md.country_code or ""), md.national_prefix or "", intl if intl.isdigit() else "00"
+
+
+def _plausible(digits: str, plus: bool, region: str) -> bool:
+    """Cheap pre-check before phonenumbers: could these digits be a number at all?"""
+    n = len(digits)
+    if n < _MIN_DIGITS or n > _MAX_DIGITS:
+        return False
+    cc, nat_prefix, intl = _region_prefixes(region)
+    if plus or digits.startswith(intl):
+        rest = digits if plus else digits[len(intl) :]
+        for k in (1, 2, 3):
+            code = rest[:k]
+            if code.isdigit() and int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[int(code)]
+                pat = _national_pattern(regions[0])
+                if pat is None or pat.fullmatch(rest[k:]):
+                    return True
+                if len(regions) > 1 and regions[0] != "001":
+                    return True  # shared codes (+1, +7, +44 ...): let phonenumbers decide
+        return False
+    pat = _national_pattern(region)
+    if pat is None:
+        return True
+    national = digits[len(nat_prefix) :] if nat_prefix and digits.startswith(nat_prefix) else digits
+    if pat.fullmatch(national):
+        return True
+    # national number written with the country code but no "+" ("919845012345")
+    return bool(cc) and digits.startswith(cc) and bool(pat.fullmatch(digits[len(cc) :]))
+
+
+def _validate(digits: str, plus: bool, region: str) -> str | None:
+    try:
+        num = phonenumbers.parse(("+" if plus else "") + digits, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _is_date(run: DigitRun, view: str, i: int, j: int) -> bool:
+    if j - i != 2:
+        return False
+    seps = run.seps[i:j]
+    if seps[0] != seps[1] or seps[0] not in _DATE_SEPS:
+        return False
+    a, b, c = (view[s:e] for s, e in run.groups[i : j + 1])
+    if len(a) == 4 and len(b) <= 2 and len(c) <= 2:  # 2024-05-12
+        return 1 <= int(b) <= 12 and 1 <= int(c) <= 31
+    if len(a) <= 2 and len(b) <= 2 and len(c) in (2, 4):  # 12/05/2024, 05.12.24
+        return 1 <= int(a) <= 31 and 1 <= int(b) <= 31 and (int(a) <= 12 or int(b) <= 12)
+    return False
+
+
+def _odd_separators(run: DigitRun, view: str, i: int, j: int) -> bool:
+    """Separators or grouping no one uses to write a number plainly ("9 8 4 5", "98.45.67", "98🔥45")."""
+    seps = run.seps[i:j]
+    if any(not _NORMAL_SEP.fullmatch(s) for s in seps):
+        return True
+    sizes = [e - s for s, e in run.groups[i : j + 1]]
+    if len(sizes) > 4:
+        return True
+    inner = sizes[1:] if run.plus and i == 0 else sizes  # "+1 ..." has a one-digit country code
+    if any(k == 1 for k in inner):
+        return True
+    return any("." in s for s in seps) and min(sizes) <= 2
+
+
+def find_phones(ctx: Context) -> list[Identifier]:
+    view = ctx.digits
+    vt = view.text
+    kb = _knowledge()
+    out: list[Identifier] = []
+    for run in digit_runs(view, min_digits=_MIN_DIGITS):
+        groups = run.groups
+        i = 0
+        while i < len(groups):
+            matched = False
+            for j in range(min(len(groups) - 1, i + _MAX_GROUPS), i - 1, -1):
+                digits = run.digits(vt, i, j)
+                if len(digits) < _MIN_DIGITS:
+                    break
+                plus = run.plus and i == 0
+                if not _plausible(digits, plus, ctx.region):
+                    continue
+                vs = groups[i][0]
+                if plus:  # include the "+" (and the space the run pattern allows after it)
+                    vs -= 2 if vt[vs - 2 : vs] == "+ " else 1
+                ve = groups[j][1]
+                if kb.before_not.search(vt, max(0, vs - 24), vs) or kb.after_not.match(vt, ve, ve + 24):
+                    continue
+                if _is_date(run, vt, i, j):
+                    continue
+                start, end = view.to_original(vs, ve)
+                if ctx.is_claimed(start, end):
+                    continue
+                e164 = _validate(digits, plus, ctx.region)
+                if e164 is None:
+                    continue
+                obfuscated = view.disguised(vs, ve) or _odd_separators(run, vt, i, j)
+                attrs: dict[str, object] = {}
+                for app_re, app in kb.apps:
+                    if app_re.search(vt, max(0, vs - 40), vs):
+                        attrs["platform"] = app
+                        break
+                out.append(
+                    Identifier(
+                        "phone",
+                        e164,
+                        start,
+                        end,
+                        confidence=0.85 if obfuscated else 0.95,
+                        obfuscated=obfuscated,
+                        attrs=attrs,
+                    )
+                )
+                i = j + 1
+                matched = True
+                break
+            if not matched:
+                i += 1
+    return out
