@@ -33,6 +33,12 @@ def _register() -> None:
     app.command("score")(score_cmd.score)
     app.command("label")(label_cmd.label)
     app.command("labels-export")(label_cmd.labels_export)
+    from tipwatch.cli import banks_cmd, faces_cmd, hash_cmd, match_cmd  # media (issue 4)
+
+    app.command("hash")(hash_cmd.hash_files)
+    app.command("match")(match_cmd.match_files)
+    app.add_typer(banks_cmd.app, name="banks")
+    app.add_typer(faces_cmd.app, name="faces")
 
 
 _register()

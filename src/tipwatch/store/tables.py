@@ -131,3 +131,5 @@ labels = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_labels_post_id", "post_id"),
 )
+
+from tipwatch.store import media_tables as _media_tables  # noqa: E402, F401  (registers the media tables)

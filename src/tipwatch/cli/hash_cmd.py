@@ -1,0 +1,56 @@
+"""`tipwatch hash FILE...`: one JSON line per file, {"file", "sha256", "md5", "pdq", "quality"}.
+
+Machine-friendly: stdout carries only the JSON lines; a file that cannot be hashed gets a line with "error" (and
+whatever hashes could still be computed), and the command exits 1 at the end.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tipwatch.cli.common import console, stdout_write
+
+
+def hash_files(
+    files: list[Path] = typer.Argument(..., help="Image files to hash."),
+    dihedral: bool = typer.Option(False, "--dihedral", help="Add the 8 dihedral PDQ hashes (rotations, flips)."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Processes (default: all cores)."),
+) -> None:
+    """Print SHA-256, MD5 and PDQ (with quality, 0-100; under 50 is too flat to match) of each file as JSON lines."""
+    import orjson
+
+    from tipwatch.cli.progress import progress_bar
+    from tipwatch.media.hashing import hash_files as run
+
+    failed = 0
+    results = run(files, dihedral=dihedral, workers=workers)
+    show = len(files) >= 50
+    with progress_bar() if show else _Null() as bar:
+        task = bar.add_task("hashing", total=len(files)) if show else None
+        for name, hashes in results:
+            if hashes.error is not None:
+                failed += 1
+            stdout_write(orjson.dumps(hashes.as_json(name)).decode())
+            if task is not None:
+                bar.advance(task)
+    if failed:
+        console.print(f"[bold red]error:[/] {failed} of {len(files)} file(s) could not be hashed (see their 'error')")
+        raise typer.Exit(1)
+
+
+class _Null:
+    """A stand-in for the progress bar when there is too little work to show one."""
+
+    def __enter__(self) -> _Null:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def advance(self, *args: object) -> None:
+        return None

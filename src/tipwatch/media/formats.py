@@ -1,0 +1,232 @@
+"""Hash-list formats used in the field: parse (with a reason for every bad line) and write.
+
+- ``csv``: a header row; a hash column (``pdq``, ``md5``, ``sha256``, or ``hash``/``signal``/``value`` with an
+  optional ``signal_type`` column); every other non-empty column becomes per-entry metadata. PDQ CSV exports from
+  ThreatExchange tools (``pdq_hash,quality,...``) load as they are.
+- ``md5`` / ``sha256``: one hash per line, ``#`` comments and blank lines ignored; ``md5sum``/``sha256sum`` output
+  (``<hex>  <filename>``) keeps the filename as metadata.
+- ``te``: the ThreatExchange / HMA hash-and-signal-type form: ``<signal_type> <hash>`` per line (python-threatexchange's
+  local-file exchange and ``threatexchange hash`` output), also accepted with a comma and in either order.
+
+Signal types are ``pdq``, ``md5`` and ``sha256``; ThreatExchange's ``photo_md5`` / ``video_md5`` read as ``md5``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+SIGNAL_TYPES: tuple[str, ...] = ("pdq", "md5", "sha256")
+FORMATS: tuple[str, ...] = ("csv", "md5", "sha256", "te")
+_HEX_LEN = {"pdq": 64, "md5": 32, "sha256": 64}
+_ALIASES = {
+    "pdq": "pdq",
+    "photo_pdq": "pdq",
+    "pdq_hash": "pdq",
+    "md5": "md5",
+    "photo_md5": "md5",
+    "video_md5": "md5",
+    "md5_hash": "md5",
+    "sha256": "sha256",
+    "sha-256": "sha256",
+    "sha_256": "sha256",
+    "photo_sha256": "sha256",
+    "sha256_hash": "sha256",
+}
+_GENERIC_HASH_COLUMNS = ("hash", "signal", "value", "signal_value", "hash_value")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+@dataclass(slots=True, frozen=True)
+class EntryIn:
+    signal_type: str
+    value: str  # lower-case hex
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Parsed:
+    entries: list[EntryIn] = field(default_factory=list)
+    # (line number, reason) for every line that could not be used.
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def signal_type_name(text: str) -> str | None:
+    return _ALIASES.get(text.strip().lower())
+
+
+def normalize_hash(signal_type: str, value: str) -> str:
+    """Lower-case hex of the right length for the signal type; ValueError with the reason otherwise."""
+    clean = value.strip().lower()
+    expected = _HEX_LEN[signal_type]
+    if not _HEX.match(clean):
+        raise ValueError(f"{signal_type} hash is not hexadecimal: {value[:80]!r}")
+    if len(clean) != expected:
+        raise ValueError(f"{signal_type} hash must have {expected} hex digits, got {len(clean)}")
+    return clean
+
+
+def parse(text: str, fmt: str, *, default_signal_type: str | None = None) -> Parsed:
+    """Parse a whole hash list in format ``fmt`` (see FORMATS)."""
+    if fmt == "csv":
+        return _parse_csv(text, default_signal_type)
+    if fmt in ("md5", "sha256"):
+        return _parse_plain(text, fmt)
+    if fmt == "te":
+        return _parse_te(text)
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+def _content_lines(text: str) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip().lstrip("\ufeff")
+        if stripped and not stripped.startswith("#"):
+            yield number, stripped
+
+
+def _parse_plain(text: str, signal_type: str) -> Parsed:
+    out = Parsed()
+    for number, line in _content_lines(text):
+        value, _, rest = line.partition(" ")
+        filename = rest.strip().lstrip("*")  # sha256sum marks binary mode with '*'
+        try:
+            meta = {"filename": filename} if filename else {}
+            out.entries.append(EntryIn(signal_type, normalize_hash(signal_type, value), meta))
+        except ValueError as exc:
+            out.errors.append((number, str(exc)))
+    return out
+
+
+def _parse_te(text: str) -> Parsed:
+    out = Parsed()
+    for number, line in _content_lines(text):
+        parts = [p for p in re.split(r"[,\s]+", line) if p]
+        if len(parts) < 2:
+            out.errors.append((number, "expected '<signal_type> <hash>'"))
+            continue
+        first, second = parts[0], parts[1]
+        if signal_type_name(first):
+            stype, value = signal_type_name(first), second
+        elif signal_type_name(second):
+            stype, value = signal_type_name(second), first
+        else:
+            out.errors.append((number, f"unknown signal type in {line[:80]!r}"))
+            continue
+        assert stype is not None
+        try:
+            out.entries.append(EntryIn(stype, normalize_hash(stype, value)))
+        except ValueError as exc:
+            out.errors.append((number, str(exc)))
+    return out
+
+
+def _parse_csv(text: str, default_signal_type: str | None) -> Parsed:
+    out = Parsed()
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header: list[str] | None = None
+    hash_col = type_col = -1
+    fixed_type: str | None = None
+    for row in rows:
+        number = rows.line_num
+        if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            header = [c.strip().lower() for c in row]
+            hash_col, type_col, fixed_type = _csv_columns(header)
+            if hash_col < 0:
+                out.errors.append((number, f"no hash column in header {row!r} (want pdq, md5, sha256 or hash)"))
+                return out
+            continue
+        stype = fixed_type
+        if type_col >= 0 and type_col < len(row) and row[type_col].strip():
+            stype = signal_type_name(row[type_col])
+            if stype is None:
+                out.errors.append((number, f"unknown signal type {row[type_col][:40]!r}"))
+                continue
+        stype = stype or default_signal_type
+        if stype is None:
+            out.errors.append((number, "signal type unknown: add a signal_type column or name the hash column"))
+            continue
+        if hash_col >= len(row):
+            out.errors.append((number, "row has no hash"))
+            continue
+        try:
+            value = normalize_hash(stype, row[hash_col])
+        except ValueError as exc:
+            out.errors.append((number, str(exc)))
+            continue
+        meta = {
+            header[i]: _meta_value(cell)
+            for i, cell in enumerate(row)
+            if i not in (hash_col, type_col) and i < len(header) and header[i] and cell.strip()
+        }
+        out.entries.append(EntryIn(stype, value, meta))
+    return out
+
+
+def _csv_columns(header: list[str]) -> tuple[int, int, str | None]:
+    type_col = header.index("signal_type") if "signal_type" in header else -1
+    for i, name in enumerate(header):
+        stype = signal_type_name(name)
+        if stype is not None:
+            return i, type_col, stype
+    for i, name in enumerate(header):
+        if name in _GENERIC_HASH_COLUMNS:
+            return i, type_col, None
+    return -1, type_col, None
+
+
+def _meta_value(cell: str) -> Any:
+    text = cell.strip()
+    # Only canonical integers become numbers, so "007" stays a string and round-trips unchanged.
+    if re.fullmatch(r"-?\d{1,18}", text) and str(int(text)) == text:
+        return int(text)
+    return text
+
+
+def detect(text: str) -> str | None:
+    """Guess the format from the first content line; None when it is ambiguous (a bare 64-hex line could be PDQ or
+    SHA-256, so the caller must say)."""
+    for _number, line in _content_lines(text):
+        parts = [p for p in re.split(r"[,\s]+", line) if p]
+        if len(parts) >= 2:
+            a, b = parts[0], parts[1]
+            if (signal_type_name(a) and _HEX.match(b)) or (signal_type_name(b) and _HEX.match(a)):
+                return "te"
+        if "," in line:
+            return "csv"
+        if parts and _HEX.match(parts[0]) and len(parts[0]) == 32:
+            return "md5"
+        return None
+    return None
+
+
+def write(entries: Iterable[EntryIn], fmt: str) -> str:
+    """Serialize entries in ``fmt``; plain lists keep only their own signal type."""
+    items = list(entries)
+    buf = io.StringIO()
+    if fmt in ("md5", "sha256"):
+        for e in items:
+            if e.signal_type == fmt:
+                name = e.meta.get("filename")
+                buf.write(f"{e.value}  {name}\n" if name else f"{e.value}\n")
+    elif fmt == "te":
+        for e in items:
+            buf.write(f"{e.signal_type} {e.value}\n")
+    elif fmt == "csv":
+        keys = sorted({k for e in items for k in e.meta if k not in ("signal_type", "hash")})
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["signal_type", "hash", *keys])
+        for e in items:
+            writer.writerow([e.signal_type, e.value, *(_cell(e.meta.get(k)) for k in keys)])
+    else:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)

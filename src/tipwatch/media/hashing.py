@@ -1,0 +1,135 @@
+"""Hash one image (bytes or file) into SHA-256, MD5 and PDQ; hash many files with a process pool.
+
+SHA-256 and MD5 cover the file's bytes, so they exist even when the bytes are not a decodable image (hash lists in
+the field match files, not pictures). PDQ needs a decoded picture; when decoding fails ``error`` says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageRejected, load_image
+from tipwatch.media.pdq import pdq_dihedral_image, pdq_hash_image
+
+
+@dataclass(slots=True)
+class ImageHashes:
+    sha256: str | None = None
+    md5: str | None = None
+    size: int = 0
+    pdq: str | None = None
+    quality: int | None = None
+    # The 8 dihedral PDQ hashes (hex, order pdq.DIHEDRAL_NAMES) when asked for; [0] == pdq.
+    dihedral: list[str] | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    error: str | None = None
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def as_json(self, name: str) -> dict[str, Any]:
+        """The ``tipwatch hash`` line: file, sha256, md5, pdq, quality (and error when there is one)."""
+        out: dict[str, Any] = {
+            "file": name,
+            "sha256": self.sha256,
+            "md5": self.md5,
+            "pdq": self.pdq,
+            "quality": self.quality,
+        }
+        if self.dihedral is not None:
+            out["dihedral"] = self.dihedral
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+def hash_bytes(
+    data: bytes,
+    *,
+    dihedral: bool = False,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImageHashes:
+    """All hashes of one file's bytes. Never raises on bad input: the reason lands in ``error``."""
+    out = ImageHashes(
+        sha256=hashlib.sha256(data).hexdigest(),
+        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        size=len(data),
+    )
+    loaded = load_image(data, max_pixels=max_pixels, max_bytes=max_bytes)
+    if isinstance(loaded, ImageRejected):
+        out.error = loaded.reason
+        return out
+    out.width, out.height, out.format, out.note = loaded.width, loaded.height, loaded.format, loaded.note
+    if dihedral:
+        variants, quality = pdq_dihedral_image(loaded.image)
+        out.dihedral = [v.hex() for v in variants]
+        out.pdq, out.quality = out.dihedral[0], quality
+    else:
+        result = pdq_hash_image(loaded.image)
+        out.pdq, out.quality = result.hex, result.quality
+    return out
+
+
+def read_limited(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | str:
+    """The file's bytes, or a reason why not (missing, not a regular file, too large, unreadable)."""
+    try:
+        if not path.is_file():
+            return f"not a regular file: {path}" if path.exists() else f"no such file: {path}"
+        with path.open("rb") as fh:
+            # Read one byte past the cap so that an oversized file is refused without reading it all.
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    if len(data) > max_bytes:
+        return f"file too large: over {max_bytes} bytes"
+    return data
+
+
+def hash_file(
+    path: str | Path,
+    *,
+    dihedral: bool = False,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImageHashes:
+    data = read_limited(Path(path), max_bytes)
+    if isinstance(data, str):
+        return ImageHashes(error=data)
+    return hash_bytes(data, dihedral=dihedral, max_pixels=max_pixels, max_bytes=max_bytes)
+
+
+def _hash_file_dihedral(path: str) -> ImageHashes:
+    return hash_file(path, dihedral=True)
+
+
+def _hash_file_plain(path: str) -> ImageHashes:
+    return hash_file(path)
+
+
+def hash_files(
+    paths: Iterable[str | Path], *, dihedral: bool = False, workers: int | None = None, chunksize: int = 8
+) -> Iterator[tuple[str, ImageHashes]]:
+    """(path, hashes) for each path, in input order, decoding in ``workers`` processes (default: all cores).
+
+    Workers read the files themselves, so only paths and small results cross process boundaries.
+    """
+    names = [str(p) for p in paths]
+    fn = _hash_file_dihedral if dihedral else _hash_file_plain
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    if n_workers <= 1 or len(names) < 2 * chunksize:
+        for name in names:
+            yield name, fn(name)
+        return
+    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        yield from zip(names, pool.map(fn, names, chunksize=chunksize), strict=True)

@@ -1,0 +1,173 @@
+"""The per-post media stage: resolve a post's image references, hash them, match them against the banks.
+
+A pure function of one Post (plus read-only knowledge: the match index), so it runs in the analyze process pool like
+the text stages. It reads files but writes nothing; ``tipwatch.media.restricted.write_post_media`` stores the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from tipwatch.media.fetch import FetchOptions, fetch_image
+from tipwatch.media.hashing import hash_bytes, read_limited
+from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
+from tipwatch.media.index import BankMatch, MatchIndex
+from tipwatch.media.warc_images import is_warc, warc_images
+from tipwatch.model import Post
+
+
+@dataclass(slots=True, frozen=True)
+class MediaOptions:
+    max_images: int = 20  # per post; an ad with hundreds of images is a gallery page, not one ad
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    fetch: bool = False  # download http(s) images that are not in a WARC; off unless the user asks
+    fetch_options: FetchOptions = field(default_factory=FetchOptions)
+    # Refuse paths that resolve outside the input's folder: a hostile post must not make us read /etc or ~/.ssh.
+    allow_outside_base: bool = False
+
+
+@dataclass(slots=True)
+class MediaRecord:
+    ref: str
+    status: str  # "ok" (hashed and decoded), "rejected" (bad file: reason), "skipped" (not read: reason)
+    reason: str = ""
+    sha256: str | None = None
+    md5: str | None = None
+    pdq: str | None = None
+    quality: int | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    size: int | None = None
+    restricted: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class MediaMatch:
+    ref: str
+    sha256: str | None
+    match: BankMatch
+
+
+@dataclass(slots=True)
+class PostMedia:
+    post_id: str
+    items: list[MediaRecord] = field(default_factory=list)
+    matches: list[MediaMatch] = field(default_factory=list)
+
+    @property
+    def restricted(self) -> bool:
+        """True when an image of this post matched an abuse-material bank: never show or copy its images."""
+        return any(m.match.is_abuse_material for m in self.matches)
+
+    @property
+    def rejected(self) -> list[MediaRecord]:
+        return [item for item in self.items if item.status == "rejected"]
+
+
+def analyze_post_media(
+    post: Post,
+    base_dir: str | Path | None,
+    *,
+    index: MatchIndex | None = None,
+    options: MediaOptions | None = None,
+) -> PostMedia:
+    """Hash and match every image of ``post``. Never raises on a bad image: each one gets a status and a reason."""
+    opts = options or MediaOptions()
+    out = PostMedia(post.id)
+    refs = list(dict.fromkeys(r.strip() for r in post.images if isinstance(r, str) and r.strip()))
+    for n, ref in enumerate(refs):
+        if n >= opts.max_images:
+            out.items.append(MediaRecord(ref, "skipped", f"more than {opts.max_images} images in one post"))
+            continue
+        data = _resolve(ref, post, base_dir, opts)
+        if isinstance(data, tuple):
+            status, reason = data
+            out.items.append(MediaRecord(ref, status, reason))
+            continue
+        out_item, hits = _hash_and_match(ref, data, index, opts)
+        out.items.append(out_item)
+        out.matches.extend(MediaMatch(ref, out_item.sha256, h) for h in hits)
+    return out
+
+
+def _hash_and_match(
+    ref: str, data: bytes, index: MatchIndex | None, opts: MediaOptions
+) -> tuple[MediaRecord, list[BankMatch]]:
+    h = hash_bytes(data, dihedral=index is not None, max_pixels=opts.max_pixels, max_bytes=opts.max_bytes)
+    item = MediaRecord(
+        ref,
+        "ok" if h.ok else "rejected",
+        h.error or h.note,
+        sha256=h.sha256,
+        md5=h.md5,
+        pdq=h.pdq,
+        quality=h.quality,
+        width=h.width,
+        height=h.height,
+        format=h.format,
+        size=h.size,
+    )
+    hits: list[BankMatch] = []
+    if index is not None:
+        # Exact hashes match even when the bytes do not decode: hash lists are lists of files.
+        hits = index.match(sha256=h.sha256, md5=h.md5, dihedral=h.dihedral, quality=h.quality)
+        item.restricted = any(m.is_abuse_material for m in hits)
+    return item, hits
+
+
+def _resolve(ref: str, post: Post, base_dir: str | Path | None, opts: MediaOptions) -> bytes | tuple[str, str]:
+    """The image's bytes, or (status, reason)."""
+    parsed = urlparse(ref)
+    scheme = parsed.scheme.lower()
+    if scheme in ("http", "https"):
+        warc = _warc_path(post, base_dir)
+        if warc is not None:
+            got = warc_images(warc).read(ref, opts.max_bytes)
+            if isinstance(got, bytes):
+                return got
+            if not opts.fetch:
+                return ("skipped", got)
+        if not opts.fetch:
+            return ("skipped", "remote image not fetched (downloads are off; enable fetching to hash it)")
+        fetched = fetch_image(ref, opts.fetch_options)
+        return ("rejected", fetched) if isinstance(fetched, str) else fetched.data
+    if scheme == "data":
+        return ("skipped", "inline data: URI images are not read")
+    if scheme == "file":
+        ref_path = unquote(parsed.path)
+    elif scheme and len(scheme) > 1:  # "c:" is a Windows drive, not a scheme
+        return ("skipped", f"unsupported image reference scheme {scheme!r}")
+    else:
+        ref_path = ref
+    return _read_local(ref_path, base_dir, opts)
+
+
+def _warc_path(post: Post, base_dir: str | Path | None) -> Path | None:
+    if not is_warc(post.source):
+        return None
+    for candidate in (Path(post.source), Path(base_dir or ".") / Path(post.source).name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_local(ref_path: str, base_dir: str | Path | None, opts: MediaOptions) -> bytes | tuple[str, str]:
+    base = Path(base_dir or ".").resolve()
+    try:
+        target = (base / ref_path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # symlink loops, NUL bytes
+        return ("rejected", f"bad image path: {exc}")
+    if not opts.allow_outside_base and not target.is_relative_to(base):
+        return ("rejected", f"image path leaves the input folder: {ref_path[:200]}")
+    data = read_limited(target, opts.max_bytes)
+    if isinstance(data, str):
+        return ("rejected", data)
+    return data

@@ -1,0 +1,51 @@
+"""The multi-index Hamming search returns exactly what a full scan returns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tipwatch.media.hamming import HammingIndex, flip_masks, scan
+
+
+def _near(rng: np.random.Generator, base: np.ndarray, bits: int) -> np.ndarray:
+    out = base.copy()
+    flat = out.view(np.uint8).reshape(-1)
+    for b in rng.choice(256, size=bits, replace=False):
+        flat[b // 8] ^= np.uint8(1 << (b % 8))
+    return out
+
+
+@pytest.mark.parametrize("radius", [0, 5, 15, 16, 31, 32, 40, 47, 60])
+def test_search_equals_scan(radius: int) -> None:
+    rng = np.random.default_rng(radius)
+    base = rng.integers(0, 2**64, size=(300, 4), dtype=np.uint64)
+    # Plant neighbours at every distance around the radius so both sides of the boundary are exercised.
+    planted = [_near(rng, base[i % 300], d) for i, d in enumerate(range(0, 70))]
+    words = np.vstack([base, *[p[None] for p in planted]])
+    queries = np.vstack([base[:40], rng.integers(0, 2**64, size=(5, 4), dtype=np.uint64)])
+    index = HammingIndex(words)
+    got = index.search(queries, radius)
+    want = scan(words, queries, radius)
+    got_set = set(zip(*(a.tolist() for a in got), strict=True))
+    want_set = set(zip(*(a.tolist() for a in want), strict=True))
+    assert got_set == want_set
+    assert len(got_set) == len(got[0])  # each pair once
+    assert all(d <= radius for _, _, d in got_set)
+
+
+def test_many_queries_span_batches() -> None:
+    rng = np.random.default_rng(9)
+    words = rng.integers(0, 2**64, size=(2000, 4), dtype=np.uint64)
+    queries = np.vstack([words, words[:500]])  # 2500 queries: more than one internal batch
+    qi, rows, d = HammingIndex(words).search(queries, 31)
+    assert set(zip(qi.tolist(), rows.tolist(), strict=True)) >= {(i, i) for i in range(2000)} | {
+        (2000 + i, i) for i in range(500)
+    }
+    assert (d == 0).sum() >= 2500
+
+
+def test_empty_index_and_masks() -> None:
+    assert len(HammingIndex(np.empty((0, 4), np.uint64)).search(np.zeros((1, 4), np.uint64), 31)[0]) == 0
+    assert flip_masks(0).tolist() == [0]
+    assert len(flip_masks(1)) == 17 and len(flip_masks(2)) == 1 + 16 + 120
