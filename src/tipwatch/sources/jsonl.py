@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import ijson
 import orjson
+from ijson.common import ObjectBuilder
 
 from tipwatch.model import RawRecord
 from tipwatch.sources.base import (
@@ -24,11 +25,15 @@ from tipwatch.sources.base import (
     open_binary,
     preview,
     stream_error_message,
+    strip_gz,
 )
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _LIMIT_TEXT = f"{MAX_LINE_BYTES // (1024 * 1024)} MiB"
+# Deepest nesting accepted inside a JSON array element (real records nest a few levels).
+MAX_DEPTH = 256
+TOO_DEEP = object()
 
 
 def json_type_name(value: Any) -> str:
@@ -83,10 +88,11 @@ def parse_json_line(line: bytes, source: str, position: str, columns: Mapping[st
 
 
 def _skip_rest_of_line(fh: IO[bytes]) -> int:
+    """Read past the rest of an over-long line; return its length without the line break."""
     skipped = 0
     while True:
         chunk = fh.readline(MAX_LINE_BYTES)
-        skipped += len(chunk)
+        skipped += len(chunk.rstrip(b"\r\n"))
         if not chunk or chunk.endswith(b"\n"):
             return skipped
 
@@ -115,7 +121,8 @@ def read_jsonl(
     except OSError as exc:
         yield error_record(src, "file", f"cannot read file: {exc.strerror or exc}")
         return
-    if first == b"[":
+    # Only a .json file may be one array; in a .jsonl file a line holding an array is an error record.
+    if first == b"[" and strip_gz(path.name).lower().endswith(".json"):
         yield from _read_array(path, src, columns)
     else:
         yield from _read_lines(path, src, columns)
@@ -160,13 +167,46 @@ def _dump(value: Any) -> str:
         return json.dumps(value, default=str)
 
 
+def _array_elements(fh: IO[bytes]) -> Iterator[Any]:
+    """The elements of a top-level JSON array, streamed; an element nested deeper than MAX_DEPTH yields TOO_DEEP.
+
+    Built from ijson's basic events (ijson.items would build a prefix string per nesting level, which hostile
+    nesting turns into gigabytes).
+    """
+    events = ijson.basic_parse(fh, use_float=True)
+    first = next(events, None)
+    if first is None or first[0] != "start_array":
+        raise ijson.JSONError("the file does not start with a JSON array")
+    depth = 0
+    builder = ObjectBuilder()
+    too_deep = False
+    for event, value in events:
+        if depth == 0:
+            if event == "end_array":
+                return
+            builder = ObjectBuilder()
+            too_deep = False
+        if event in ("start_map", "start_array"):
+            depth += 1
+            too_deep = too_deep or depth > MAX_DEPTH
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        if not too_deep:
+            builder.event(event, value)
+        if depth == 0:
+            yield TOO_DEEP if too_deep else builder.value
+
+
 def _read_array(path: Path, src: str, columns: Mapping[str, str] | None) -> Iterator[RawRecord]:
     index = 0
     try:
         with open_binary(path) as fh:
-            for value in ijson.items(fh, "item", use_float=True):
+            for value in _array_elements(fh):
                 index += 1
                 position = f"item {index}"
+                if value is TOO_DEEP:
+                    yield error_record(src, position, f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
+                    continue
                 # An array element has no text of its own in the file: keep its compact JSON as the raw form.
                 raw = _dump(value)
                 if not isinstance(value, dict):
