@@ -14,7 +14,7 @@ import orjson
 from tipwatch.model import POST_KINDS, Post, Quarantined, RawRecord
 from tipwatch.sources.clean import clean_text, one_line
 from tipwatch.sources.dates import parse_datetime
-from tipwatch.sources.htmlpage import fragment_to_text, looks_like_html
+from tipwatch.sources.htmlpage import HTMLTooDeep, fragment_to_text, looks_like_html
 from tipwatch.sources.rules import load_rules, normalize_key, normalize_phrase
 
 # Longest title + body accepted. Real ads and posts are a few thousand characters; 200,000 (about 40,000 words)
@@ -210,8 +210,14 @@ def _convert(raw: RawRecord, default_kind: str | None, default_platform: str | N
         # Checked before any HTML parsing too, so a huge field costs no parse.
         if len(value) > 4 * MAX_TEXT_CHARS:
             return _quarantine(raw, f"text too long: {name} has {len(value)} characters (limit {MAX_TEXT_CHARS})")
-    title = one_line(_visible(title_value))
-    body = _visible(body_value).strip()
+    try:
+        title = one_line(_visible(title_value))
+    except HTMLTooDeep as exc:
+        return _quarantine(raw, f"title: {exc}")
+    try:
+        body = _visible(body_value).strip()
+    except HTMLTooDeep as exc:
+        return _quarantine(raw, f"body: {exc}")
     for name, text in (("title", title), ("body", body)):
         if len(text) > MAX_TEXT_CHARS:
             return _quarantine(raw, f"text too long: {name} has {len(text)} characters (limit {MAX_TEXT_CHARS})")

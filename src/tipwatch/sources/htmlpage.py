@@ -17,7 +17,14 @@ import webencodings
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tipwatch.model import RawRecord
-from tipwatch.sources.base import MAX_PAGE_BYTES, STREAM_ERRORS, error_record, open_binary, stream_error_message
+from tipwatch.sources.base import (
+    MAX_PAGE_BYTES,
+    STREAM_ERRORS,
+    error_record,
+    open_binary,
+    preview,
+    stream_error_message,
+)
 
 # Elements whose content is never shown as text (or, for iframe, belongs to another document).
 SKIP_TAGS = frozenset(
@@ -46,8 +53,48 @@ _MARKUP = re.compile(
 )
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _CHARSET_IN_CONTENT = re.compile(r"charset\s*=\s*[\"']?([^\s\"';]+)", re.IGNORECASE)
+# lexbor's tree building slows down with the square of element nesting depth (50,000 nested <div>s: seconds);
+# real pages nest a few dozen levels. Deeper input is refused before parsing. Counting is only done on documents
+# with many tags, so ordinary pages pay nothing.
+MAX_NESTING = 2000
+_CHECK_NESTING_FROM_TAGS = 10_000
+_TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})[^>]{0,2000}?(/?)>")
+# Elements that never hold content, or whose end tag may be left out (the parser closes them implicitly).
+_NOT_NESTING = frozenset(
+    b"area base br col embed hr img input link meta source track wbr p li dt dd option optgroup tr td th tbody "
+    b"thead tfoot colgroup rb rt rp".split()
+)
 _WINDOWS_1252 = webencodings.lookup("windows-1252")
 _UTF8 = webencodings.lookup("utf-8")
+
+
+class HTMLTooDeep(ValueError):
+    """HTML nested deeper than MAX_NESTING: refused rather than parsed (see MAX_NESTING)."""
+
+
+def nesting_depth(html: str) -> int:
+    """An upper estimate of how deep the elements of a document nest (implicitly closed elements not counted)."""
+    depth = deepest = 0
+    for match in _TAG.finditer(html.encode("utf-8", "replace")):
+        closing, name, self_closing = match.groups()
+        if self_closing or name.lower() in _NOT_NESTING:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def parse_tree(html: str) -> LexborHTMLParser:
+    """Parse with lexbor (scripting on, as a browser would: <noscript> content stays out of the tree's text and
+    <head> is not broken by it), refusing hostile nesting first."""
+    if html.count("<") > _CHECK_NESTING_FROM_TAGS:
+        depth = nesting_depth(html)
+        if depth > MAX_NESTING:
+            raise HTMLTooDeep(f"HTML nested {depth} levels deep (limit {MAX_NESTING})")
+    return LexborHTMLParser(html, scripting=True)
 
 
 def visible_text(node: LexborNode) -> str:
@@ -97,8 +144,10 @@ def looks_like_html(text: str) -> bool:
 
 
 def fragment_to_text(text: str) -> str:
-    """Visible text of an HTML fragment found inside a text field (scripts and styles dropped)."""
-    tree = LexborHTMLParser(text, scripting=True)
+    """Visible text of an HTML fragment found inside a text field (scripts and styles dropped).
+
+    Raises HTMLTooDeep for hostile nesting."""
+    tree = parse_tree(text)
     parts = []
     if tree.head is not None:
         title = tree.head.css_first("title")
@@ -137,6 +186,13 @@ def _lookup(label: str | None) -> webencodings.Encoding | None:
     if not label:
         return None
     encoding = webencodings.lookup(label)
+    if encoding is None:
+        # Labels outside the WHATWG table that Python knows ("latin-1", "utf8mb4" no; "cp1251" yes): use
+        # Python's canonical name, which the table usually knows.
+        try:
+            encoding = webencodings.lookup(codecs.lookup(label.strip()).name)
+        except (LookupError, ValueError):
+            return None
     if encoding is not None and encoding.name in ("utf-16le", "utf-16be"):
         return _UTF8  # HTML Standard: a <meta> cannot switch to UTF-16 (the bytes read it as ASCII already)
     return encoding
@@ -203,8 +259,10 @@ def image_sources(tree: LexborHTMLParser) -> list[str]:
 
 
 def page_fields(text: str) -> dict[str, Any]:
-    """Metadata and visible text of a decoded HTML page, as RawRecord fields (names in docs/input-formats.md)."""
-    tree = LexborHTMLParser(text, scripting=True)
+    """Metadata and visible text of a decoded HTML page, as RawRecord fields (names in docs/input-formats.md).
+
+    Raises HTMLTooDeep for hostile nesting."""
+    tree = parse_tree(text)
     meta = _meta_map(tree)
     title_node = tree.css_first("head > title") or tree.css_first("title")
     fields: dict[str, Any] = {
@@ -229,7 +287,10 @@ def page_fields(text: str) -> dict[str, Any]:
 def html_record(data: bytes, source: str, position: str, http_charset: str | None = None) -> RawRecord:
     """One page (bytes) -> one RawRecord; raw is the decoded page text. Never raises on page content."""
     text, encoding = decode_page(data, http_charset)
-    fields = page_fields(text)
+    try:
+        fields = page_fields(text)
+    except HTMLTooDeep as exc:
+        return error_record(source, position, f"{exc}: refused as hostile or broken", preview(text))
     fields["charset"] = encoding
     return RawRecord(source=source, position=position, raw=text, fields=fields)
 
