@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, create_engine, insert, make_url
+from sqlalchemy import text as sql
 
 from tipwatch.model import post_text
 from tipwatch.store.db import open_engine
@@ -156,13 +160,52 @@ class Store:
                 conn.execute(insert(indicator_hits), hit_rows)
 
 
+PG_ENV = "TIPWATCH_TEST_PG_URL"
+
+
+@contextmanager
+def _pg_database() -> Iterator[str]:
+    """A throw-away database on the test server, so that parallel tests never see each other's rows."""
+    admin_url = os.environ.get(PG_ENV)
+    if not admin_url:
+        pytest.skip(f"{PG_ENV} not set")
+    name = f"tw_report_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sql(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    engine = open_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    yield Store(engine)
-    engine.dispose()
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated store: SQLite by default; ``@pytest.mark.parametrize("store", [...], indirect=True)`` with
+    "postgresql" runs the test on the PostgreSQL server named by TIPWATCH_TEST_PG_URL (skipped without it)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        engine = open_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        yield Store(engine)
+        engine.dispose()
+        return
+    with _pg_database() as url:
+        engine = open_engine(url)
+        try:
+            yield Store(engine)
+        finally:
+            engine.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture
 def out_dir(tmp_path: Path) -> Path:
     return tmp_path / "report"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium (/usr/bin/chromium) through Playwright")

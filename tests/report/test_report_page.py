@@ -10,7 +10,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 from sqlalchemy import Connection
 
-from conftest import T0, Hit, Ident, P, Store
+from conftest import BACKENDS, T0, Hit, Ident, P, Store
 from tipwatch.model import post_text
 from tipwatch.report import (
     PostFlag,
@@ -79,6 +79,7 @@ def _sample() -> list[P]:
     ]
 
 
+@pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_ranked_in_risk_order_with_reasons_in_stored_order(store: Store, out_dir: Path) -> None:
     store.add(_sample())
     index = write_report(store.engine, out_dir)
@@ -100,6 +101,7 @@ def test_ranked_in_risk_order_with_reasons_in_stored_order(store: Store, out_dir
     assert meta["kind"] == "escort_ad" and meta["place"] == "Kolkata" and meta["date"].startswith("2025-03-03")
 
 
+@pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_highlights_land_on_the_original_characters(store: Store, out_dir: Path) -> None:
     posts = _sample()
     store.add(posts)
@@ -139,8 +141,10 @@ def test_overlapping_spans(store: Store, out_dir: Path) -> None:
     assert [m.attributes["data-spans"] for m in card.css("mark.hl")] == ["i0", "i0 d0 i1", "d0 i1", "d0"]
 
 
+@pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_hostile_text_is_escaped_everywhere(store: Store, out_dir: Path) -> None:
     evil = HOSTILE + "\u202eevil\u202c"
+    short = "<b onclick=alert(8)>\u202eE"  # fits kind VARCHAR(32), category VARCHAR(64) on PostgreSQL
     store.add(
         [
             P(
@@ -150,12 +154,12 @@ def test_hostile_text_is_escaped_everywhere(store: Store, out_dir: Path) -> None
                 risk=0.9,
                 platform=evil,
                 location='"><svg onload=alert(3)>',
-                language='en" onmouseover="alert(4)',
-                kind=evil,
+                language='x" onclick="y',
+                kind=short,
                 url="javascript:alert(5)",
                 images=['"><img src=x onerror=alert(6)>'],
                 reasons=[{"code": evil, "contribution": 0.5, "detail": evil}],
-                hits=[Hit(evil, evil, "<script>")],
+                hits=[Hit(short, short, "<script>")],
                 idents=[Ident("email", '"><script>alert(7)</script>', "alert(1)")],
             )
         ]
@@ -193,6 +197,7 @@ def test_page_has_strict_csp_and_no_external_resources(store: Store, out_dir: Pa
     assert "Leads, not verdicts" in tree.css_first("p.leads").text()
 
 
+@pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_run_summary_and_reconciliation(store: Store, out_dir: Path) -> None:
     store.add_run(read=10, stored=7, duplicates=2, quarantined=1)
     store.add(_sample())
@@ -212,6 +217,7 @@ def _bars(tree: LexborHTMLParser, chart: str) -> list[str]:
     return [g.css_first("title").text() for g in fig.css("svg g.bar-g") if g.css_first("rect.bar") is not None]
 
 
+@pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_charts_have_one_bar_per_group(store: Store, out_dir: Path) -> None:
     store.add(_sample())
     tree = _tree(write_report(store.engine, out_dir))
@@ -239,6 +245,7 @@ def test_charts_have_one_bar_per_group(store: Store, out_dir: Path) -> None:
     assert [[td.text() for td in r.css("td")] for r in rows] == [["escort_ad", "2"], ["job_ad", "2"]]
 
 
+@pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_top_and_min_risk(store: Store, out_dir: Path) -> None:
     store.add([P(f"p{i:02d}", body=f"post {i}", risk=i / 20) for i in range(20)])
     tree = _tree(write_report(store.engine, out_dir, top=5, min_risk=0.5))
@@ -248,6 +255,7 @@ def test_top_and_min_risk(store: Store, out_dir: Path) -> None:
     assert [a.css_first("footer.post-f code").text() for a in tree.css("article.post")] == ["p19", "p18"]
 
 
+@pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_empty_store(store: Store, out_dir: Path) -> None:
     index = write_report(store.engine, out_dir)
     tree = _tree(index)

@@ -62,7 +62,7 @@ def charts_section(ctx: ReportContext) -> Section:
             "Indicator hits by lexicon language",
             by_hit_lang,
             unit="hits",
-            note="(none): structural indicators, not tied to a language.",
+            note="(none): structural indicators, not tied to a language." if any(not k for k, _ in by_hit_lang) else "",
             column_header="Language",
         ),
         Chart("places", "Top places named in posts", places, column_header="Place"),

@@ -62,7 +62,9 @@ def plain_text(value: object) -> str:
     """Ad-derived text for places that take no markup (attributes, SVG titles, CSV): tricks removed."""
     if value is None:
         return ""
-    text = _clean_surrogates(str(value))
+    # No surrogate scan here: this runs per CSV cell, and store text is valid Unicode (the databases refuse lone
+    # surrogates); the page is written with errors="replace" as the last guard.
+    text = value if isinstance(value, str) else str(value)
     if not _TRICKS.intersection(text):
         return text
     return "".join(c for c in text if c not in _TRICKS)
