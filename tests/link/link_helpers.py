@@ -155,3 +155,36 @@ class Corpus:
     def benign(self, prefix: str, n: int) -> None:
         for i in range(n):
             self.add(f"{prefix}-{i:04d}", self.noise(30), None, kind="social_post")
+
+
+def store_posts(engine: object, posts: list[PostInput], *, risk: float = 0.5) -> None:
+    """Store hand-built posts through the real writer (one run), with a timestamp per post in list order."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import Engine
+
+    from tipwatch.model import Assessment, Identifier, IndicatorHit, Post, PostResult
+    from tipwatch.store.writer import PostWriter, finish_run, start_run
+
+    assert isinstance(engine, Engine)
+    t0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    results = []
+    for i, p in enumerate(posts):
+        post = Post(
+            id=p.id,
+            source="test.jsonl",
+            position=f"line {i + 1}",
+            kind=p.kind,
+            body=p.text,
+            platform=p.platform,
+            posted_at=t0 + timedelta(hours=7 * i),
+            images=list(p.images),
+            raw="{}",
+        )
+        idents = [Identifier(t, v, s, e) for t, v, s, e in p.identifiers]
+        hits = [IndicatorHit("test.hit", "test", 1.0, 0, 1)] if "Sweet" in p.text else []
+        results.append(PostResult(post, idents, hits, Assessment(risk)))
+    run = start_run(engine, "test", ["test.jsonl"], None)
+    writer = PostWriter(engine, run)
+    writer.write(results)
+    finish_run(engine, run, writer.counts, "ok")

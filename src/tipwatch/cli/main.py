@@ -39,6 +39,10 @@ def _register() -> None:
     app.command("match")(match_cmd.match_files)
     app.add_typer(banks_cmd.app, name="banks")
     app.add_typer(faces_cmd.app, name="faces")
+    from tipwatch.cli import networks_cmd  # networks (issue 3)
+
+    app.command("networks")(networks_cmd.networks)
+    app.command("evaluate-networks")(networks_cmd.evaluate_networks)
 
 
 _register()

@@ -62,15 +62,25 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileConfig:
+    template_members: int = 8
+    template_min_support: float = 0.6
+
+
+@dataclass(frozen=True, slots=True)
 class LinkConfig:
     text: TextConfig
     identifiers: IdentifierConfig
     pairs: dict[str, PairSignalConfig]
     cluster: ClusterConfig
+    profile: ProfileConfig = field(default_factory=ProfileConfig)
 
     def fingerprint(self) -> str:
         """A hash of every value that changes links: a stored link state made with another fingerprint is stale."""
-        blob = json.dumps(asdict(self), sort_keys=True, default=list)
+        data = asdict(self)
+        data.pop("profile")  # profiles are recomputed whenever a network changes; they do not change links
+        data["cluster"].pop("max_pair_links_per_post")
+        blob = json.dumps(data, sort_keys=True, default=list)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -84,6 +94,7 @@ def parse_config(data: dict[str, Any]) -> LinkConfig:
         identifiers=IdentifierConfig(**data.get("identifiers", {})),
         pairs=pairs,
         cluster=ClusterConfig(**data.get("cluster", {})),
+        profile=ProfileConfig(**data.get("profile", {})),
     )
 
 

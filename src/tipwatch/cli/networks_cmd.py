@@ -1,0 +1,106 @@
+"""`tipwatch networks` and `tipwatch evaluate-networks`: link posts into networks, write or score them.
+
+Machine-friendly: JSON goes to the file (networks) or stdout (evaluate-networks); messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+import typer
+
+from tipwatch.cli.common import console, fail, stdout_write
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+DB_HELP = "Database URL (default: TIPWATCH_DATABASE_URL or sqlite under ./tipwatch-data/)."
+STATE_HELP = "Link state directory (default: beside the database)."
+CONFIG_HELP = "Linking thresholds (YAML like the packaged tipwatch/link/link.yaml)."
+
+
+def _update(db: str | None, rebuild: bool, state: Path | None, config: Path | None) -> Engine:
+    from tipwatch.cli.progress import progress_bar
+    from tipwatch.link.api import update_networks
+    from tipwatch.link.config import load_config
+    from tipwatch.store.db import open_engine
+
+    if config is not None and not config.is_file():
+        fail(f"config file not found: {config}")
+    cfg = load_config(config)
+    engine = open_engine(db)
+    with progress_bar() as progress:
+        task = progress.add_task("linking", total=None)
+
+        def report(_stage: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = update_networks(engine, state_dir=state, config=cfg, rebuild=rebuild, progress=report)
+    how = "full build" if summary.full else "incremental"
+    console.print(
+        f"linked {summary.new_posts} new of {summary.posts} posts ({how}, {summary.seconds:.1f}s): "
+        f"{summary.networks} networks, {summary.networks_changed} updated, {summary.networks_removed} removed"
+    )
+    return engine
+
+
+def networks(
+    out: Path = typer.Option(..., "--out", help="Write one JSON line per network here."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Recompute all links instead of adding new posts."),
+    no_update: bool = typer.Option(False, "--no-update", help="Write the stored networks without linking first."),
+    profile: bool = typer.Option(False, "--profile", help="Add each network's profile to its line."),
+    state: Path | None = typer.Option(None, "--state", help=STATE_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Link posts into networks and write them, best first: {"network_id", "post_ids", "score", "reasons"}."""
+    from tipwatch.link.api import iter_networks
+    from tipwatch.store.db import open_engine
+
+    engine = open_engine(db) if no_update else _update(db, rebuild, state, config)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(out, "wb") as fh:
+        for net in iter_networks(engine, with_profile=profile):
+            rec: dict[str, object] = {
+                "network_id": net.network_id,
+                "post_ids": net.post_ids,
+                "score": net.score,
+                "reasons": net.reasons,
+            }
+            if profile:
+                rec["profile"] = net.profile
+            fh.write(orjson.dumps(rec) + b"\n")
+            n += 1
+    console.print(f"wrote {n} networks to {out}")
+
+
+def evaluate_networks(
+    truth: Path = typer.Option(..., "--truth", help='Truth JSON lines: {"id", "network_id" (null: none)}.'),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    no_update: bool = typer.Option(False, "--no-update", help="Score the stored networks without linking first."),
+    state: Path | None = typer.Option(None, "--state", help=STATE_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Score the networks against a ground truth: pairwise precision/recall/F1, B-cubed F1, adjusted Rand index."""
+    from sqlalchemy import select
+
+    from tipwatch.link.evaluate import evaluate, read_truth
+    from tipwatch.store.db import open_engine
+    from tipwatch.store.link_tables import network_posts
+
+    if not truth.is_file():
+        fail(f"truth file not found: {truth}")
+    try:
+        true_nets, benign = read_truth(truth)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    engine = open_engine(db) if no_update else _update(db, False, state, config)
+    with engine.connect() as conn:
+        rows = conn.execute(select(network_posts.c.post_id, network_posts.c.network_id))
+        predicted = {pid: nid for pid, nid in rows}
+    stdout_write(json.dumps(evaluate(true_nets, predicted, benign), sort_keys=True))

@@ -1,0 +1,94 @@
+"""Link tables: the links between posts with their evidence, shared entities (and hubs), networks and their posts.
+Migration: 0003_link.
+
+A link is either a pair (post_a, post_b) found by a similarity producer (text near-duplicates, PDQ image matches:
+``signal`` names it, ``evidence`` holds the similarity or distance) or a post -> entity edge (``post_b`` null,
+``entity_key`` set) for a shared identifier or exact image hash, the entity's value in ``link_entities``. A new
+signal is one more producer writing rows of the same shape.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from tipwatch.store.tables import metadata
+
+# Entities (identifier values, image hashes) held by two or more posts, including hubs (which link nothing).
+link_entities = Table(
+    "link_entities",
+    metadata,
+    # The 64-bit entity key of tipwatch.link.entities.entity_key, as a signed integer.
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("type", String(16), nullable=False),
+    Column("value", String(512), nullable=False),
+    Column("n_posts", Integer, nullable=False),
+    Column("n_platforms", Integer, nullable=False),
+    Column("n_kinds", Integer, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("strong", Boolean, nullable=False),
+    Column("hub", Boolean, nullable=False),
+    Column("hub_reason", Text, nullable=False),
+    Index("ix_link_entities_type_value", "type", "value"),
+    Index("ix_link_entities_hub", "hub"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("post_a", String(128), ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("post_b", String(128), ForeignKey("posts.id", ondelete="CASCADE")),
+    Column("entity_key", BigInteger),
+    # "text", "image_pdq", or the entity type ("phone", "email", "url", "handle", "wallet", "image_sha256").
+    Column("signal", String(32), nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("strong", Boolean, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Index("ix_links_post_a", "post_a"),
+    Index("ix_links_post_b", "post_b"),
+    Index("ix_links_entity_key", "entity_key"),
+)
+
+networks = Table(
+    "networks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("first_posted_at", DateTime(timezone=True)),
+    Column("last_posted_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_networks_score", "score"),
+)
+
+network_posts = Table(
+    "network_posts",
+    metadata,
+    Column("post_id", String(128), ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("network_id", String(32), ForeignKey("networks.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_network_posts_network_id", "network_id"),
+)
+
+# Small key/value facts of the link stage, e.g. the token that ties the on-disk link state to this database.
+link_meta = Table(
+    "link_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
