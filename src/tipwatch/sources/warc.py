@@ -161,6 +161,10 @@ def read_warc(path: Path, *, source: str | None = None, stats: ReadStats | None 
             for record in archive:
                 count += 1
                 position = f"record {count} (offset {archive.offset})"
+                if record.format != "warc":
+                    # warcio reads anything line-based as (legacy) ARC; that is junk or a format we do not read.
+                    yield error_record(src, position, "not a WARC record: the rest of the file is not read")
+                    return
                 result = _page_record(record, src, position, stats)
                 end = archive.get_record_offset() + archive.get_record_length()
                 if result is not None:
@@ -205,6 +209,10 @@ def iter_warc_images(path: Path | str, *, stats: ReadStats | None = None) -> Ite
             for record in archive:
                 count += 1
                 position = f"record {count} (offset {archive.offset})"
+                if record.format != "warc":
+                    if stats is not None:
+                        stats.skip("not a WARC record: rest of file not read")
+                    return
                 image = _image(record, position, stats)
                 end = archive.get_record_offset() + archive.get_record_length()
                 if image is not None:
