@@ -20,7 +20,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 DEFAULT_MAX_PIXELS = 64_000_000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # Raster formats seen on the web; anything else is refused rather than handed to a rarely used decoder.
-SAFE_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "MPO", "ICO", "PPM")
+SAFE_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "ICO", "PPM")  # JPEG covers MPO
 _ORIENTATION_TAG = 0x0112
 
 

@@ -267,7 +267,8 @@ def chain_hash(prev: str, entry: dict[str, Any]) -> str:
 def search_log(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(select(face_search_log).order_by(face_search_log.c.id)).mappings().all()
-    return [dict(r) for r in rows]
+    # str(): column names come back as a str subclass that orjson refuses as a key.
+    return [{str(k): v for k, v in r.items()} for r in rows]
 
 
 def verify_log(engine: Engine) -> list[str]:

@@ -1,0 +1,97 @@
+"""Downloads on request, against a real HTTP server on 127.0.0.1: limits, content type, redirects, errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from media_helpers import encode, photo
+
+from tipwatch.media.fetch import FetchOptions, fetch_image
+from tipwatch.media.post_media import MediaOptions, analyze_post_media
+from tipwatch.model import Post
+
+JPEG = encode(photo(51))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        routes = {
+            "/ok.jpg": (200, "image/jpeg", JPEG),
+            "/page.html": (200, "text/html", b"<html></html>"),
+            "/untyped": (200, "", JPEG),
+            "/missing.jpg": (404, "text/plain", b"nope"),
+            "/big.jpg": (200, "image/jpeg", b"\xff" * 5000),
+        }
+        if self.path.startswith("/loop"):
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+            return
+        if self.path == "/liar.jpg":  # claims to be small, sends more
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.end_headers()
+            self.wfile.write(b"\xff" * 5000)
+            return
+        status, ctype, body = routes.get(self.path, (404, "text/plain", b""))
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_fetch_ok_and_untyped(server: str) -> None:
+    got = fetch_image(f"{server}/ok.jpg")
+    assert not isinstance(got, str) and got.data == JPEG and got.content_type == "image/jpeg"
+    assert not isinstance(fetch_image(f"{server}/untyped"), str)
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/page.html", "not an image: Content-Type 'text/html'"),
+        ("/missing.jpg", "HTTP 404"),
+        ("/big.jpg", "too large: Content-Length 5000"),
+        ("/liar.jpg", "too large: over 1000 bytes"),
+        ("/loop", "too many redirects"),
+    ],
+)
+def test_fetch_refusals(server: str, path: str, reason: str) -> None:
+    got = fetch_image(f"{server}{path}", FetchOptions(max_bytes=1000, max_redirects=3))
+    assert isinstance(got, str) and reason in got
+
+
+def test_fetch_refuses_other_schemes_and_dead_servers() -> None:
+    assert "not an http(s) URL" in str(fetch_image("ftp://127.0.0.1/x.jpg"))
+    got = fetch_image("http://127.0.0.1:9/x.jpg", FetchOptions(timeout=2))
+    assert isinstance(got, str) and ("failed" in got or "timed out" in got)
+
+
+def test_post_images_are_fetched_only_when_asked(server: str, tmp_path: Path) -> None:
+    post = Post(id="u", source="s.jsonl", position="1", images=[f"{server}/ok.jpg", f"{server}/page.html"])
+    off = analyze_post_media(post, tmp_path)
+    assert [i.status for i in off.items] == ["skipped", "skipped"]
+    on = analyze_post_media(post, tmp_path, options=MediaOptions(fetch=True))
+    assert on.items[0].status == "ok" and on.items[0].pdq
+    assert on.items[1].status == "rejected" and "Content-Type" in on.items[1].reason
