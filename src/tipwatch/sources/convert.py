@@ -156,8 +156,12 @@ def _images(value: Any) -> list[str]:
 
 def _location(value: Any) -> str | None:
     if isinstance(value, dict):
-        value = [v for v in value.values() if isinstance(v, str | int | float)]
-    text = one_line(clean_text(_as_text(value).replace("\n", ", ")))
+        value = list(value.values())
+    if isinstance(value, list | tuple):  # ["Pune", "MH"] / {"city": "Pune", "state": "MH"} -> "Pune, MH"
+        parts = (one_line(clean_text(_as_text(v))) for v in value[:20] if not isinstance(v, list | dict))
+        text = ", ".join(p for p in parts if p)
+    else:
+        text = one_line(clean_text(_as_text(value)))
     return text[:MAX_LOCATION_CHARS] or None
 
 

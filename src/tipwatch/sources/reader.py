@@ -69,7 +69,8 @@ def _read_all(
 
 
 def _walk(root: Path) -> Iterator[Path]:
-    """Files under root in sorted order, depth first; one directory listing in memory per level."""
+    """Files under root: a folder's files in name order, then its subfolders likewise (one listing per level in
+    memory)."""
     stack = [root]
     while stack:
         folder = stack.pop()
