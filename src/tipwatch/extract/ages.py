@@ -15,6 +15,7 @@ from tipwatch.extract.data import load
 from tipwatch.model import Identifier
 
 _WB = r"(?![^\W_])"
+_HAS_DIGIT = re.compile(r"[0-9]").search
 
 
 @dataclass(slots=True, frozen=True)
@@ -35,7 +36,7 @@ def _knowledge() -> _Knowledge:
     return _Knowledge(
         after=re.compile(rf"(?<![\w.,/:])(?P<n>\d{{1,2}})\s?\+?\s?(?:-\s?)?(?:{after_words})(?:{_WB}|(?<=\.))"),
         before=re.compile(rf"(?<![^\W_])(?:{before_words})\s?[:=-]?\s?(?:is\s|of\s)?(?P<n>\d{{1,2}})(?!\d|[.,:/]\d)"),
-        not_after=re.compile(rf"^\s?(?:{word_alternation(data['not_age_after']['words'])}){_WB}"),
+        not_after=re.compile(rf"\s?(?:{word_alternation(data['not_age_after']['words'])}){_WB}"),
         not_before=re.compile(rf"(?<![^\W_])(?:{word_alternation(data['not_age_before']['words'])})\s?$"),
         min_age=int(data["min_age"]),
         max_age=int(data["max_age"]),
@@ -45,7 +46,7 @@ def _knowledge() -> _Knowledge:
 def find_ages(ctx: Context) -> list[Identifier]:
     view = ctx.digits
     vt = view.text
-    if not any("0" <= c <= "9" for c in vt):
+    if not _HAS_DIGIT(vt):
         return []
     kb = _knowledge()
     out: list[Identifier] = []

@@ -17,7 +17,7 @@ from tipwatch.model import Identifier
 _OPEN = r"[\(\[\{<]"
 _CLOSE = r"[\)\]\}>]"
 _AT = rf"(?P<at>\s?@\s?|\s?{_OPEN}\s?(?:at|@)\s?{_CLOSE}\s?|\s(?:at|@)\s)"
-_DOT = rf"(?:\.|\s?{_OPEN}\s?(?:dot|\.)\s?{_CLOSE}\s?|\s(?:dot)\s)"
+_DOT = rf"(?:\.|\s\.\s|\s?{_OPEN}\s?(?:dot|\.)\s?{_CLOSE}\s?|\s(?:dot)\s)"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _EMAIL = re.compile(
     rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9](?:[a-z0-9._%+-]{{0,63}}[a-z0-9_])?){_AT}"

@@ -56,7 +56,7 @@ def _knowledge() -> _Knowledge:
     return _Knowledge(
         # the keyword ends right before the number (spaces, ":", "-", "#", "." may sit between)
         before_not=re.compile(rf"(?<![^\W_])(?:{before})\s?(?:no\.?|number|num|#)?\s?[:=.#-]?\s?$"),
-        after_not=re.compile(rf"^\s?(?:(?:{after})(?![^\W_])|/\s?-|\s?(?:/|per)\s?(?:{unit_alt})(?![^\W_]))"),
+        after_not=re.compile(rf"\s?(?:(?:{after})(?![^\W_])|/\s?-|\s?(?:/|per)\s?(?:{unit_alt})(?![^\W_]))"),
         apps=apps,
     )
 
@@ -125,6 +125,9 @@ def _is_date(run: DigitRun, view: str, i: int, j: int) -> bool:
     seps = run.seps[i:j]
     if seps[0] != seps[1] or seps[0] not in _DATE_SEPS:
         return False
+    # "98.45.01.23.45" is not a date: a date is three groups, not part of a longer chain with the same separator
+    if (i > 0 and run.seps[i - 1] == seps[0]) or (j < len(run.seps) and run.seps[j] == seps[0]):
+        return False
     a, b, c = (view[s:e] for s, e in run.groups[i : j + 1])
     if len(a) == 4 and len(b) <= 2 and len(c) <= 2:  # 2024-05-12
         return 1 <= int(b) <= 12 and 1 <= int(c) <= 31
@@ -170,8 +173,8 @@ def find_phones(ctx: Context) -> list[Identifier]:
                 ve = groups[j][1]
                 if kb.before_not.search(vt, max(0, vs - 24), vs) or kb.after_not.match(vt, ve, ve + 24):
                     continue
-                if _is_date(run, vt, i, j):
-                    continue
+                if any(_is_date(run, vt, k, k + 2) for k in range(i, j - 1)):
+                    continue  # a date inside the stretch ("12.05.2024 10")
                 start, end = view.to_original(vs, ve)
                 if ctx.is_claimed(start, end):
                     continue

@@ -59,6 +59,23 @@ def _in_script(name: str, scripts: list[str]) -> bool:
     return False
 
 
+class _Spacer(dict[int, int]):
+    """str.translate table: word characters (letters, digits, marks) stay, everything else becomes a space."""
+
+    def __missing__(self, cp: int) -> int:
+        value = cp if is_word_char(chr(cp)) else 0x20
+        if len(self) < 50_000:
+            self[cp] = value
+        return value
+
+
+_SPACER = _Spacer()
+
+
+def _padded(key: str) -> str:
+    return " " + key.translate(_SPACER).strip() + " "
+
+
 class Gazetteer:
     """The automaton and its entries; build once per process (about a quarter of a second)."""
 
@@ -151,7 +168,9 @@ class Gazetteer:
             if len(distinct) > 1 and not aliased:
                 confidence = min(confidence, 0.75)
             self.entries.append(_Entry(best, needs_capital, confidence, len(distinct) - 1))
-            self.automaton.add_word(key, (len(self.entries) - 1, len(key)))
+            padded = _padded(key)
+            if padded.strip():
+                self.automaton.add_word(padded, (len(self.entries) - 1, len(padded)))
         self.automaton.make_automaton()
 
 
@@ -165,15 +184,12 @@ def find_places(ctx: Context) -> list[Identifier]:
     t = ctx.norm.text
     if not t:
         return []
+    # Keys are padded with spaces and the text is translated so that only whole words can match (one C pass).
+    padded = " " + t.translate(_SPACER) + " "
     hits: list[tuple[int, int, int]] = []
-    for end_idx, (entry_idx, length) in gz.automaton.iter(t):
-        start = end_idx - length + 1
-        end = end_idx + 1
-        if start > 0 and is_word_char(t[start - 1]):
-            continue
-        if end < len(t) and is_word_char(t[end]):
-            continue
-        hits.append((start, end, entry_idx))
+    for end_idx, (entry_idx, length) in gz.automaton.iter(padded):
+        # padded index p is text index p - 1; the key spans padded [end_idx - length + 2, end_idx - 1]
+        hits.append((end_idx - length + 1, end_idx - 1, entry_idx))
     if not hits:
         return []
     hits.sort(key=lambda h: (h[0], h[0] - h[1]))

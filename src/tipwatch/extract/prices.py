@@ -22,6 +22,7 @@ def _amount(k: int) -> str:
 
 
 _WB = r"(?![^\W_])"  # no letter or digit right after
+_HAS_DIGIT = re.compile(r"[0-9]").search
 
 
 @dataclass(slots=True, frozen=True)
@@ -66,7 +67,7 @@ def _knowledge() -> _Knowledge:
         return rf"(?:\s?(?P<mult{k}>{mults}){_WB})?"
 
     pattern = re.compile(
-        rf"(?<![^\W_])(?P<cur1>{before})\s?[:.=-]?\s?{_amount(1)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
+        rf"(?<![^\W_])(?P<cur1>{before})[^\w]{{0,3}}{_amount(1)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
         rf"|(?<![\w.,]){_amount(2)}{mult(2)}\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
         rf"|(?<![\w.,]){_amount(3)}{mult(3)}(?P<conn3>\s?/\s?|\s(?:per|प्रति|প্রতি)\s|\s)(?P<unit3>{units}){_WB}"
     )
@@ -107,7 +108,7 @@ def _fmt(amount: float) -> str:
 def find_prices(ctx: Context) -> list[Identifier]:
     view = ctx.digits
     vt = view.text
-    if not any("0" <= c <= "9" for c in vt):
+    if not _HAS_DIGIT(vt):
         return []
     kb = _knowledge()
     out: list[Identifier] = []

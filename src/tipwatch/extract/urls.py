@@ -30,10 +30,19 @@ class Url:
     explicit: bool
 
 
+def _tlds() -> str:
+    return "|".join(sorted((re.escape(t) for t in load("web.yaml")["tlds"]["list"]), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _hint() -> re.Pattern[str]:
+    """A cheap first look: a scheme, "www." or a known TLD after a dot; most posts have none."""
+    return re.compile(rf"://|www\d{{0,3}}\.|\.(?:{_tlds()})(?![A-Za-z0-9-])", re.IGNORECASE)
+
+
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern[str]:
-    data = load("web.yaml")
-    tlds = "|".join(sorted((re.escape(t) for t in data["tlds"]["list"]), key=len, reverse=True))
+    tlds = _tlds()
     return re.compile(
         rf"(?:(?<![A-Za-z0-9])(?:https?|ftp)://|(?<![A-Za-z0-9.@/-])www\d{{0,3}}\.){_URLCH}+"
         rf"|(?<![A-Za-z0-9.@/_-])(?:{_LABEL}\.)+(?:{tlds})(?::\d{{2,5}})?(?:/{_URLCH}*)?(?![A-Za-z0-9@_-])",
@@ -74,7 +83,7 @@ def canonical_url(raw: str) -> tuple[str, str, str, str] | None:
 
 def find_urls(ctx: Context) -> list[Url]:
     text = ctx.text
-    if "." not in text:
+    if "." not in text or not _hint().search(text):
         return []
     found: list[Url] = []
     for m in _pattern().finditer(text):

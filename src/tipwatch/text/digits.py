@@ -76,7 +76,9 @@ class _DigitTable(dict[int, int]):
 
 
 _DIGITS = _DigitTable()
-_NON_ASCII_DIGIT = re.compile(r"[^\x00-\x7f]")
+# Characters the digit table changes or the keycap handling needs: non-ASCII decimal digits (\d is Unicode-wide),
+# dingbat and enclosed digits that NFKC leaves alone, the keycap mark and the 🔟 keycap.
+_SPECIAL = re.compile(r"(?![0-9])\d|[\u2460-\u24ff\u2776-\u2793\u20e3\U0001f51f]")
 _KEYCAP = "\u20e3"
 _KEYCAP_TEN = "\U0001f51f"  # 🔟
 
@@ -84,7 +86,23 @@ _KEYCAP_TEN = "\U0001f51f"  # 🔟
 # separate numbers in lists, prices and times), or underscores.
 _RUN = re.compile(r"(\+ ?)?[0-9]+(?:(?:[^\w,:]|_){1,4}[0-9]+)*")
 _GROUP = re.compile(r"[0-9]+")
+_HAS_DIGIT = re.compile(r"[0-9]").search
 _GAP_OK = re.compile(r"(?:[^\w,:]|_){0,4}")
+
+
+class _LetterTable(dict[int, int]):
+    """str.translate table: letters and combining marks stay, every other character becomes a space."""
+
+    def __missing__(self, cp: int) -> int:
+        ch = chr(cp)
+        keep = ch.isalpha() or (cp > 0x7F and unicodedata.category(ch)[0] == "M")
+        value = cp if keep else 0x20
+        if len(self) < 50_000:
+            self[cp] = value
+        return value
+
+
+_LETTERS = _LetterTable()
 
 
 @dataclass(slots=True, frozen=True)
@@ -105,9 +123,11 @@ class _Knowledge:
         for entry in data["multipliers"]:
             for w in entry["words"]:
                 self.words[normalize(str(w)).text] = _Word("", int(entry["count"]), False)
+        # Keys padded with spaces, searched in a copy of the text where everything but letters and marks is a
+        # space: only whole words match, digits count as boundaries ("nine8four").
         self.automaton = ahocorasick.Automaton()
         for key in self.words:
-            self.automaton.add_word(key, key)
+            self.automaton.add_word(" " + key.translate(_LETTERS) + " ", key)
         self.automaton.make_automaton()
         looks: dict[str, str] = {}
         for entry in load("lookalikes.yaml")["letters"]:
@@ -125,23 +145,16 @@ def _knowledge() -> _Knowledge:
     return _Knowledge()
 
 
-def _is_word_char(ch: str) -> bool:
-    if ch.isascii():
-        return ch.isalpha()
-    return ch.isalpha() or unicodedata.category(ch)[0] == "M"
-
-
 def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, int]]:
     """Edits (start, end, replacement, flag) turning spelled-out digits in number runs into digits."""
+    padded = " " + text.translate(_LETTERS) + " "
     matches: list[tuple[int, int, _Word]] = []
-    for end_idx, key in kb.automaton.iter(text):
-        start = end_idx - len(key) + 1
-        end = end_idx + 1
-        if start > 0 and _is_word_char(text[start - 1]):
-            continue
-        if end < len(text) and _is_word_char(text[end]):
-            continue
-        matches.append((start, end, kb.words[key]))
+    for end_idx, key in kb.automaton.iter(padded):
+        # padded index p is text index p - 1; the key (without its two pad spaces) ends at padded end_idx - 1
+        end = end_idx - 1
+        matches.append((end - len(key), end, kb.words[key]))
+    if not matches:
+        return []
     # Longest match first at each position, then no overlaps.
     matches.sort(key=lambda m: (m[0], m[0] - m[1]))
     found: list[tuple[int, int, _Word]] = []
@@ -208,32 +221,34 @@ def digit_view_of(n: Normalized) -> DigitView:
     original = n.original
     flags = bytearray(len(t))
     edits: list[tuple[int, int, str, int]] = []
-    if not t.isascii():
+    if not t.isascii() and _SPECIAL.search(t):
         translated = t.translate(_DIGITS)
-        if translated != t or _KEYCAP in t or _KEYCAP_TEN in t:
-            for m in _NON_ASCII_DIGIT.finditer(t):
-                k = m.start()
-                ch = t[k]
-                new = translated[k]
-                if ch == _KEYCAP:
-                    edits.append((k, k + 1, "", KEYCAP))
-                elif ch == _KEYCAP_TEN:
-                    edits.append((k, k + 1, "10", KEYCAP))
-                elif new != ch:
-                    flags[k] = STYLED if unicodedata.category(ch) != "Nd" else NATIVE
-            t = translated
+        for m in _SPECIAL.finditer(t):
+            k = m.start()
+            ch = t[k]
+            if ch == _KEYCAP:
+                edits.append((k, k + 1, "", KEYCAP))
+            elif ch == _KEYCAP_TEN:
+                edits.append((k, k + 1, "10", KEYCAP))
+            elif translated[k] != ch:
+                flags[k] = NATIVE if unicodedata.category(ch) == "Nd" else STYLED
+        t = translated
     if not original.isascii():
         # NFKC already turned fullwidth/mathematical/circled digits into ASCII: flag them from the original.
+        starts, ends = n.starts, n.ends
         for m in _GROUP.finditer(t):
-            for k in range(m.start(), m.end()):
-                if flags[k] == 0 and not ("0" <= original[n.starts[k]] <= "9"):
+            a, b = m.span()
+            if ends[b - 1] - starts[a] == b - a and original[starts[a] : ends[b - 1]] == t[a:b]:
+                continue  # written in plain ASCII digits
+            for k in range(a, b):
+                if flags[k] == 0 and not ("0" <= original[starts[k]] <= "9"):
                     flags[k] = STYLED
     # Keycap digits: "1" followed by the (removed) keycap mark is a keycap digit.
     for s, _e, rep, f in edits:
         if f == KEYCAP and not rep and s > 0 and "0" <= t[s - 1] <= "9":
             flags[s - 1] |= KEYCAP
     # Look-alike letters between digits.
-    if any("0" <= c <= "9" for c in t):
+    if _HAS_DIGIT(t):
         for m in kb.lookalike_re.finditer(t):
             for k in range(m.start(), m.end()):
                 src = original[n.starts[k]] if n.ends[k] - n.starts[k] == 1 else ""
@@ -282,6 +297,8 @@ def digit_runs(view: DigitView | str, *, min_digits: int = 1) -> list[DigitRun]:
     text = view if isinstance(view, str) else view.text
     runs: list[DigitRun] = []
     for m in _RUN.finditer(text):
+        if m.end() - m.start() < min_digits:  # fewer characters than digits wanted: cannot qualify
+            continue
         groups = tuple((g.start(), g.end()) for g in _GROUP.finditer(text, m.start(), m.end()))
         total = sum(b - a for a, b in groups)
         if total < min_digits:

@@ -60,22 +60,34 @@ class _Knowledge:
         words: dict[str, Any] = load("language_words.yaml")
         self.english = frozenset(str(w) for w in words["english"]["words"])
         self.hinglish = frozenset(str(w) for w in words["hinglish"]["words"]) - self.english
-        self._script_of: dict[str, str | None] = {}
+        self.names = sorted({name for _, _, name in self.ranges})
+        self.table = _ScriptTable(self)
 
     def script_of(self, ch: str) -> str | None:
-        cached = self._script_of.get(ch, "")
-        if cached != "":
-            return cached
-        script: str | None = None
-        if ch.isalpha():
-            cp = ord(ch)
-            for lo, hi, name in self.ranges:
-                if lo <= cp <= hi:
-                    script = name
-                    break
-        if len(self._script_of) < 50_000:
-            self._script_of[ch] = script
-        return script
+        if not ch.isalpha():
+            return None
+        cp = ord(ch)
+        for lo, hi, name in self.ranges:
+            if lo <= cp <= hi:
+                return name
+        return None
+
+
+class _ScriptTable(dict[int, str | None]):
+    """str.translate table: a letter -> one code character naming its script; anything else is deleted.
+
+    Translating a post gives a short string whose character counts are the letters per script, at C speed."""
+
+    def __init__(self, kb: _Knowledge) -> None:
+        super().__init__()
+        self._kb = kb
+
+    def __missing__(self, cp: int) -> str | None:
+        script = self._kb.script_of(chr(cp))
+        code = chr(0x41 + self._kb.names.index(script)) if script is not None else None
+        if len(self) < 50_000:
+            self[cp] = code
+        return code
 
 
 @lru_cache(maxsize=1)
@@ -104,14 +116,11 @@ def dominant_script(text: str) -> str | None:
     text = text[:_MAX_CHARS]
     if text.isascii():
         return "Latin" if any(c.isalpha() for c in text) else None
-    counts: Counter[str] = Counter()
-    for ch, n in Counter(text).items():
-        script = kb.script_of(ch)
-        if script is not None:
-            counts[script] += n
-    if not counts:
+    codes = text.translate(kb.table)
+    if not codes:
         return None
-    return counts.most_common(1)[0][0]
+    code = Counter(codes).most_common(1)[0][0]
+    return kb.names[ord(code) - 0x41]
 
 
 def detect(text: str) -> str | None:
