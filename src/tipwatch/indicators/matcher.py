@@ -1,0 +1,221 @@
+"""One Aho-Corasick automaton over every literal of every lexicon pattern, run once over the normalized text.
+
+Per raw match we only check word boundaries (a word character is a letter, digit or combining mark, so Devanagari and
+Bengali vowel signs never count as a boundary), extend ``word*`` stems to the end of the word, and chain the parts of
+gap patterns. Then: overlapping hits of one category keep the longest, negated and benign-context hits are dropped,
+and spans map back to the original text through Normalized.to_original.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+import ahocorasick
+
+from tipwatch.indicators.context import ContextRules, clause_words, has_clause_break
+from tipwatch.indicators.lexicon import Entry, Lexicon, default_lexicon
+from tipwatch.text import Normalized, normalize
+
+
+def _norm(text: str) -> str:
+    return normalize(text).text
+
+
+MAX_HITS_PER_CODE = 20
+_BEFORE_CUE = -1
+_AFTER_CUE = -2  # bounds memory and work on hostile, repetitive input; the score counts a code once anyway
+
+
+@functools.lru_cache(maxsize=8192)
+def is_word_char(ch: str) -> bool:
+    """Letters, digits and combining marks (Indic vowel signs, virama, nukta) are inside a word."""
+    return ch.isalnum() or unicodedata.category(ch)[0] == "M"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An entry's match in the normalized text (``start``/``end`` index Normalized.text)."""
+
+    entry: Entry
+    start: int
+    end: int
+    tag: str | None
+
+
+# What one automaton key stands for (a plain tuple: this is read once per raw match, in the hot loop):
+# (length, must start a word, must end a word (unless used as a stem), single-part patterns as
+#  (entry index, stem, tag), negation cue kind or 0, key id for multi-part patterns or -1,
+#  ids of the multi-part patterns whose first part is this key)
+_Key = tuple[int, bool, bool, tuple[tuple[int, bool, str | None], ...], int, int, tuple[int, ...]]
+
+
+class Matcher:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.context = ContextRules.from_knowledge(lexicon.knowledge)
+        singles: dict[str, list[tuple[int, bool, str | None]]] = defaultdict(list)
+        firsts: dict[str, list[int]] = defaultdict(list)
+        cues: dict[str, int] = {}
+        kids: dict[str, int] = {}
+        # multi-part pattern id -> (entry index, key id per part, stem flag per part, gaps, tag)
+        self._multi: list[tuple[int, tuple[int, ...], tuple[bool, ...], tuple[int, ...], str | None]] = []
+        for ei, entry in enumerate(lexicon.entries):
+            for compiled in entry.patterns:
+                if len(compiled.parts) == 1:
+                    part = compiled.parts[0]
+                    singles[part.literal].append((ei, part.prefix, compiled.tag))
+                    continue
+                part_kids = tuple(kids.setdefault(p.literal, len(kids)) for p in compiled.parts)
+                firsts[compiled.parts[0].literal].append(len(self._multi))
+                self._multi.append(
+                    (ei, part_kids, tuple(p.prefix for p in compiled.parts), compiled.gaps, compiled.tag)
+                )
+        # Negation cues ride in the same automaton: their positions come from the same single pass.
+        for kind, phrases in ((_BEFORE_CUE, self.context.before_phrases), (_AFTER_CUE, self.context.after_phrases)):
+            for phrase in phrases:
+                literal = _norm(phrase)
+                if literal:
+                    cues[literal] = kind
+        automaton = ahocorasick.Automaton()
+        all_keys = set(singles) | set(kids) | set(cues)
+        for key in all_keys:
+            value: _Key = (
+                len(key),
+                is_word_char(key[0]),
+                is_word_char(key[-1]),
+                tuple(singles.get(key, ())),
+                cues.get(key, 0),
+                kids.get(key, -1),
+                tuple(firsts.get(key, ())),
+            )
+            automaton.add_word(key, value)
+        automaton.make_automaton()
+        self._automaton = automaton
+        self.n_keys = len(all_keys)
+        self._n_kids = len(kids)
+
+    def find(self, norm: Normalized) -> list[Match]:
+        """All entry matches in the normalized text, after boundary, overlap, negation and context rules."""
+        text = norm.text
+        if not text:
+            return []
+        n = len(text)
+        raw: list[tuple[int, int, int, str | None]] = []  # (entry index, start, end, tag)
+        occ: dict[int, list[tuple[int, int, bool]]] = {}  # key id -> (start, end, word follows)
+        candidates: list[int] = []
+        before: list[tuple[int, int]] = []
+        after: list[tuple[int, int]] = []
+        is_word = is_word_char
+        for last, (length, need_start, need_end, singles, cue, kid, firsts) in self._automaton.iter(text):
+            end = last + 1
+            start = end - length
+            if need_start and start > 0:
+                c = text[start - 1]
+                if c.isalnum() or (c >= "\u0300" and is_word(c)):
+                    continue
+            if end < n:
+                c = text[end]
+                word_follows = c.isalnum() or (c >= "\u0300" and is_word(c))
+            else:
+                word_follows = False
+            whole = not (need_end and word_follows)
+            for ei, stem, tag in singles:
+                if stem:
+                    raw.append((ei, start, _word_end(text, end, n) if word_follows else end, tag))
+                elif whole:
+                    raw.append((ei, start, end, tag))
+            if kid >= 0:
+                occ.setdefault(kid, []).append((start, end, word_follows))
+                if firsts:
+                    candidates.extend(firsts)
+            if cue and whole:
+                (before if cue == _BEFORE_CUE else after).append((start, end))
+        for pid in set(candidates):
+            ei, part_kids, stems, gaps, tag = self._multi[pid]
+            if all(k in occ for k in part_kids):
+                raw.extend((ei, s, e, tag) for s, e in _chain(text, n, [occ[k] for k in part_kids], stems, gaps))
+        if not raw:
+            return []
+        return self._resolve(norm, raw, self.lexicon.entries, before, after)
+
+    def _resolve(
+        self,
+        norm: Normalized,
+        raw: list[tuple[int, int, int, str | None]],
+        entries: tuple[Entry, ...],
+        before: list[tuple[int, int]],
+        after: list[tuple[int, int]],
+    ) -> list[Match]:
+        # Longest first at each start; within a category a match inside an earlier, longer one is dropped.
+        raw.sort(key=lambda m: (m[1], -m[2], -abs(entries[m[0]].weight)))
+        reach: dict[str, int] = {}
+        per_code: dict[str, int] = {}
+        seen: set[tuple[int, int, int]] = set()
+        out: list[Match] = []
+        for ei, s, e, tag in raw:
+            entry = entries[ei]
+            if (ei, s, e) in seen or e <= reach.get(entry.category, -1):
+                continue
+            seen.add((ei, s, e))
+            if per_code.get(entry.code, 0) >= MAX_HITS_PER_CODE:
+                continue
+            if entry.negatable and (before or after) and self.context.negated(norm, s, e, entry.domain, before, after):
+                continue
+            if entry.unless and self.context.benign(norm.text, s, e, entry.unless):
+                continue
+            reach[entry.category] = e
+            per_code[entry.code] = per_code.get(entry.code, 0) + 1
+            out.append(Match(entry, s, e, tag))
+        return out
+
+
+def _word_end(text: str, i: int, n: int) -> int:
+    while i < n and is_word_char(text[i]):
+        i += 1
+    return i
+
+
+def _spans(text: str, n: int, occurrences: list[tuple[int, int, bool]], stem: bool) -> list[tuple[int, int]]:
+    """A part's usable spans: a stem extends to the end of its word; a whole word must end there."""
+    if stem:
+        return [(s, _word_end(text, e, n) if follows else e) for s, e, follows in occurrences]
+    return [(s, e) for s, e, follows in occurrences if not follows]
+
+
+def _chain(
+    text: str,
+    n: int,
+    occurrences: list[list[tuple[int, int, bool]]],
+    stems: tuple[bool, ...],
+    gaps: tuple[int, ...],
+) -> list[tuple[int, int]]:
+    """Spans where part 0, part 1, ... follow each other with at most gaps[k] words between, in one clause."""
+    parts = [_spans(text, n, o, stem) for o, stem in zip(occurrences, stems, strict=True)]
+    found: list[tuple[int, int]] = []
+    for s0, e0 in parts[0]:
+        cur = e0
+        for k in range(1, len(parts)):
+            nxt = -1
+            for s, e in parts[k]:
+                if s < cur:
+                    continue
+                between = text[cur:s]
+                if has_clause_break(between) or clause_words(between) > gaps[k - 1]:
+                    break  # later occurrences are farther away
+                nxt = e
+                break
+            if nxt < 0:
+                break
+            cur = nxt
+        else:
+            found.append((s0, cur))
+    return found
+
+
+@functools.cache
+def default_matcher() -> Matcher:
+    """The matcher over the default lexicon, built once per process."""
+    return Matcher(default_lexicon())
