@@ -204,10 +204,10 @@ def test_run_summary_and_reconciliation(store: Store, out_dir: Path) -> None:
     tree = _tree(write_report(store.engine, out_dir))
     figures = [td.text() for td in tree.css("table.recon tr.figures td")]
     assert [figures[i] for i in (0, 2, 4, 6)] == ["10", "7", "2", "1"]
-    assert "balanced" in figures[-1]
+    assert "✓ balanced" in tree.css_first("p.recon-status").text()
     store.add_run(read=5, stored=3, duplicates=0, quarantined=0)
     tree = _tree(write_report(store.engine, out_dir))
-    assert "2 unaccounted" in tree.css_first("table.recon tr.figures").text()
+    assert "✗ 2 unaccounted" in tree.css_first("p.recon-status").text()
     totals = {d.css_first("dt").text(): d.css_first("dd").text() for d in tree.css("dl.totals div")}
     assert totals["posts"] == "4" and totals["runs"] == "2" and totals["identifiers"] == "5"
 
