@@ -19,7 +19,10 @@ INDICATIVE = [
         "Our girls are Russian and Nepali.",
     ),
     ("escort_ad", "Just turned 18, barely legal and innocent. Real pics, 100% real. Leaving Sunday, book now"),
-    ("escort_ad", "Hamare paas nayi ladkiyan hain, kamsin, college wali. Sirf 3 din ke liye. 100% asli photo, koi dhokha nahi"),
+    (
+        "escort_ad",
+        "Hamare paas nayi ladkiyan hain, kamsin, college wali. Sirf 3 din ke liye. 100% asli photo, koi dhokha nahi",
+    ),
     ("escort_ad", "हमारी लड़कियां कमसिन और नई हैं। सिर्फ 2 दिन के लिए शहर में नई। 100% असली फोटो, कोई एडवांस नहीं"),
     ("escort_ad", "আমাদের মেয়েরা কচি, কলেজের মেয়ে। শুধু ৩ দিন। ১০০% আসল ছবি, কোন অ্যাডভান্স নেই"),
     (
@@ -27,7 +30,10 @@ INDICATIVE = [
         "Urgent hiring for hotel jobs in Dubai. Free visa and ticket. No experience needed. Registration fee Rs 8000, "
         "passport will be kept by the company. WhatsApp only.",
     ),
-    ("job_ad", "Dubai mein naukri! Visa free, rehna khana free. Fees jama karni hogi, passport company ke paas rahega."),
+    (
+        "job_ad",
+        "Dubai mein naukri! Visa free, rehna khana free. Fees jama karni hogi, passport company ke paas rahega.",
+    ),
     ("job_ad", "মালয়েশিয়া চাকরি, ফ্রি ভিসা। অভিজ্ঞতা লাগবে না। রেজিস্ট্রেশন ফি ১০০০০ টাকা, পাসপোর্ট জমা রাখতে হবে"),
     ("job_ad", "विदेश में नौकरी, फ्री वीजा। रजिस्ट्रेशन फीस 5000, पासपोर्ट कंपनी के पास रहेगा, छुट्टी नहीं मिलेगी"),
     (
@@ -35,7 +41,10 @@ INDICATIVE = [
         "Need bride urgently, poor family ok, marry and settle abroad, we will bear all marriage expenses. "
         "Pay for your visa later.",
     ),
-    ("dating_profile", "Sweetheart I am stuck at customs, send money by western union for the clearance fee, don't tell your family"),
+    (
+        "dating_profile",
+        "Sweetheart I am stuck at customs, send money by western union for the clearance fee, don't tell your family",
+    ),
 ]
 
 BENIGN = [
@@ -43,13 +52,20 @@ BENIGN = [
     ("escort_ad", "Certified physiotherapist offering sports massage at my clinic in Koramangala. Appointments only."),
     (
         "job_ad",
-        "Hotel staff required for Dubai. No recruitment fee, the employer pays visa and ticket. Recruiting agent licence "
-        "no B-0000/MUM/PER/1000+/5/0000/2020. Walk-in interview at our office, 2nd floor, Andheri.",
+        "Hotel staff required for Dubai. No recruitment fee, the employer pays visa and ticket. "
+        "Recruiting agent licence no B-0000/MUM/PER/1000+/5/0000/2020. "
+        "Walk-in interview at our office, 2nd floor, Andheri.",
     ),
-    ("job_ad", "Accounts assistant, 2 years experience, B.Com, salary as per norms. Apply on our website careers page."),
+    (
+        "job_ad",
+        "Accounts assistant, 2 years experience, B.Com, salary as per norms. Apply on our website careers page.",
+    ),
     ("job_ad", "दुबई में होटल स्टाफ की भर्ती। कोई फीस नहीं, खर्च कंपनी का। लाइसेंस नंबर दिया गया है, कार्यालय में साक्षात्कार।"),
     ("job_ad", "সৌদি আরবে নার্স নিয়োগ। কোনো টাকা লাগবে না, সরকার অনুমোদিত এজেন্সি, অফিসের ঠিকানা নিচে দেওয়া আছে।"),
-    ("marriage_profile", "Seeking alliance for our daughter, 27, MBA, working in Pune. Family values. No dowry. Caste no bar."),
+    (
+        "marriage_profile",
+        "Seeking alliance for our daughter, 27, MBA, working in Pune. Family values. No dowry. Caste no bar.",
+    ),
     ("marriage_profile", "पुत्र हेतु वधू चाहिए, 29 वर्ष, इंजीनियर, दिल्ली। शिक्षित परिवार, दहेज नहीं।"),
     ("marriage_profile", "পাত্রী চাই, পাত্র ৩০, সরকারি চাকরি, কলকাতা। যৌতুক ছাড়া, শিক্ষিত পরিবার।"),
     ("social_post", "Fresh vegetables and fruits delivered daily in Salt Lake. Order on our website."),
