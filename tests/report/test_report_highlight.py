@@ -5,6 +5,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from tipwatch.report.highlight import Span, ad_text, highlight, plain_text
+from tipwatch.report.render import lang_attr, text_dir
 
 
 def _parse(html: str) -> LexborHTMLParser:
@@ -90,3 +91,23 @@ def test_lone_surrogates_become_replacement_characters() -> None:
     h = highlight("bad \udcff byte", [Span(4, 5, "ind", "i0", "x")])
     assert "\ufffd" in h.html
     str(h.html).encode("utf-8")
+
+
+def test_paragraph_direction_comes_from_the_language() -> None:
+    assert [text_dir(c) for c in ("ur", "ur-PK", "hi", "bn", None, "\u202eur", 'en" x')] == [
+        "rtl",
+        "rtl",
+        "ltr",
+        "ltr",
+        "ltr",
+        "rtl",
+        "ltr",
+    ]
+    assert [lang_attr(c) for c in ("hi", "hi-Latn", "bn-BD", "x", "en onclick", "1a")] == [
+        "hi",
+        "hi-Latn",
+        "bn-BD",
+        "",
+        "",
+        "",
+    ]

@@ -182,6 +182,7 @@ def test_hostile_text_is_escaped_everywhere(store: Store, out_dir: Path) -> None
     card = _card(tree, 1)
     assert card.css_first("div.text").text() == post_text(HOSTILE, "call \u202e01234 56789 " + HOSTILE)
     assert card.css_first("div.text").attributes.get("lang") is None  # odd language codes are not used as lang=
+    assert card.css_first("div.text").attributes["dir"] == "ltr"  # direction from the language, never the text
     assert card.css_first("footer code.url").text() == "javascript:alert(5)"
     assert all(c.attributes["data-ctl"] in ("RLO", "PDF") for c in tree.css("span.ctl") if c.text())
 

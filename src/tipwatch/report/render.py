@@ -62,6 +62,16 @@ def lang_attr(code: object) -> str:
     return text if ok else ""
 
 
+# Scripts written right to left, among languages seen in the region (Urdu, Sindhi, Pashto, Dari/Persian, Arabic).
+_RTL_LANGUAGES = frozenset({"ar", "fa", "prs", "ps", "sd", "ur", "ug", "he", "yi", "dv", "ckb", "ks"})
+
+
+def text_dir(code: object) -> str:
+    """Paragraph direction from the detected language, never from the text: a leading RLM or RLO in hostile text
+    must not flip the paragraph (``dir="auto"`` would let it)."""
+    return "rtl" if lang_attr(code).split("-")[0].lower() in _RTL_LANGUAGES else "ltr"
+
+
 def make_env(template_packages: list[str] | None = None) -> Environment:
     loaders = [PackageLoader("tipwatch.report", "templates")]
     loaders += [PackageLoader(pkg, "templates") for pkg in template_packages or []]
@@ -78,6 +88,7 @@ def make_env(template_packages: list[str] | None = None) -> Environment:
     env.filters["num"] = fmt_num
     env.filters["level"] = risk_level
     env.filters["lang"] = lang_attr
+    env.filters["textdir"] = text_dir
     return env
 
 
