@@ -343,3 +343,15 @@ def test_failing_flagger_fails_the_report(store: Store, out_dir: Path) -> None:
     finally:
         unregister(bad)
     assert not (out_dir / "index.html").exists()
+
+
+def test_odd_stored_values_do_not_break_the_page(store: Store, out_dir: Path) -> None:
+    body = "girls " * 100
+    hits = [Hit("g", "youth", "girls", start=6 * k, end=6 * k + 5) for k in range(100)]
+    reasons: list[dict[str, object]] = [{"code": "a", "contribution": "high"}, {"code": "b"}, {"detail": "no code"}]
+    store.add([P("odd", body=body, risk=0.8, hits=hits, reasons=reasons)])
+    card = _card(_tree(write_report(store.engine, out_dir)), 1)
+    assert len(card.css("div.text mark.hl")) == 100  # every span highlighted
+    assert len(card.css("table.hits tbody tr")) == 61  # 60 rows and a "more" line
+    assert "40 more" in card.css_first("table.hits td.more").text()
+    assert [li.text().strip() for li in card.css("section.reasons li")] == ["a", "b", "no code"]

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 # Longer texts are cut on the page (the exports and the store keep them whole); 200 posts x 6,000 characters keeps
 # the page light enough to open on an office laptop.
 MAX_TEXT_CHARS = 6_000
+# A hostile post can repeat a keyword thousands of times; its tables stop here (highlights still show every span).
+MAX_TABLE_ROWS = 60
+MAX_REASONS = 30
 HIST_BINS = 20
 
 
@@ -75,11 +78,29 @@ def charts_section(ctx: ReportContext) -> Section:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasonView:
+    code: str
+    contribution: float | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class PostView:
     post: queries.RankedPost
     text: Highlighted
+    reasons: list[ReasonView]
     flags: Sequence[PostFlag]
     images_withheld: bool
+
+
+def _reasons(p: queries.RankedPost) -> list[ReasonView]:
+    # Stored JSON: take what is there, typed, rather than let one odd value break the page.
+    out = []
+    for r in p.reasons[:MAX_REASONS]:
+        c = r.get("contribution")
+        num = float(c) if isinstance(c, (int, float)) and not isinstance(c, bool) else None
+        out.append(ReasonView(str(r.get("code", "")), num, str(r.get("detail") or "")))
+    return out
 
 
 def _spans(p: queries.RankedPost) -> list[Span]:
@@ -117,9 +138,10 @@ def posts_section(ctx: ReportContext) -> Section:
     views = []
     for p in ranked:
         fl = flags.get(p.id, [])
-        views.append(
-            PostView(p, highlight(p.text, _spans(p), max_chars=MAX_TEXT_CHARS), fl, any(f.withhold_images for f in fl))
-        )
+        text = highlight(p.text, _spans(p), max_chars=MAX_TEXT_CHARS)
+        views.append(PostView(p, text, _reasons(p), fl, any(f.withhold_images for f in fl)))
     totals: Any = ctx.extra.get("totals")
-    html = ctx.render("section_posts.html", views=views, top=ctx.top, min_risk=ctx.min_risk, totals=totals)
+    html = ctx.render(
+        "section_posts.html", views=views, top=ctx.top, min_risk=ctx.min_risk, totals=totals, max_rows=MAX_TABLE_ROWS
+    )
     return Section(id="posts", title="Ranked posts", html=html, order=100, summary=f"{len(views):,} shown")
