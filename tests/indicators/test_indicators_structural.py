@@ -38,6 +38,7 @@ def test_many_contacts() -> None:
 def test_multiple_ethnicities_counts_distinct_groups() -> None:
     assert "MULTI_ETHNICITY" in structural("Russian girls and Nepali girls available", "escort_ad", [])
     assert "MULTI_ETHNICITY" in structural("रूसी लड़कियां, nepali ladki bhi", "escort_ad", [])
+    assert "MULTI_ETHNICITY" in structural("Russian and Nepali girls tonight", "escort_ad", [])
     # two spellings of one nationality are one group
     assert "MULTI_ETHNICITY" not in structural("Russian girls, रूसी लड़कियां", "escort_ad", [])
 

@@ -149,15 +149,16 @@ class Matcher:
         before: list[tuple[int, int]],
         after: list[tuple[int, int]],
     ) -> list[Match]:
-        # Longest first at each start; within a category a match inside an earlier, longer one is dropped.
+        # Longest first at each start; within a category (and tag: "russian and nepali girls" keeps both
+        # nationalities) a match inside an earlier, longer one is dropped.
         raw.sort(key=lambda m: (m[1], -m[2], -abs(entries[m[0]].weight)))
-        reach: dict[str, int] = {}
+        reach: dict[tuple[str, str | None], int] = {}  # (category, tag) -> end of the last kept match
         per_code: dict[str, int] = {}
         seen: set[tuple[int, int, int]] = set()
         out: list[Match] = []
         for ei, s, e, tag in raw:
             entry = entries[ei]
-            if (ei, s, e) in seen or e <= reach.get(entry.category, -1):
+            if (ei, s, e) in seen or e <= reach.get((entry.category, tag), -1):
                 continue
             seen.add((ei, s, e))
             if per_code.get(entry.code, 0) >= MAX_HITS_PER_CODE:
@@ -166,7 +167,7 @@ class Matcher:
                 continue
             if entry.unless and self.context.benign(norm.text, s, e, entry.unless):
                 continue
-            reach[entry.category] = e
+            reach[(entry.category, tag)] = e
             per_code[entry.code] = per_code.get(entry.code, 0) + 1
             out.append(Match(entry, s, e, tag))
         return out

@@ -6,6 +6,7 @@ domain, source and parameters live in data/scoring.yaml (``structural``); cue wo
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_left
@@ -234,19 +235,28 @@ def messaging_only(
 
 
 def monthly_pay(rules: Rules, ident: Identifier) -> tuple[float, str] | None:
-    """(monthly amount, currency) of a price identifier "<amount> <CUR>[/<unit>]", or None if not pay-like."""
-    m = _PRICE.match(ident.value)
-    if not m:
+    """(monthly amount, currency) of a price identifier, or None if it is not pay-like (per night, per shot, roses).
+
+    Reads the extractor's attrs (amount, currency, unit) when present, else its value "<amount> <CUR>[/<unit>]".
+    """
+    attrs = ident.attrs or {}
+    amount_attr, currency_attr = attrs.get("amount"), attrs.get("currency")
+    if isinstance(amount_attr, int | float) and isinstance(currency_attr, str):
+        amount, currency = float(amount_attr), currency_attr.upper()
+        unit = attrs.get("unit") or "month"
+    else:
+        m = _PRICE.match(ident.value)
+        if not m:
+            return None
+        try:
+            amount = float(m.group(1).replace(",", ""))
+        except ValueError:
+            return None
+        currency, unit = m.group(2).upper(), m.group(3) or "month"
+    factor = rules.per_month.get(str(unit).lower())
+    if factor is None or not math.isfinite(amount):
         return None
-    try:
-        amount = float(m.group(1).replace(",", ""))
-    except ValueError:
-        return None
-    unit = (m.group(3) or "month").lower()
-    factor = rules.per_month.get(unit)
-    if factor is None:
-        return None
-    return amount * factor, m.group(2).upper()
+    return amount * factor, currency
 
 
 def unrealistic_pay(
