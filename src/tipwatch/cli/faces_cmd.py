@@ -109,7 +109,7 @@ def enroll(
 
 @app.command("search")
 def search(
-    photo: Path = typer.Argument(..., help="The photo to search (e.g. an ad image)."),
+    photos: list[Path] = typer.Argument(..., help="Photos to search (e.g. ad images); each search is logged."),
     by: str = typer.Option(..., "--by", help="Who searches (logged)."),
     purpose: str = typer.Option(..., "--purpose", help="Why (logged), e.g. 'missing person case 12'."),
     legal_basis: str = typer.Option(..., "--legal-basis", help="Legal basis for this search (logged)."),
@@ -118,38 +118,49 @@ def search(
     max_distance: float = typer.Option(0.6, "--max-distance", help="Leave out candidates farther than this."),
     db: str | None = _DB,
 ) -> None:
-    """Ranked candidates (with distances) for each face in the photo, as one JSON line per face. Not an
-    identification: a person must compare the photos. The search and its results are logged."""
+    """Ranked candidates (with distances) for each face in each photo, one JSON line per face. Not an
+    identification: a person must compare the photos. Every search and its results are logged."""
     import orjson
 
-    from tipwatch.media.faces.registry import FaceRegistryError, search_and_log
+    from tipwatch.media.faces.registry import FaceRegistryError, load_registry, search_and_log
 
-    got = _faces_of(photo)
-    if isinstance(got, str):
-        fail(f"{photo}: {got}")
-        return
-    sha, faces = got
-    try:
-        outcome = search_and_log(
-            _engine(db),
-            query_faces=faces,
-            query_ref=str(photo),
-            query_sha256=sha,
-            searched_by=by,
-            purpose=purpose,
-            legal_basis=legal_basis,
-            case_ref=case_ref,
-            top=top,
-            max_distance=max_distance,
-        )
-    except FaceRegistryError as exc:
-        fail(str(exc))
-        return
-    for i, face in enumerate(outcome.faces):
-        stdout_write(orjson.dumps({"file": str(photo), "face": i, **face, "log_id": outcome.log_id}).decode())
+    engine = _engine(db)
+    registry = load_registry(engine)  # once for all photos; expired persons are already left out
+    failed = 0
+    for photo in photos:
+        got = _faces_of(photo)
+        if isinstance(got, str):
+            failed += 1
+            stdout_write(orjson.dumps({"file": str(photo), "error": got}).decode())
+            continue
+        sha, faces = got
+        try:
+            outcome = search_and_log(
+                engine,
+                query_faces=faces,
+                query_ref=str(photo),
+                query_sha256=sha,
+                searched_by=by,
+                purpose=purpose,
+                legal_basis=legal_basis,
+                case_ref=case_ref,
+                top=top,
+                max_distance=max_distance,
+                registry=registry,
+            )
+        except FaceRegistryError as exc:
+            fail(str(exc))
+            return
+        for i, face in enumerate(outcome.faces):
+            stdout_write(orjson.dumps({"file": str(photo), "face": i, **face, "log_id": outcome.log_id}).decode())
+        if not faces:
+            console.print(f"{photo}: no face found (logged as entry {outcome.log_id})")
     console.print(
-        f"{len(faces)} face(s) searched; log entry {outcome.log_id}. Candidates are leads for human comparison only."
+        f"{len(photos)} photo(s) searched against {len(registry)} enrolled face(s). "
+        "Candidates are leads for human comparison only."
     )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("log")

@@ -71,13 +71,16 @@ def hash_bytes(
         out.error = loaded.reason
         return out
     out.width, out.height, out.format, out.note = loaded.width, loaded.height, loaded.format, loaded.note
-    if dihedral:
-        variants, quality = pdq_dihedral_image(loaded.image)
-        out.dihedral = [v.hex() for v in variants]
-        out.pdq, out.quality = out.dihedral[0], quality
-    else:
-        result = pdq_hash_image(loaded.image)
-        out.pdq, out.quality = result.hex, result.quality
+    try:
+        if dihedral:
+            variants, quality = pdq_dihedral_image(loaded.image)
+            out.dihedral = [v.hex() for v in variants]
+            out.pdq, out.quality = out.dihedral[0], quality
+        else:
+            result = pdq_hash_image(loaded.image)
+            out.pdq, out.quality = result.hex, result.quality
+    except (ValueError, OSError, MemoryError) as exc:  # a decoded picture Pillow cannot resample: keep the file hashes
+        out.error = f"PDQ failed: {type(exc).__name__}: {exc}"[:300]
     return out
 
 

@@ -6,6 +6,8 @@ the text stages. It reads files but writes nothing; ``tipwatch.media.restricted.
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from tipwatch.media.fetch import FetchOptions, fetch_image
 from tipwatch.media.hashing import hash_bytes, read_limited
 from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from tipwatch.media.index import BankMatch, MatchIndex
+from tipwatch.media.video import DEFAULT_MAX_FRAMES, FrameMatch, hash_video, is_video, match_video
 from tipwatch.media.warc_images import is_warc, warc_images
 from tipwatch.model import Post
 
@@ -28,6 +31,8 @@ class MediaOptions:
     fetch_options: FetchOptions = field(default_factory=FetchOptions)
     # Refuse paths that resolve outside the input's folder: a hostile post must not make us read /etc or ~/.ssh.
     allow_outside_base: bool = False
+    max_video_bytes: int = 500 * 1024 * 1024
+    max_video_frames: int = DEFAULT_MAX_FRAMES
 
 
 @dataclass(slots=True)
@@ -54,6 +59,7 @@ class MediaMatch:
     ref: str
     sha256: str | None
     match: BankMatch
+    frame_second: float | None = None  # for a video: the sampled frame that matched
 
 
 @dataclass(slots=True)
@@ -79,13 +85,24 @@ def analyze_post_media(
     index: MatchIndex | None = None,
     options: MediaOptions | None = None,
 ) -> PostMedia:
-    """Hash and match every image of ``post``. Never raises on a bad image: each one gets a status and a reason."""
+    """Hash and match every image of ``post``. Never raises on a bad image: each one gets a status and a reason.
+
+    Relative image paths are resolved against ``base_dir``: the folder of the input file the post came from (None:
+    the folder of ``post.source``).
+    """
     opts = options or MediaOptions()
+    if base_dir is None:
+        base_dir = Path(post.source).parent
     out = PostMedia(post.id)
     refs = list(dict.fromkeys(r.strip() for r in post.images if isinstance(r, str) and r.strip()))
     for n, ref in enumerate(refs):
         if n >= opts.max_images:
             out.items.append(MediaRecord(ref, "skipped", f"more than {opts.max_images} images in one post"))
+            continue
+        if is_video(ref):
+            out_item, video_hits = _video(ref, post, base_dir, index, opts)
+            out.items.append(out_item)
+            out.matches.extend(MediaMatch(ref, out_item.sha256, m.match, m.second) for m in video_hits)
             continue
         data = _resolve(ref, post, base_dir, opts)
         if isinstance(data, tuple):
@@ -121,6 +138,60 @@ def _hash_and_match(
         hits = index.match(sha256=h.sha256, md5=h.md5, dihedral=h.dihedral, quality=h.quality)
         item.restricted = any(m.is_abuse_material for m in hits)
     return item, hits
+
+
+def _video(
+    ref: str, post: Post, base_dir: str | Path | None, index: MatchIndex | None, opts: MediaOptions
+) -> tuple[MediaRecord, list[FrameMatch]]:
+    """Hash a video's frames at 1 fps (ffmpeg needs a file: remote or archived bytes go through a temporary one)."""
+    parsed = urlparse(ref)
+    if parsed.scheme.lower() in ("", "file") or (len(parsed.scheme) == 1):
+        path = _local_path(unquote(parsed.path) if parsed.scheme.lower() == "file" else ref, base_dir, opts)
+        if isinstance(path, tuple):
+            return MediaRecord(ref, *path), []
+        return _video_file(ref, path, index, opts)
+    data = _resolve(ref, post, base_dir, opts)
+    if isinstance(data, tuple):
+        return MediaRecord(ref, *data), []
+    with tempfile.TemporaryDirectory(prefix="tipwatch-video-") as tmp:
+        target = Path(tmp) / ("video" + Path(parsed.path).suffix.lower())
+        target.write_bytes(data)
+        return _video_file(ref, target, index, opts)
+
+
+def _video_file(
+    ref: str, path: Path, index: MatchIndex | None, opts: MediaOptions
+) -> tuple[MediaRecord, list[FrameMatch]]:
+    sha, md5, size = file_digests(path, opts.max_video_bytes)
+    if sha is None:
+        return MediaRecord(ref, "rejected", f"video too large or unreadable: over {opts.max_video_bytes} bytes"), []
+    vh = hash_video(path, max_frames=opts.max_video_frames)
+    if vh.error and not vh.frames:
+        return MediaRecord(ref, "rejected", vh.error, sha256=sha, md5=md5, size=size, format="video"), []
+    item = MediaRecord(
+        ref, "ok", vh.error or f"{len(vh.frames)} frame(s) at 1 fps", sha256=sha, md5=md5, size=size, format="video"
+    )
+    hits: list[FrameMatch] = []
+    if index is not None:
+        exact = index.match(sha256=sha, md5=md5, dihedral=None, quality=None)
+        hits = [FrameMatch(0.0, m) for m in exact] + match_video(vh, index)
+        item.restricted = any(m.match.is_abuse_material for m in hits)
+    return item, hits
+
+
+def file_digests(path: Path, max_bytes: int = 500 * 1024 * 1024) -> tuple[str | None, str | None, int]:
+    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                size += len(chunk)
+                if size > max_bytes:
+                    return None, None, size
+                sha.update(chunk)
+                md5.update(chunk)
+    except OSError:
+        return None, None, size
+    return sha.hexdigest(), md5.hexdigest(), size
 
 
 def _resolve(ref: str, post: Post, base_dir: str | Path | None, opts: MediaOptions) -> bytes | tuple[str, str]:
@@ -159,7 +230,7 @@ def _warc_path(post: Post, base_dir: str | Path | None) -> Path | None:
     return None
 
 
-def _read_local(ref_path: str, base_dir: str | Path | None, opts: MediaOptions) -> bytes | tuple[str, str]:
+def _local_path(ref_path: str, base_dir: str | Path | None, opts: MediaOptions) -> Path | tuple[str, str]:
     base = Path(base_dir or ".").resolve()
     try:
         target = (base / ref_path).resolve()
@@ -167,6 +238,18 @@ def _read_local(ref_path: str, base_dir: str | Path | None, opts: MediaOptions) 
         return ("rejected", f"bad image path: {exc}")
     if not opts.allow_outside_base and not target.is_relative_to(base):
         return ("rejected", f"image path leaves the input folder: {ref_path[:200]}")
+    if not target.is_file():
+        return (
+            "rejected",
+            f"not a regular file: {ref_path[:200]}" if target.exists() else f"no such file: {ref_path[:200]}",
+        )
+    return target
+
+
+def _read_local(ref_path: str, base_dir: str | Path | None, opts: MediaOptions) -> bytes | tuple[str, str]:
+    target = _local_path(ref_path, base_dir, opts)
+    if isinstance(target, tuple):
+        return target
     data = read_limited(target, opts.max_bytes)
     if isinstance(data, str):
         return ("rejected", data)

@@ -73,6 +73,7 @@ def write_post_media(conn: Connection, results: Sequence[PostMedia], *, now: dat
             "signal_type": m.match.signal_type,
             "distance": m.match.distance,
             "variant": m.match.variant,
+            "frame_second": m.frame_second,
             "matched_at": at,
         }
         for r in results

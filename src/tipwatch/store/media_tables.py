@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -87,6 +88,7 @@ media_matches = Table(
     Column("signal_type", String(16), nullable=False),
     Column("distance", Integer, nullable=False),
     Column("variant", String(16), nullable=False),
+    Column("frame_second", Float),  # for a video: the sampled frame that matched
     Column("matched_at", DateTime(timezone=True), nullable=False),
     Index("ix_media_matches_post_id", "post_id"),
     Index("ix_media_matches_sha256", "sha256"),

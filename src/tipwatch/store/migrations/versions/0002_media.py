@@ -98,6 +98,7 @@ def upgrade() -> None:
         sa.Column("signal_type", sa.String(16), nullable=False),
         sa.Column("distance", sa.Integer(), nullable=False),
         sa.Column("variant", sa.String(16), nullable=False),
+        sa.Column("frame_second", sa.Float()),
         sa.Column("matched_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_media_matches"),
     )
