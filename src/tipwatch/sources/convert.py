@@ -27,15 +27,6 @@ MAX_IMAGES = 200
 _ID_VERSION = "tipwatch-post-v1"
 
 
-def _index(fields: Mapping[Any, Any]) -> dict[str, Any]:
-    """Fields by normalized key; when two keys normalize alike ("Title", "title") the first one wins."""
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        if isinstance(key, str):
-            out.setdefault(normalize_key(key), value)
-    return out
-
-
 def _present(value: Any) -> bool:
     if value is None:
         return False
@@ -48,12 +39,22 @@ def _present(value: Any) -> bool:
     return True
 
 
-def _first(fields: dict[str, Any], name: str) -> Any:
-    for key in load_rules().aliases[name]:
-        value = fields.get(key)
-        if _present(value):
-            return value
-    return None
+def pick_fields(fields: Mapping[Any, Any]) -> dict[str, Any]:
+    """Our field name -> the record's value, taking for each field the non-empty alias listed first in
+    data/fields.yaml (keys compared normalized: "Ad Text" == "ad_text"). One pass over the record's keys."""
+    key_fields = load_rules().key_fields
+    best: dict[str, tuple[int, Any]] = {}
+    for key, value in fields.items():
+        if not isinstance(key, str):
+            continue
+        hit = key_fields.get(normalize_key(key))
+        if hit is None or not _present(value):
+            continue
+        ours, rank = hit
+        current = best.get(ours)
+        if current is None or rank < current[0]:
+            best[ours] = (rank, value)
+    return {ours: value for ours, (_, value) in best.items()}
 
 
 def _as_text(value: Any) -> str:
@@ -207,9 +208,9 @@ def _convert(raw: RawRecord, default_kind: str | None, default_platform: str | N
         return _quarantine(raw, raw.error or "record could not be parsed")
     if not isinstance(raw.fields, Mapping):
         return _quarantine(raw, f"record is not an object: got {type(raw.fields).__name__}")
-    fields = _index(raw.fields)
-    title_value = _as_text(_first(fields, "title"))
-    body_value = _as_text(_first(fields, "body"))
+    fields = pick_fields(raw.fields)
+    title_value = _as_text(fields.get("title"))
+    body_value = _as_text(fields.get("body"))
     for name, value in (("title", title_value), ("body", body_value)):
         # Checked before any HTML parsing too, so a huge field costs no parse.
         if len(value) > 4 * MAX_TEXT_CHARS:
@@ -226,24 +227,24 @@ def _convert(raw: RawRecord, default_kind: str | None, default_platform: str | N
         if len(text) > MAX_TEXT_CHARS:
             return _quarantine(raw, f"text too long: {name} has {len(text)} characters (limit {MAX_TEXT_CHARS})")
     if not title and not body:
-        keys = ", ".join(list(fields)[:20]) or "none"
+        keys = ", ".join(str(k) for k in list(raw.fields)[:20]) or "none"
         return _quarantine(raw, f"no text: title and body are empty (fields present: {keys})")
 
-    url = _url(_first(fields, "url"))
-    platform_value = one_line(clean_text(_as_text(_first(fields, "platform")))).lower()[:200]
+    url = _url(fields.get("url"))
+    platform_value = one_line(clean_text(_as_text(fields.get("platform")))).lower()[:200]
     platform = platform_value or default_platform or _host(url)
-    source_id = _source_id(_first(fields, "id"))
+    source_id = _source_id(fields.get("id"))
     return Post(
         id=source_id or content_id(title, body, url, platform),
         source=raw.source,
         position=raw.position,
-        kind=map_kind(_first(fields, "kind")) or default_kind or "other",
+        kind=map_kind(fields.get("kind")) or default_kind or "other",
         title=title,
         body=body,
         url=url,
         platform=platform,
-        posted_at=parse_datetime(_first(fields, "posted_at")),
-        location=_location(_first(fields, "location")),
-        images=_images(_first(fields, "images")),
+        posted_at=parse_datetime(fields.get("posted_at")),
+        location=_location(fields.get("location")),
+        images=_images(fields.get("images")),
         raw=raw.raw,
     )

@@ -25,6 +25,22 @@ _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 # Two defaults that differ in every date part: a part the text did not give shows up as a difference.
 _DEFAULT_A = datetime(2001, 1, 1)
 _DEFAULT_B = datetime(2002, 2, 2)
+# Fast paths for the commonest written forms (dateutil costs ~70 microseconds a call; these ~5):
+# "12/05/2024", "12-05-2024 10:30", "12.05.2024 4:05 pm", "12 May 2024", "May 12, 2024 10:30".
+_TIME = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?"
+_NUMERIC = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _TIME)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_DAY_MONTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})" + _TIME)
+_MONTH_DAY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME)
 
 
 @cache
@@ -68,6 +84,36 @@ def _written(text: str) -> datetime | None:
     return None
 
 
+def _build(year: str, month: int, day: int, time: tuple[str | None, ...]) -> datetime | None:
+    hour_text, minute_text, second_text, meridiem = time
+    hour = int(hour_text or 0)
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem[0] in "pP" else 0)
+    try:
+        value = datetime(int(year), month, day, hour, int(minute_text or 0), int(second_text or 0), tzinfo=UTC)
+    except ValueError:
+        return None
+    return _in_range(value)
+
+
+def _common(text: str) -> datetime | bool | None:
+    """Parse the commonest forms quickly; False when the text has none of them (try dateutil)."""
+    found = _NUMERIC.fullmatch(text)
+    if found:
+        first, second, year = int(found[1]), int(found[2]), found[3]
+        day, month = (second, first) if first <= 12 < second else (first, second)  # day first unless impossible
+        return _build(year, month, day, found.groups()[3:])
+    found = _DAY_MONTH.fullmatch(text)
+    if found and found[2].lower() in _MONTHS:
+        return _build(found[3], _MONTHS[found[2].lower()], int(found[1]), found.groups()[3:])
+    found = _MONTH_DAY.fullmatch(text)
+    if found and found[1].lower() in _MONTHS:
+        return _build(found[3], _MONTHS[found[1].lower()], int(found[2]), found.groups()[3:])
+    return False
+
+
 def parse_datetime(value: Any) -> datetime | None:
     """An aware UTC datetime, or None when the value is missing, unreadable, incomplete or implausible."""
     if value is None or isinstance(value, bool):
@@ -89,7 +135,13 @@ def parse_datetime(value: Any) -> datetime | None:
         if digits == 8:  # 20240512
             return _iso(text)
         return from_epoch(float(text)) if digits >= 9 else None
-    return _iso(text) or _written(text)
+    iso = _iso(text)
+    if iso is not None:
+        return iso
+    common = _common(text)
+    if common is not False:
+        return common  # type: ignore[return-value]  # datetime or None here
+    return _written(text)
 
 
 def _iso(text: str) -> datetime | None:

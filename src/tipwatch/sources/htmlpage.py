@@ -103,8 +103,12 @@ def visible_text(node: LexborNode) -> str:
 
     Walks the tree with an explicit stack, so hostile nesting depth cannot overflow the Python stack.
     """
+    return _visible_text([node])
+
+
+def _visible_text(nodes: list[LexborNode]) -> str:
     parts: list[str] = []
-    stack: list[tuple[LexborNode, bool]] = [(node, False)]
+    stack: list[tuple[LexborNode, bool]] = [(n, False) for n in reversed(nodes)]
     while stack:
         current, closing = stack.pop()
         if closing:
@@ -144,18 +148,15 @@ def looks_like_html(text: str) -> bool:
 
 
 def fragment_to_text(text: str) -> str:
-    """Visible text of an HTML fragment found inside a text field (scripts and styles dropped).
-
-    Raises HTMLTooDeep for hostile nesting."""
+    """Visible text of an HTML fragment found inside a text field (scripts and styles dropped; a <title> in the
+    fragment counts as text). Raises HTMLTooDeep for hostile nesting."""
     tree = parse_tree(text)
-    parts = []
+    nodes = []
     if tree.head is not None:
-        title = tree.head.css_first("title")
-        if title is not None:
-            parts.append(tidy_whitespace(title.text()))
+        nodes.extend(tree.head.css("title"))
     if tree.body is not None:
-        parts.append(visible_text(tree.body))
-    return "\n".join(p for p in parts if p)
+        nodes.append(tree.body)
+    return _visible_text(nodes)
 
 
 def _bom_encoding(data: bytes) -> webencodings.Encoding | None:

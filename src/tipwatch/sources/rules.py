@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -14,6 +14,7 @@ from tipwatch.model import POST_KINDS
 @dataclass(frozen=True, slots=True)
 class FieldRules:
     aliases: dict[str, tuple[str, ...]]  # our field -> input keys to try, our own name first
+    key_fields: dict[str, tuple[str, int]]  # input key -> (our field, rank among its aliases), for one-pass lookup
     kind_phrases: dict[str, tuple[int, str]]  # category phrase -> (priority, kind)
     timezones: dict[str, int]  # abbreviation -> UTC offset in seconds
 
@@ -32,9 +33,16 @@ def load_rules() -> FieldRules:
             raise ValueError(f"fields.yaml: unknown kind {kind!r}")
         for word in words:
             phrases.setdefault(normalize_phrase(str(word)), (priority, kind))
-    return FieldRules(aliases=aliases, kind_phrases=phrases, timezones=dict(data["timezones"]))
+    key_fields: dict[str, tuple[str, int]] = {}
+    for ours, keys in aliases.items():
+        for rank, key in enumerate(keys):
+            if key in key_fields:
+                raise ValueError(f"fields.yaml: {key!r} is an alias of both {key_fields[key][0]} and {ours}")
+            key_fields[key] = (ours, rank)
+    return FieldRules(aliases=aliases, key_fields=key_fields, kind_phrases=phrases, timezones=dict(data["timezones"]))
 
 
+@lru_cache(maxsize=4096)  # records of one input repeat the same few keys
 def normalize_key(key: str) -> str:
     """How input keys are compared: "Ad Text", "ad-text", "og:title" -> "ad_text", "og_title"."""
     return key.strip().lower().replace(" ", "_").replace("-", "_").replace(".", "_").replace(":", "_")
