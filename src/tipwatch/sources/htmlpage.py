@@ -292,6 +292,8 @@ def html_record(data: bytes, source: str, position: str, http_charset: str | Non
         fields = page_fields(text)
     except HTMLTooDeep as exc:
         return error_record(source, position, f"{exc}: refused as hostile or broken", preview(text))
+    except Exception as exc:  # the parser is C code fed hostile input: cost one page, never the run
+        return error_record(source, position, f"HTML could not be parsed: {type(exc).__name__}: {exc}", preview(text))
     fields["charset"] = encoding
     return RawRecord(source=source, position=position, raw=text, fields=fields)
 

@@ -117,7 +117,10 @@ def _page_record(record: ArcWarcRecord, source: str, position: str, stats: ReadS
             stats.skip(f"warc {media or 'untyped'} payload")
         return None
     url = record.rec_headers.get_header("WARC-Target-URI") or ""
-    payload = _read_payload(record, MAX_PAGE_BYTES)
+    try:
+        payload = _read_payload(record, MAX_PAGE_BYTES)
+    except Exception as exc:  # broken transfer/content encoding: this record only; warcio drains the rest
+        return error_record(source, position, f"{media} payload of {url} unreadable: {type(exc).__name__}: {exc}")
     if payload.data is None:
         return error_record(source, position, f"{media} payload of {url} larger than {MAX_PAGE_BYTES} bytes limit")
     if payload.truncated:
