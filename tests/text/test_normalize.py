@@ -76,3 +76,24 @@ def test_never_raises_and_offsets_stay_inside(text: str) -> None:
 def test_idempotent(text: str) -> None:
     once = normalize(text).text
     assert normalize(once).text == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(list("aB 9\n\t") + ["\u200b", "\u200d", "\ufe0f", "\u20e3", "नई", "ड़", "ো", "🔥", "Ａ", "é"]),
+        max_size=40,
+    ).map("".join)
+)
+def test_fast_path_agrees_with_the_cluster_path(text: str) -> None:
+    import sys
+
+    module = sys.modules["tipwatch.text.normalize"]
+    fast = normalize(text)
+    saved = module._fast_path
+    module._fast_path = lambda *_: None
+    try:
+        slow = normalize(text)
+    finally:
+        module._fast_path = saved
+    assert fast.text == slow.text

@@ -34,8 +34,9 @@ def _knowledge() -> _Knowledge:
     after_words = word_alternation(w for e in data["after_number"] for w in e["words"])
     before_words = word_alternation(w for e in data["before_number"] for w in e["words"])
     return _Knowledge(
-        after=re.compile(rf"(?<![\w.,/:])(?P<n>\d{{1,2}})\s?\+?\s?(?:-\s?)?(?:{after_words})(?:{_WB}|(?<=\.))"),
-        before=re.compile(rf"(?<![^\W_])(?:{before_words})\s?[:=-]?\s?(?:is\s|of\s)?(?P<n>\d{{1,2}})(?!\d|[.,:/]\d)"),
+        # both start with something the regex engine can scan for (a digit; a word checked for its boundary in code)
+        after=re.compile(rf"(?P<n>[0-9](?<![\w.,/:][0-9])[0-9]?)\s?\+?\s?(?:-\s?)?(?:{after_words})(?:{_WB}|(?<=\.))"),
+        before=re.compile(rf"(?:{before_words})\s?[:=-]?\s?(?:is\s|of\s)?(?P<n>\d{{1,2}})(?!\d|[.,:/]\d)"),
         not_after=re.compile(rf"\s?(?:{word_alternation(data['not_age_after']['words'])}){_WB}"),
         not_before=re.compile(rf"(?<![^\W_])(?:{word_alternation(data['not_age_before']['words'])})\s?$"),
         min_age=int(data["min_age"]),
@@ -52,6 +53,8 @@ def find_ages(ctx: Context) -> list[Identifier]:
     out: list[Identifier] = []
     taken: list[tuple[int, int]] = []
     for m in kb.before.finditer(vt):
+        if m.start() > 0 and vt[m.start() - 1].isalnum():
+            continue  # "image 19": the word must start a word
         years = int(m.group("n"))
         if kb.min_age <= years <= kb.max_age:
             taken.append((m.start(), m.end()))

@@ -109,6 +109,7 @@ def _plausible(digits: str, plus: bool, region: str) -> bool:
     return bool(cc) and digits.startswith(cc) and bool(pat.fullmatch(digits[len(cc) :]))
 
 
+@lru_cache(maxsize=65536)  # numbers repeat across the posts of one operation: validate each once
 def _validate(digits: str, plus: bool, region: str) -> str | None:
     try:
         num = phonenumbers.parse(("+" if plus else "") + digits, region)

@@ -18,7 +18,11 @@ from tipwatch.text.normalize import normalize
 
 
 def _amount(k: int) -> str:
-    return rf"(?P<amt{k}>\d{{1,3}}(?:,\d{{2,3}})+(?:\.\d{{1,2}})?|\d{{1,9}}(?:\.\d{{1,2}})?)"
+    # Starts with a plain [0-9] (the lookbehind comes after it) so that the regex engine can skip to digits fast.
+    return (
+        rf"(?P<amt{k}>[0-9](?<![\w.,][0-9])(?:[0-9]{{0,2}}(?:,[0-9]{{2,3}})+(?:\.[0-9]{{1,2}})?"
+        rf"|[0-9]{{0,8}}(?:\.[0-9]{{1,2}})?))"
+    )
 
 
 _WB = r"(?![^\W_])"  # no letter or digit right after
@@ -27,7 +31,8 @@ _HAS_DIGIT = re.compile(r"[0-9]").search
 
 @dataclass(slots=True, frozen=True)
 class _Knowledge:
-    pattern: re.Pattern[str]
+    currency_first: re.Pattern[str]
+    amount_first: re.Pattern[str]
     before_code: dict[str, str]
     after_code: dict[str, str]
     unit_of: dict[str, str]
@@ -66,14 +71,20 @@ def _knowledge() -> _Knowledge:
     def mult(k: int) -> str:
         return rf"(?:\s?(?P<mult{k}>{mults}){_WB})?"
 
-    pattern = re.compile(
-        rf"(?<![^\W_])(?P<cur1>{before})[^\w]{{0,3}}{_amount(1)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
-        rf"|(?<![\w.,]){_amount(2)}{mult(2)}\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
-        rf"|(?<![\w.,]){_amount(3)}{mult(3)}(?P<conn3>\s?/\s?|\s(?:per|प्रति|প্রতি)\s|\s)(?P<unit3>{units}){_WB}"
+    # Two patterns, each starting with something the regex engine can scan for quickly (no leading lookbehind):
+    # "Rs 3000/hr" (currency first; the word boundary before it is checked in code) and "3000 rupees",
+    # "3000/hr", "8000 full night" (amount first).
+    currency_first = re.compile(
+        rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
+    )
+    amount_first = re.compile(
+        rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
+        rf"|(?P<conn3>\s?/\s?|\s(?:per|प्रति|প্রতি)\s|\s)(?P<unit3>{units}){_WB})"
     )
     rupee = {str(k): str(v) for k, v in data["rupee_by_region"].items() if k != "source"}
     return _Knowledge(
-        pattern,
+        currency_first,
+        amount_first,
         before_code,
         after_code,
         unit_of,
@@ -112,8 +123,17 @@ def find_prices(ctx: Context) -> list[Identifier]:
         return []
     kb = _knowledge()
     out: list[Identifier] = []
-    for m in kb.pattern.finditer(vt):
-        k = next(i for i in (1, 2, 3) if m.group(f"amt{i}") is not None)
+    matches: list[tuple[re.Match[str], int]] = []
+    taken: list[tuple[int, int]] = []
+    for m in kb.currency_first.finditer(vt):
+        if m.start() > 0 and vt[m.start() - 1].isalnum():
+            continue  # "hrs 500": the currency word must start a word
+        matches.append((m, 1))
+        taken.append(m.span())
+    for m in kb.amount_first.finditer(vt):
+        if not any(s < m.end() and m.start() < e for s, e in taken):
+            matches.append((m, 2))
+    for m, k in matches:
         amount_text = m.group(f"amt{k}").replace(",", "")
         try:
             amount = float(amount_text)
@@ -122,12 +142,12 @@ def find_prices(ctx: Context) -> list[Identifier]:
         mult = m.group(f"mult{k}")
         if mult:
             amount *= kb.factor_of.get(mult, 1)
-        cur_word = m.group("cur1") or m.group("cur2")
-        unit_word = m.group(f"unit{k}")
+        cur_word = m.group(f"cur{k}")
+        unit_word = m.group(f"unit{k}") or (m.group("unit3") if k == 2 else None)
         code = None
         currency: str | None
         if cur_word:
-            code = kb.before_code.get(cur_word) if m.group("cur1") else kb.after_code.get(cur_word)
+            code = kb.before_code.get(cur_word) if k == 1 else kb.after_code.get(cur_word)
             if code is None:
                 continue
             currency = _currency(code, cur_word, ctx, kb)

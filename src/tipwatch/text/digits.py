@@ -84,25 +84,15 @@ _KEYCAP_TEN = "\U0001f51f"  # 🔟
 
 # Separator between digit groups of one run: 1-4 characters that are neither letters nor digits, nor ",:" (which
 # separate numbers in lists, prices and times), or underscores.
-_RUN = re.compile(r"(\+ ?)?[0-9]+(?:(?:[^\w,:]|_){1,4}[0-9]+)*")
+_RUN = re.compile(r"[0-9]+(?:(?:[^\w,:]|_){1,4}[0-9]+)*")  # starts with a digit: the engine skips to digits fast
 _GROUP = re.compile(r"[0-9]+")
 _HAS_DIGIT = re.compile(r"[0-9]").search
 _GAP_OK = re.compile(r"(?:[^\w,:]|_){0,4}")
 
 
-class _LetterTable(dict[int, int]):
-    """str.translate table: letters and combining marks stay, every other character becomes a space."""
-
-    def __missing__(self, cp: int) -> int:
-        ch = chr(cp)
-        keep = ch.isalpha() or (cp > 0x7F and unicodedata.category(ch)[0] == "M")
-        value = cp if keep else 0x20
-        if len(self) < 50_000:
-            self[cp] = value
-        return value
-
-
-_LETTERS = _LetterTable()
+def _is_letter(ch: str) -> bool:
+    """Letters and combining marks (Indic vowel signs are marks, not letters, for ``str.isalpha``)."""
+    return ch.isalpha() or (not ch.isascii() and unicodedata.category(ch)[0] == "M")
 
 
 @dataclass(slots=True, frozen=True)
@@ -123,11 +113,9 @@ class _Knowledge:
         for entry in data["multipliers"]:
             for w in entry["words"]:
                 self.words[normalize(str(w)).text] = _Word("", int(entry["count"]), False)
-        # Keys padded with spaces, searched in a copy of the text where everything but letters and marks is a
-        # space: only whole words match, digits count as boundaries ("nine8four").
         self.automaton = ahocorasick.Automaton()
         for key in self.words:
-            self.automaton.add_word(" " + key.translate(_LETTERS) + " ", key)
+            self.automaton.add_word(key, key)
         self.automaton.make_automaton()
         looks: dict[str, str] = {}
         for entry in load("lookalikes.yaml")["letters"]:
@@ -135,9 +123,8 @@ class _Knowledge:
                 looks[ch] = str(entry["digit"])
         self.lookalikes = looks
         folded = sorted({normalize(c).text for c in looks if normalize(c).text})
-        self.lookalike_re = re.compile(
-            "(?<=[0-9])[" + re.escape("".join(folded)) + "]{1,3}(?=[0-9])",
-        )
+        # group 1 is the letters; the pattern starts with the digit before them so the engine can skip to digits
+        self.lookalike_re = re.compile("[0-9]([" + re.escape("".join(folded)) + "]{1,3})(?=[0-9])")
 
 
 @lru_cache(maxsize=1)
@@ -147,12 +134,16 @@ def _knowledge() -> _Knowledge:
 
 def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, int]]:
     """Edits (start, end, replacement, flag) turning spelled-out digits in number runs into digits."""
-    padded = " " + text.translate(_LETTERS) + " "
     matches: list[tuple[int, int, _Word]] = []
-    for end_idx, key in kb.automaton.iter(padded):
-        # padded index p is text index p - 1; the key (without its two pad spaces) ends at padded end_idx - 1
-        end = end_idx - 1
-        matches.append((end - len(key), end, kb.words[key]))
+    n = len(text)
+    for end_idx, key in kb.automaton.iter(text):
+        # whole words only; digits count as boundaries ("nine8four")
+        start = end_idx - len(key) + 1
+        if start > 0 and _is_letter(text[start - 1]):
+            continue
+        if end_idx + 1 < n and _is_letter(text[end_idx + 1]):
+            continue
+        matches.append((start, end_idx + 1, kb.words[key]))
     if not matches:
         return []
     # Longest match first at each position, then no overlaps.
@@ -163,6 +154,10 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
             found.append(m)
     if not found:
         return []
+    if len(found) < 3 and not any(
+        _HAS_DIGIT(text, max(0, s - 5), s) or _HAS_DIGIT(text, e, e + 5) for s, e, _ in found
+    ):
+        return []  # fewer than three number words and none next to a digit: no run can qualify
     # Tokens in order: number words and digit groups; runs are tokens joined by short separators.
     tokens: list[tuple[int, int, _Word | None]] = list(found)
     tokens.extend((m.start(), m.end(), None) for m in _GROUP.finditer(text))
@@ -250,7 +245,7 @@ def digit_view_of(n: Normalized) -> DigitView:
     # Look-alike letters between digits.
     if _HAS_DIGIT(t):
         for m in kb.lookalike_re.finditer(t):
-            for k in range(m.start(), m.end()):
+            for k in range(m.start(1), m.end(1)):
                 src = original[n.starts[k]] if n.ends[k] - n.starts[k] == 1 else ""
                 digit = kb.lookalikes.get(src)
                 if digit is not None:
@@ -304,5 +299,7 @@ def digit_runs(view: DigitView | str, *, min_digits: int = 1) -> list[DigitRun]:
         if total < min_digits:
             continue
         seps = tuple(text[groups[i][1] : groups[i + 1][0]] for i in range(len(groups) - 1))
-        runs.append(DigitRun(groups, seps, m.group(1) is not None))
+        a = m.start()
+        plus = (a >= 1 and text[a - 1] == "+") or (a >= 2 and text[a - 2 : a] == "+ ")
+        runs.append(DigitRun(groups, seps, plus))
     return runs

@@ -89,8 +89,74 @@ def _is_mark(ch: str) -> bool:
     return mark
 
 
+_OTHER_SPACE = re.compile(r"[^\S ]")  # whitespace other than the ASCII space
+# What the fast path fixes by itself: space runs, leading/trailing spaces, and the invisible characters most often
+# met (variation selectors of emoji, zero-width (non-)joiners and spaces, bidi marks, soft hyphen, BOM).
+_DROP = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f\U000e0100-\U000e01ef"
+_FIXES = re.compile(rf" {{2,}}|^ +| +$|[{_DROP}]+")
+_DROPPED = re.compile(rf"[{_DROP}]+")
+
+
+def _fast_path(text: str, fold_case: bool) -> Normalized | None:
+    """The whole text at C speed when it needs only case folding, whitespace folding and dropping the usual
+    invisible characters (most posts); None when a character needs the per-cluster path."""
+    folded = text.casefold() if fold_case else text
+    if len(folded) != len(text):
+        return None
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", folded):
+        return None
+    spaced = _OTHER_SPACE.sub(" ", folded)
+    fixes = list(_FIXES.finditer(spaced))
+    probe = _DROPPED.sub("", spaced) if fixes else spaced
+    if not probe.isprintable():  # control, other format, line/paragraph separators, unassigned characters
+        return None
+    n = len(text)
+    if not fixes:
+        return Normalized(text, spaced, list(range(n)), list(range(1, n + 1)))
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    prev_space = True
+    pos = 0
+    for m in fixes:
+        a, b = m.span()
+        if a > pos:
+            prev_space = _emit_plain(spaced, pos, a, out, starts, ends, prev_space)
+        if spaced[a] == " " and not prev_space:
+            out.append(" ")
+            starts.append(a)
+            ends.append(a + 1)
+            prev_space = True
+        pos = b
+    if pos < n:
+        _emit_plain(spaced, pos, n, out, starts, ends, prev_space)
+    result = "".join(out)
+    if result.endswith(" "):
+        result = result[:-1]
+        del starts[-1]
+        del ends[-1]
+    return Normalized(text, result, starts, ends)
+
+
+def _emit_plain(
+    spaced: str, a: int, b: int, out: list[str], starts: list[int], ends: list[int], prev_space: bool
+) -> bool:
+    """Copy spaced[a:b] 1:1 (it holds no space runs), skipping a leading space after a space."""
+    if prev_space and spaced[a] == " ":
+        a += 1
+        if a == b:
+            return prev_space
+    out.append(spaced[a:b])
+    starts.extend(range(a, b))
+    ends.extend(range(a + 1, b + 1))
+    return spaced[b - 1] == " "
+
+
 def normalize(text: str, *, fold_case: bool = True) -> Normalized:
     """Return the matching form of ``text`` with an offset map back to it."""
+    fast = _fast_path(text, fold_case)
+    if fast is not None:
+        return fast
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -203,8 +269,9 @@ def _slow_run(
     while i < b:
         ch = text[i]
         j = i + 1
-        while j < b and _is_mark(text[j]):
-            j += 1
+        if _map_char(ch, fold_case) not in ("", " "):  # marks attach to a visible base, not to a space or control
+            while j < b and _is_mark(text[j]):
+                j += 1
         span_start = i
         if i == a and a > 0 and _is_mark(ch) and out and out[-1] and out[-1][-1] != " " and ends[-1] == a:
             # Marks right after printable ASCII ("e" + U+0301): recompose with that last character.
