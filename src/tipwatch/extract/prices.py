@@ -74,9 +74,7 @@ def _knowledge() -> _Knowledge:
     # Two patterns, each starting with something the regex engine can scan for quickly (no leading lookbehind):
     # "Rs 3000/hr" (currency first; the word boundary before it is checked in code) and "3000 rupees",
     # "3000/hr", "8000 full night" (amount first).
-    currency_first = re.compile(
-        rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
-    )
+    currency_first = re.compile(rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?")
     amount_first = re.compile(
         rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
         rf"|(?P<conn3>\s?/\s?|\s(?:per|प्रति|প্রতি)\s|\s)(?P<unit3>{units}){_WB})"
