@@ -39,6 +39,9 @@ def _register() -> None:
     app.command("match")(match_cmd.match_files)
     app.add_typer(banks_cmd.app, name="banks")
     app.add_typer(faces_cmd.app, name="faces")
+    from tipwatch.cli import synth_cmd  # synthetic corpus (issue 2 item 10)
+
+    app.command("synth")(synth_cmd.synth)
     from tipwatch.cli import networks_cmd  # networks (issue 3)
 
     app.command("networks")(networks_cmd.networks)
