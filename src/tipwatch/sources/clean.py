@@ -12,7 +12,6 @@ import unicodedata
 _DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
 _LINE_SEPARATORS = re.compile("[\u2028\u2029]")  # line and paragraph separators are line breaks
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def clean_text(text: str) -> str:
@@ -32,4 +31,4 @@ def clean_text(text: str) -> str:
 
 def one_line(text: str) -> str:
     """All whitespace runs (newlines included) collapsed to one space, ends stripped: for titles and places."""
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() uses the same whitespace test as \s, in C
