@@ -99,10 +99,10 @@ class Scorer:
         hits.sort(key=lambda h: (h.start, h.end, h.code))
         return hits, aux
 
-    def score(self, hits: Sequence[IndicatorHit], kind: str) -> Assessment:
-        """The risk and its reasons from hits already found."""
+    def _strongest(self, hits: Sequence[IndicatorHit], kind: str) -> dict[str, tuple[float, IndicatorHit, int]]:
+        """Per code: (effective weight of its strongest occurrence, first hit, number of hits)."""
         relevance = self.relevance.get(kind) or self.relevance["other"]
-        best: dict[str, tuple[float, IndicatorHit, int]] = {}  # code -> (effective weight, first hit, count)
+        best: dict[str, tuple[float, IndicatorHit, int]] = {}
         for h in hits:
             w = h.weight * relevance.get(h.domain, 1.0)
             prev = best.get(h.code)
@@ -111,15 +111,30 @@ class Scorer:
             else:
                 strongest = w if abs(w) > abs(prev[0]) else prev[0]
                 best[h.code] = (strongest, prev[1], prev[2] + 1)
+        return best
+
+    def _capped(self, category: str, raw: float) -> float:
+        cap = self.caps.get(category, 0.0)
+        return min(raw, cap) if cap >= 0 else max(raw, cap)
+
+    def category_scores(self, hits: Sequence[IndicatorHit], kind: str) -> dict[str, float]:
+        """Each category's capped contribution to the log-odds (the classifier uses these as features)."""
+        raw: dict[str, float] = {}
+        for w, h, _ in self._strongest(hits, kind).values():
+            raw[h.category] = raw.get(h.category, 0.0) + w
+        return {category: self._capped(category, value) for category, value in raw.items()}
+
+    def score(self, hits: Sequence[IndicatorHit], kind: str) -> Assessment:
+        """The risk and its reasons from hits already found."""
+        best = self._strongest(hits, kind)
         by_category: dict[str, list[str]] = {}
         for code, (_, h, _) in best.items():
             by_category.setdefault(h.category, []).append(code)
         reasons: list[Reason] = []
         total = self.intercept
         for category, codes in by_category.items():
-            cap = self.caps.get(category, 0.0)
             raw = sum(best[c][0] for c in codes)
-            capped = min(raw, cap) if cap >= 0 else max(raw, cap)
+            capped = self._capped(category, raw)
             total += capped
             scale = capped / raw if raw else 0.0
             for code in codes:
