@@ -49,6 +49,10 @@ def _register() -> None:
     from tipwatch.cli import extract_cmd  # identifiers (issue 2 item 11)
 
     app.command("extract")(extract_cmd.extract_lines)
+    from tipwatch.cli import evaluate_cmd, train_cmd  # classifier (issue 2 item 8)
+
+    app.command("train")(train_cmd.train)
+    app.command("evaluate")(evaluate_cmd.evaluate)
 
 
 _register()
