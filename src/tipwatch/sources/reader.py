@@ -49,6 +49,8 @@ def read(
     record. A file named directly with an unknown extension gives an error record; inside a folder such files
     (the images and scripts of a saved page) are counted in ``stats`` instead.
     """
+    if isinstance(paths, str | Path):  # read("ads.jsonl") means one path, not its characters
+        paths = [paths]
     resolved = [Path(p) for p in paths]
     for path in resolved:
         if not path.exists():
