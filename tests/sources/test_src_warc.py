@@ -132,3 +132,21 @@ def test_not_a_warc_is_one_error(tmp_path: Path) -> None:
     assert len(records) == 1
     assert records[0].error == "not a WARC record: the rest of the file is not read"
     assert records[0].position == "record 1 (offset 0)"
+
+
+def test_images_before_damage_are_yielded_and_the_damage_is_counted(tmp_path: Path) -> None:
+    path = tmp_path / "imgs.warc.gz"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for i in range(6):
+            _response(writer, f"https://ads.test/{i}.jpg", JPEG + bytes([i]) * 3000, "image/jpeg")
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * 0.6)])
+    stats = ReadStats()
+    images = list(iter_warc_images(path, stats=stats))
+    assert 2 <= len(images) < 6
+    assert [i.url for i in images] == [f"https://ads.test/{i}.jpg" for i in range(len(images))]
+    assert all(i.data == JPEG + bytes([n]) * 3000 for n, i in enumerate(images))
+    assert stats.total_skipped == 1
+    (reason,) = stats.skipped
+    assert reason.startswith(("warc truncated or damaged after record", "warc unreadable after record"))
