@@ -70,3 +70,22 @@ def test_big_groups_become_stars() -> None:
 def test_empty_and_single() -> None:
     assert reuse_links(ReuseColumns.from_rows([])) == []
     assert reuse_links(ReuseColumns.from_rows([("p", "00" * 32, None, None)])) == []
+
+
+def test_mirrored_repost_is_linked_through_the_mirror_hash() -> None:
+    from PIL import Image
+
+    a = photo(44, (640, 480))
+    mirrored = encode(a.transpose(Image.Transpose.FLIP_LEFT_RIGHT), quality=80)
+
+    def row(post: str, data: bytes) -> tuple[str, str | None, str | None, int | None, str | None]:
+        h = hash_bytes(data, dihedral=True)
+        assert h.dihedral is not None
+        return post, h.sha256, h.pdq, h.quality, h.dihedral[5]  # 5: PDQ's "flipy", the left-right mirror
+
+    rows = [row("p1", encode(a, quality=90)), row("p2", mirrored), row("p3", encode(photo(45)))]
+    without = ReuseColumns.from_rows([r[:4] for r in rows])
+    assert reuse_links(without) == []  # plain PDQ misses a mirrored copy
+    links = reuse_links(ReuseColumns.from_rows(rows))
+    assert [(x.post_a, x.post_b, x.kind) for x in links] == [("p1", "p2", "image_pdq")]
+    assert links[0].distance <= 31

@@ -17,9 +17,12 @@ from tipwatch.media.fetch import FetchOptions, fetch_image
 from tipwatch.media.hashing import hash_bytes, read_limited
 from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from tipwatch.media.index import BankMatch, MatchIndex
+from tipwatch.media.pdq import DIHEDRAL_NAMES
 from tipwatch.media.video import DEFAULT_MAX_FRAMES, FrameMatch, hash_video, is_video, match_video
 from tipwatch.media.warc_images import is_warc, warc_images
 from tipwatch.model import Post
+
+MIRROR = DIHEDRAL_NAMES.index("flipy")  # PDQ's name for the left-right mirror
 
 
 @dataclass(slots=True, frozen=True)
@@ -43,6 +46,7 @@ class MediaRecord:
     sha256: str | None = None
     md5: str | None = None
     pdq: str | None = None
+    pdq_mirror: str | None = None  # PDQ of the left-right mirror (dihedral "flipy"), for reuse links
     quality: int | None = None
     width: int | None = None
     height: int | None = None
@@ -118,7 +122,8 @@ def analyze_post_media(
 def _hash_and_match(
     ref: str, data: bytes, index: MatchIndex | None, opts: MediaOptions
 ) -> tuple[MediaRecord, list[BankMatch]]:
-    h = hash_bytes(data, dihedral=index is not None, max_pixels=opts.max_pixels, max_bytes=opts.max_bytes)
+    # Dihedral hashes cost no more than the plain one (one DCT), and the mirror feeds reuse links.
+    h = hash_bytes(data, dihedral=True, max_pixels=opts.max_pixels, max_bytes=opts.max_bytes)
     item = MediaRecord(
         ref,
         "ok" if h.ok else "rejected",
@@ -126,6 +131,7 @@ def _hash_and_match(
         sha256=h.sha256,
         md5=h.md5,
         pdq=h.pdq,
+        pdq_mirror=h.dihedral[MIRROR] if h.dihedral else None,
         quality=h.quality,
         width=h.width,
         height=h.height,

@@ -51,6 +51,7 @@ def write_post_media(conn: Connection, results: Sequence[PostMedia], *, now: dat
             "sha256": it.sha256,
             "md5": it.md5,
             "pdq": it.pdq,
+            "pdq_mirror": it.pdq_mirror,
             "quality": it.quality,
             "width": it.width,
             "height": it.height,

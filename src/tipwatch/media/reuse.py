@@ -12,6 +12,7 @@ group with more than ``clique_limit`` posts is linked as a star around its first
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -52,33 +53,54 @@ class ReuseColumns:
     sha256: np.ndarray
     pdq: np.ndarray
     quality: np.ndarray
+    # PDQ of the left-right mirrored picture (PDQ's "flipy" dihedral hash), (n, 32) uint8: a mirrored repost is
+    # far from its original by plain PDQ. None: mirrored copies are not looked for.
+    pdq_mirror: np.ndarray | None = None
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str | None, str | None, int | None]]) -> ReuseColumns:
-        """From (post_id, sha256 hex, pdq hex or None, quality or None); rows without a SHA-256 are left out."""
+    def from_rows(cls, rows: Iterable[tuple[Any, ...]]) -> ReuseColumns:
+        """From (post_id, sha256 hex, pdq hex or None, quality or None[, mirror pdq hex or None]); rows without a
+        SHA-256 are left out."""
         ids: list[str] = []
         shas: list[str] = []
         pdqs: list[str] = []
+        mirrors: list[str] = []
         quals: list[int] = []
-        for post_id, sha, pdq, quality in rows:
+        has_mirror = False
+        zero = "00" * 32
+        for row in rows:
+            post_id, sha, pdq, quality = row[:4]
+            mirror = row[4] if len(row) > 4 else None
             if not sha:
                 continue
+            usable = bool(pdq) and quality is not None
             ids.append(post_id)
             shas.append(sha)
-            pdqs.append(pdq if pdq and quality is not None else "00" * 32)
-            quals.append(int(quality) if pdq and quality is not None else -1)
+            pdqs.append(pdq if usable else zero)
+            quals.append(int(quality) if usable else -1)
+            mirrors.append(mirror if usable and mirror else zero)
+            has_mirror = has_mirror or bool(mirror)
         return cls(
             ids,
-            np.frombuffer(bytes.fromhex("".join(shas)), dtype=np.uint8).reshape(-1, 32),
-            np.frombuffer(bytes.fromhex("".join(pdqs)), dtype=np.uint8).reshape(-1, 32),
+            _unhex(shas),
+            _unhex(pdqs),
             np.array(quals, dtype=np.int16),
+            _unhex(mirrors) if has_mirror else None,
         )
+
+
+def _unhex(values: list[str]) -> np.ndarray:
+    return np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8).reshape(-1, 32)
 
 
 def load_reuse_columns(engine: Engine) -> ReuseColumns:
     """The columns for every stored post image (media_items rows with a SHA-256)."""
     t = media_items
-    stmt = select(t.c.post_id, t.c.sha256, t.c.pdq, t.c.quality).where(t.c.sha256.is_not(None)).order_by(t.c.id)
+    stmt = (
+        select(t.c.post_id, t.c.sha256, t.c.pdq, t.c.quality, t.c.pdq_mirror)
+        .where(t.c.sha256.is_not(None))
+        .order_by(t.c.id)
+    )
     with engine.connect() as conn:
         return ReuseColumns.from_rows(conn.execute(stmt).tuples())
 
@@ -142,9 +164,17 @@ def reuse_links(
             for ra, rb in _group_pairs(m, clique_limit):
                 offer(ra, rb, 0, "image_pdq")
         words = pack(uniq)
-        qi, hit_rows, dist = HammingIndex(words).search(words, threshold)
+        index = HammingIndex(words)
+        qi, hit_rows, dist = index.search(words, threshold)
         keep = qi < hit_rows
-        for u, v, d in zip(qi[keep].tolist(), hit_rows[keep].tolist(), dist[keep].tolist(), strict=True):
+        pairs = [zip(qi[keep].tolist(), hit_rows[keep].tolist(), dist[keep].tolist(), strict=True)]
+        if cols.pdq_mirror is not None:
+            # A mirrored copy: the mirror hash of one picture lands near the plain hash of the other.
+            mirrors = pack(np.ascontiguousarray(cols.pdq_mirror[usable][first]))
+            mq, mrows, mdist = index.search(mirrors, threshold)
+            other = mq != mrows
+            pairs.append(zip(mq[other].tolist(), mrows[other].tolist(), mdist[other].tolist(), strict=True))
+        for u, v, d in itertools.chain.from_iterable(pairs):
             mu, mv = members_of[u], members_of[v]
             if len(mu) * len(mv) <= clique_limit * clique_limit:
                 for ra in mu:

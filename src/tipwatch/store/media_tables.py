@@ -66,6 +66,7 @@ media_items = Table(
     Column("sha256", String(64)),
     Column("md5", String(32)),
     Column("pdq", String(64)),
+    Column("pdq_mirror", String(64)),  # PDQ of the left-right mirror ("flipy"), to link mirrored reposts
     Column("quality", Integer),
     Column("width", Integer),
     Column("height", Integer),

@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64)),
         sa.Column("md5", sa.String(32)),
         sa.Column("pdq", sa.String(64)),
+        sa.Column("pdq_mirror", sa.String(64)),
         sa.Column("quality", sa.Integer()),
         sa.Column("width", sa.Integer()),
         sa.Column("height", sa.Integer()),
