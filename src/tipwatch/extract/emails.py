@@ -24,6 +24,10 @@ _EMAIL = re.compile(
     rf"(?P<host>{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}){_DOT}(?P<tld>[a-z]{{2,24}})(?![a-z0-9-])"
 )
 _DOT_SPLIT = re.compile(_DOT)
+# Where an address can be: an "@" or an "at" marker. The full pattern runs only around these (much faster than
+# scanning every position for a local part).
+_AT_HINT = re.compile(r"[@a](?:(?<=@)|(?<=a)t[\)\]\}>]|(?<=\sa)t\s)")  # starts with a class: fast scan
+_LOOKBACK = 70  # local part (64) plus the marker
 _MARKER = re.compile(rf"{_OPEN}|\bat\b|\bdot\b")
 
 
@@ -34,10 +38,15 @@ def _mail_domains() -> frozenset[str]:
 
 def find_emails(ctx: Context) -> list[Identifier]:
     t = ctx.norm.text
-    if "@" not in t and " at " not in t and "(at" not in t and "[at" not in t and "{at" not in t and "<at" not in t:
-        return []
     out: list[Identifier] = []
-    for m in _EMAIL.finditer(t):
+    done = 0
+    for hint in _AT_HINT.finditer(t):
+        if hint.start() < done:
+            continue
+        m = _EMAIL.search(t, max(done, hint.start() - _LOOKBACK), hint.end() + 300)
+        if m is None or m.start("at") > hint.end():
+            continue
+        done = m.end()
         at = m.group("at")
         host_raw = m.group("host")
         labels = _DOT_SPLIT.split(host_raw)

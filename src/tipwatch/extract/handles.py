@@ -60,7 +60,7 @@ def _knowledge() -> _Knowledge:
     # "<keyword> [id|handle|username] <sep> [@]<name>": a separator or "@" is required, so "insta pics" is no handle.
     kw = word_alternation(keyword_platform)
     keyword_re = re.compile(
-        rf"(?<![^\W_])(?P<kw>{kw})(?:\s?(?:id|handle|username|user|name))?"
+        rf"(?P<kw>{kw})(?:\s?(?:id|handle|username|user|name))?"
         rf"(?P<sep>\s?(?:[:=>\-–—~]+|is|->)\s?@?|\s?@)\s?(?P<name>[a-z0-9][a-z0-9._-]{{1,40}})"
     )
     return _Knowledge(
@@ -148,6 +148,8 @@ def handles_from_keywords(ctx: Context) -> list[Identifier]:
     out: list[Identifier] = []
     t = ctx.norm.text
     for m in kb.keyword_re.finditer(t):
+        if m.start() > 0 and t[m.start() - 1].isalnum():
+            continue  # "big: x" is not "ig: x" (checked here rather than by a leading lookbehind: faster scan)
         platform = kb.keyword_platform.get(m.group("kw"))
         if platform is None:
             continue

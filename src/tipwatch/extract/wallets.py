@@ -19,9 +19,11 @@ from tipwatch.extract.context import Context
 from tipwatch.model import Identifier
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_BTC_LEGACY = re.compile(rf"(?<![0-9A-Za-z])[13][{_B58}]{{25,34}}(?![0-9A-Za-z])")
-_BTC_BECH32 = re.compile(r"(?<![0-9A-Za-z])(?:bc1[02-9ac-hj-np-z]{8,87}|BC1[02-9AC-HJ-NP-Z]{8,87})(?![0-9A-Za-z])")
-_ETH = re.compile(r"(?<![0-9A-Za-z])0[xX][0-9a-fA-F]{40}(?![0-9A-Za-z])")
+# Each pattern starts with a plain character (the "not inside a longer word" lookbehind comes after it), so the
+# regex engine can skip ahead to candidate characters instead of trying every position.
+_BTC_LEGACY = re.compile(rf"[13](?<![0-9A-Za-z][13])[{_B58}]{{25,34}}(?![0-9A-Za-z])")
+_BTC_BECH32 = re.compile(r"[bB](?<![0-9A-Za-z][bB])(?:c1[02-9ac-hj-np-z]{8,87}|C1[02-9AC-HJ-NP-Z]{8,87})(?![0-9A-Za-z])")
+_ETH = re.compile(r"0(?<![0-9A-Za-z]0)[xX][0-9a-fA-F]{40}(?![0-9A-Za-z])")
 
 
 def eip55(address_hex: str) -> str:
