@@ -22,7 +22,9 @@ _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 # Each pattern starts with a plain character (the "not inside a longer word" lookbehind comes after it), so the
 # regex engine can skip ahead to candidate characters instead of trying every position.
 _BTC_LEGACY = re.compile(rf"[13](?<![0-9A-Za-z][13])[{_B58}]{{25,34}}(?![0-9A-Za-z])")
-_BTC_BECH32 = re.compile(r"[bB](?<![0-9A-Za-z][bB])(?:c1[02-9ac-hj-np-z]{8,87}|C1[02-9AC-HJ-NP-Z]{8,87})(?![0-9A-Za-z])")
+_BTC_BECH32 = re.compile(
+    r"[bB](?<![0-9A-Za-z][bB])(?:c1[02-9ac-hj-np-z]{8,87}|C1[02-9AC-HJ-NP-Z]{8,87})(?![0-9A-Za-z])"
+)
 _ETH = re.compile(r"0(?<![0-9A-Za-z]0)[xX][0-9a-fA-F]{40}(?![0-9A-Za-z])")
 
 
