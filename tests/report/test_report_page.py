@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
 from conftest import BACKENDS, T0, Hit, Ident, P, Store
 from tipwatch.model import post_text
@@ -355,3 +355,28 @@ def test_odd_stored_values_do_not_break_the_page(store: Store, out_dir: Path) ->
     assert len(card.css("table.hits tbody tr")) == 61  # 60 rows and a "more" line
     assert "40 more" in card.css_first("table.hits td.more").text()
     assert [li.text().strip() for li in card.css("section.reasons li")] == ["a", "b", "no code"]
+
+
+@pytest.mark.parametrize("store", BACKENDS, indirect=True)
+def test_abuse_material_posts_never_show_image_references(store: Store, out_dir: Path) -> None:
+    from tipwatch.store.media_tables import mandatory_reports
+
+    store.add(
+        [
+            P("flagged", body="a", risk=0.9, images=["secret-name.jpg", "https://img.example/secret.jpg"]),
+            P("clean", body="b", risk=0.8, images=["ok.jpg"]),
+        ]
+    )
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(mandatory_reports).values(
+                post_id="flagged", status="pending", reason="bank match", sha256s=["0" * 64], flagged_at=T0
+            )
+        )
+    source = write_report(store.engine, out_dir).read_text(encoding="utf-8")
+    assert "secret" not in source
+    tree = LexborHTMLParser(source)
+    flagged, clean = _card(tree, 1), _card(tree, 2)
+    assert flagged.css_first("li.flag-alert").text() == "images withheld: abuse-material hash match"
+    assert "2 reference(s) withheld" in flagged.css_first("footer.post-f").text()
+    assert clean.css_first("footer code.url").text() == "ok.jpg"

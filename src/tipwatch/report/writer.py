@@ -12,8 +12,10 @@ from sqlalchemy import Engine
 from tipwatch.report import queries
 from tipwatch.report.builtin import charts_section, collect_flags, posts_section
 from tipwatch.report.exports import write_exports
+from tipwatch.report.media_guard import restricted_media_flagger
 from tipwatch.report.render import csp_for, inline_css, make_env, stylesheet
 from tipwatch.report.sections import (
+    PostFlagger,
     ReportContext,
     Section,
     SectionProvider,
@@ -25,6 +27,7 @@ from tipwatch.report.sections import (
 )
 
 BUILTIN_SECTIONS: tuple[SectionProvider, ...] = (charts_section, posts_section)
+BUILTIN_FLAGGERS: tuple[PostFlagger, ...] = (restricted_media_flagger,)
 
 
 def write_report(
@@ -53,7 +56,11 @@ def write_report(
         totals = queries.store_totals(conn, min_risk)
         ranked = queries.top_posts(conn, top, min_risk)
     ctx.shown_post_ids = [p.id for p in ranked]
-    ctx.extra.update(ranked=ranked, totals=totals, flags=collect_flags(ctx, registered_flaggers(), ctx.shown_post_ids))
+    ctx.extra.update(
+        ranked=ranked,
+        totals=totals,
+        flags=collect_flags(ctx, [*BUILTIN_FLAGGERS, *registered_flaggers()], ctx.shown_post_ids),
+    )
 
     providers = list(BUILTIN_SECTIONS) + registered_sections() if sections is None else list(sections)
     built: list[Section] = [s for s in (run_provider(p, ctx) for p in providers) if s is not None]
