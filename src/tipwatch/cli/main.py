@@ -27,12 +27,13 @@ def version() -> None:
 
 def _register() -> None:
     # One module per command; add a line here when adding a command module.
-    from tipwatch.cli import analyze_cmd, label_cmd, score_cmd
+    from tipwatch.cli import analyze_cmd, label_cmd, report_cmd, score_cmd
 
     app.command("analyze")(analyze_cmd.analyze)
     app.command("score")(score_cmd.score)
     app.command("label")(label_cmd.label)
     app.command("labels-export")(label_cmd.labels_export)
+    app.command("report")(report_cmd.report)
     from tipwatch.cli import banks_cmd, faces_cmd, hash_cmd, match_cmd  # media (issue 4)
 
     app.command("hash")(hash_cmd.hash_files)

@@ -1,0 +1,23 @@
+"""`tipwatch report --out DIR`: write the HTML report and exports from what is in the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tipwatch.cli.common import console
+
+
+def report(
+    out: Path = typer.Option(..., "--out", help="Folder for index.html, posts.csv, posts.jsonl."),
+    db: str | None = typer.Option(None, "--db", help="Database URL."),
+    top: int = typer.Option(200, "--top", min=1, help="How many ranked posts to show."),
+    min_risk: float = typer.Option(0.0, "--min-risk", min=0.0, max=1.0, help="Show only posts at or above this risk."),
+) -> None:
+    """Write the HTML report (ranked leads with reasons, charts) and CSV/JSONL exports from the store."""
+    from tipwatch.report import write_report
+    from tipwatch.store.db import open_engine
+
+    index = write_report(open_engine(db), out, top=top, min_risk=min_risk)
+    console.print(f"report: {index}")
