@@ -76,9 +76,11 @@ class _DigitTable(dict[int, int]):
 
 
 _DIGITS = _DigitTable()
-# Characters the digit table changes or the keycap handling needs: non-ASCII decimal digits (\d is Unicode-wide),
-# dingbat and enclosed digits that NFKC leaves alone, the keycap mark and the 🔟 keycap.
-_SPECIAL = re.compile(r"(?![0-9])\d|[\u2460-\u24ff\u2776-\u2793\u20e3\U0001f51f]")
+
+# Characters the digit table changes or the keycap handling needs: non-ASCII characters that are decimal digits
+# (\d is Unicode-wide), enclosed and dingbat digits NFKC leaves alone, the keycap mark and 🔟. The pattern starts
+# with the non-ASCII class (a fast scan) and checks the rest by lookbehind.
+_SPECIAL = re.compile(r"[^\x00-\x7f](?:(?<=\d)|(?<=[\u2460-\u24ff\u2776-\u2793\u20e3\U0001f51f]))")
 _KEYCAP = "\u20e3"
 _KEYCAP_TEN = "\U0001f51f"  # 🔟
 
