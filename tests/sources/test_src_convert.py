@@ -232,6 +232,7 @@ def test_to_post_never_raises_and_output_is_storable(fields: dict[str, Any], kin
     if isinstance(result, Quarantined):
         assert not result.reason.startswith("internal error"), result.reason
         assert result.reason.startswith(("no text", "text too long")), result.reason
+        result.reason.encode("utf-8")
         return
     assert result.title or result.body
     assert result.kind in POST_KINDS

@@ -24,6 +24,7 @@ MAX_ID_CHARS = 200
 MAX_URL_CHARS = 4096
 MAX_LOCATION_CHARS = 1000
 MAX_IMAGES = 200
+MAX_REASON_CHARS = 1000
 _ID_VERSION = "tipwatch-post-v1"
 
 
@@ -185,6 +186,8 @@ def content_id(title: str, body: str, url: str | None, platform: str | None) -> 
 
 
 def _quarantine(raw: RawRecord, reason: str) -> Quarantined:
+    # Reasons can quote input (key names, parser messages): keep them storable and short.
+    reason = one_line(clean_text(reason))[:MAX_REASON_CHARS]
     return Quarantined(source=raw.source, position=raw.position, reason=reason, raw=raw.raw)
 
 
@@ -227,7 +230,7 @@ def _convert(raw: RawRecord, default_kind: str | None, default_platform: str | N
         if len(text) > MAX_TEXT_CHARS:
             return _quarantine(raw, f"text too long: {name} has {len(text)} characters (limit {MAX_TEXT_CHARS})")
     if not title and not body:
-        keys = ", ".join(str(k) for k in list(raw.fields)[:20]) or "none"
+        keys = ", ".join(str(k)[:40] for k in list(raw.fields)[:20]) or "none"
         return _quarantine(raw, f"no text: title and body are empty (fields present: {keys})")
 
     url = _url(fields.get("url"))
