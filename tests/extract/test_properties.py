@@ -83,3 +83,12 @@ def test_adlike_text(text: str) -> None:
 def test_hostile_inputs() -> None:
     for text in ["", "\x00" * 100, "\ud800 9845012345", "9" * 10_000, "🔥" * 5000, "a@" * 3000, "nine " * 2000]:
         _check(text)
+
+
+def test_precomputed_normalization_gives_the_same_result() -> None:
+    from tipwatch.text import normalize
+
+    text = "Call ９８４５０ १२३४५, riya (at) gmail [dot] com, Rs 3000/hr in Mumbai"
+    assert extract(text, normalized=normalize(text)) == extract(text)
+    # a normalization of another string is ignored rather than trusted
+    assert extract(text, normalized=normalize("something else")) == extract(text)

@@ -14,10 +14,12 @@ from tipwatch.text.normalize import Normalized, normalize
 class Context:
     __slots__ = ("_digits", "claimed", "norm", "region", "text")
 
-    def __init__(self, text: str, region: str = "IN") -> None:
+    def __init__(self, text: str, region: str = "IN", normalized: Normalized | None = None) -> None:
         self.text = text
         self.region = (region or "IN").upper()
-        self.norm: Normalized = normalize(text)
+        # a caller that already normalized this exact text (with case folding) can pass it in
+        ok = normalized is not None and normalized.original is text
+        self.norm: Normalized = normalized if ok and normalized is not None else normalize(text)
         self._digits: DigitView | None = None
         self.claimed: list[tuple[int, int]] = []
 

@@ -17,19 +17,21 @@ from tipwatch.extract.prices import find_prices
 from tipwatch.extract.urls import find_urls, url_identifiers
 from tipwatch.extract.wallets import find_wallets
 from tipwatch.model import Identifier
+from tipwatch.text.normalize import Normalized
 
 _TYPE_ORDER = {"url": 0, "email": 1, "handle": 2, "wallet": 3, "phone": 4, "price": 5, "age": 6, "place": 7}
 
 
-def extract(text: str, region: str = "IN") -> list[Identifier]:
+def extract(text: str, region: str = "IN", *, normalized: Normalized | None = None) -> list[Identifier]:
     """Find phones, e-mails, URLs, handles, wallets, prices, ages and places in ``text``.
 
     ``region`` (ISO 3166 alpha-2) is the default for phone numbers written without a country code and for the
-    rupee; it never restricts which countries' numbers are found.
+    rupee; it never restricts which countries' numbers are found. ``normalized``: ``normalize(text)`` if the
+    caller already has it (saves normalizing twice; ignored unless it was built from this very string).
     """
     if not text or not isinstance(text, str):
         return []
-    ctx = Context(text, region)
+    ctx = Context(text, region, normalized)
     found: list[Identifier] = []
     urls = find_urls(ctx)
     found.extend(url_identifiers(urls))
