@@ -122,7 +122,8 @@ class Corpus:
             city, phone, price = self.rng.choice(CITIES), self.phone(), str(self.rng.randint(20, 90) * 100)
             text = (
                 f"Sweet new girls just arrived in {city} full service available day and night outcall incall "
-                f"hygienic private room air conditioned rate {price} only call or whatsapp {phone} now"
+                f"hygienic private room air conditioned with parking for guests and complete privacy assured rate "
+                f"{price} only for one hour no advance needed call or whatsapp {phone} now and book your time"
             )
             self.add(
                 f"{op}-{i:03d}",
@@ -151,6 +152,16 @@ class Corpus:
                 platform=platforms[i % len(platforms)],
                 ids=(("phone", phone, raw),),
             )
+
+    def boilerplate(self, prefix: str, n: int, extra: int = 12) -> None:
+        """Posts that each carry the same long generic paragraph, their own words and their own phone."""
+        boiler = (
+            "this advertisement is posted by a verified member terms and conditions apply read our safety guide "
+            "before you meet anyone and report any abuse to the moderators of this site"
+        )
+        for i in range(n):
+            phone = self.phone()
+            self.add(f"{prefix}-{i:03d}", f"{boiler} {self.noise(extra)} {phone}", None, ids=(("phone", phone, phone),))
 
     def benign(self, prefix: str, n: int) -> None:
         for i in range(n):

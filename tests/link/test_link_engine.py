@@ -97,10 +97,8 @@ def test_two_operations_sharing_one_generic_phrase_stay_apart(cfg: LinkConfig) -
 
 
 def test_boilerplate_shingles_do_not_link() -> None:
-    boiler = "this advertisement is posted by a verified member terms and conditions apply read our safety guide"
     c = Corpus(5)
-    for i in range(120):
-        c.add(f"p-{i:03d}", f"{boiler} {c.noise(12)}", None)
+    c.boilerplate("p", 120)
     guarded = small_config(df_min=30, df_fraction=0.0)
     state, _ = _run(guarded, c.posts)
     assert _partition(state) == set()
@@ -136,9 +134,7 @@ def _mixed(seed: int) -> Corpus:
     c.template_op("t1", 15)
     c.phone_op("p1", 9, platforms=("site-a", "site-b"))
     c.phone_op("p2", 5)
-    boiler = "this advertisement is posted by a verified member terms and conditions apply read our safety guide"
-    for i in range(40):
-        c.add(f"bp-{i:03d}", f"{boiler} {c.noise(12)}", None)
+    c.boilerplate("bp", 40)
     c.benign("b", 120)
     c.rng.shuffle(c.posts)
     return c
@@ -193,9 +189,7 @@ def test_prior_ids_are_carried_over_by_a_full_rebuild(cfg: LinkConfig) -> None:
 def test_a_text_that_becomes_boilerplate_later_loses_its_links_as_in_a_full_run() -> None:
     cfg = small_config(df_min=12, df_fraction=0.0)
     c = Corpus(14)
-    boiler = "this advertisement is posted by a verified member terms and conditions apply read our safety guide"
-    for i in range(30):
-        c.add(f"bp-{i:03d}", f"{boiler} {c.noise(4)}", None)
+    c.boilerplate("bp", 30, extra=4)
     c.template_op("t1", 6)
     c.benign("b", 20)
     early = c.posts[:10]  # ten copies: under the cap, so they link
@@ -206,3 +200,102 @@ def test_a_text_that_becomes_boilerplate_later_loses_its_links_as_in_a_full_run(
     assert _partition(state) == _partition(full) == _truth(c)
     assert _pairs(state) == _pairs(full)
     assert len(delta.removed_networks) == 1
+
+
+def test_a_support_line_beside_each_advertisers_own_number_is_a_hub_but_an_operators_handle_is_not() -> None:
+    cfg = small_config()
+    c = Corpus(15)
+    support = "+919800000001"
+    for i in range(14):  # fourteen advertisers, each with its own number, all showing the site's support line
+        own = c.phone()
+        c.add(
+            f"s-{i:02d}",
+            f"{c.noise(15)} call {own} site help {support}",
+            None,
+            kind="job_ad",
+            ids=(("phone", own, own), ("phone", support, support)),
+        )
+    handle = "telegram:op_handle"
+    phones = [c.phone() for _ in range(3)]  # the operator rotates three phones over fourteen ads
+    for i in range(14):
+        ph = phones[i % 3]
+        c.add(
+            f"o-{i:02d}",
+            f"{c.noise(15)} call {ph} tg @op_handle",
+            "op",
+            ids=(("phone", ph, ph), ("handle", handle, "@op_handle")),
+        )
+    state, delta = _run(cfg, c.posts)
+    assert _partition(state) == _truth(c)
+    st = delta.stats
+    rows = st.lookup(np.array([entity_key("phone", support), entity_key("handle", handle)], dtype=np.uint64))
+    assert st.hub[rows[0]] and st.n_groups[rows[0]] == 14
+    assert not st.hub[rows[1]] and st.n_groups[rows[1]] == 3
+
+
+def _pdq(rng: random.Random) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(64))
+
+
+def _near(hexhash: str, flips: int, rng: random.Random) -> str:
+    bits = bytearray(bytes.fromhex(hexhash))
+    for pos in rng.sample(range(256), flips):
+        bits[pos // 8] ^= 1 << (pos % 8)
+    return bits.hex()
+
+
+def _with_pdq(p: PostInput, *hashes: str) -> PostInput:
+    return dataclasses.replace(p, pdq=tuple(hashes))
+
+
+def test_near_copies_of_a_picture_link_and_a_stock_picture_across_kinds_is_a_hub(cfg: LinkConfig) -> None:
+    rng = random.Random(16)
+    c = Corpus(16)
+    c.benign("b", 40)
+    photo, stock = _pdq(rng), _pdq(rng)
+    posts = []
+    kinds = ("social_post", "job_ad", "other")
+    for i, p in enumerate(c.posts):
+        if i < 6:  # one operator's photo, re-encoded and cropped: a few bits differ each time
+            posts.append(_with_pdq(dataclasses.replace(p, kind="escort_ad"), _near(photo, 3 + i, rng)))
+        elif i < 18:  # one stock photo used by twelve unrelated posts of three kinds
+            posts.append(_with_pdq(dataclasses.replace(p, kind=kinds[i % 3]), _near(stock, 2, rng)))
+        else:
+            posts.append(_with_pdq(p, _pdq(rng)))
+    state, delta = _run(cfg, posts)
+    assert _partition(state) == {frozenset(p.id for p in posts[:6])}
+    hubs = delta.stats.keys[delta.stats.hub]
+    assert len(hubs) == 1 and state.values[int(hubs[0])][0] == "image"
+    # Pictures arriving in another order, in three batches, chain into the same clusters.
+    shuffled = posts[::-1]
+    inc, _ = _run(cfg, shuffled[:15], shuffled[15:30], shuffled[30:])
+    assert _partition(inc) == _partition(state)
+    assert sorted(np.unique(inc.img_cluster).tolist()) == sorted(np.unique(state.img_cluster).tolist())
+
+
+def test_a_shared_company_url_alone_is_not_a_network_but_with_a_phone_it_is(cfg: LinkConfig) -> None:
+    c = Corpus(17)
+    url = "https://company.example/jobs"
+    c.add("u-1", f"{c.noise()} apply {url}", None, kind="job_ad", ids=(("url", url, url),))
+    c.add("u-2", f"{c.noise()} apply {url}", None, kind="job_ad", ids=(("url", url, url),))
+    state, _ = _run(cfg, c.posts)
+    assert _partition(state) == set()
+    phone = "+919812345678"
+    c.add(
+        "u-3", f"{c.noise()} apply {url} {phone}", "co", kind="job_ad", ids=(("url", url, url), ("phone", phone, phone))
+    )
+    c.add("u-4", f"{c.noise()} call {phone}", "co", kind="job_ad", ids=(("phone", phone, phone),))
+    state, _ = _run(cfg, c.posts)
+    assert _partition(state) == {frozenset({"u-1", "u-2", "u-3", "u-4"})}
+
+
+def test_identical_texts_without_any_contact_do_not_link(cfg: LinkConfig) -> None:
+    c = Corpus(18)
+    notice = f"please share this notice with your family {c.noise(30)}"
+    for i in range(5):
+        c.add(f"n-{i}", notice, None, kind="social_post")
+    state, _ = _run(cfg, c.posts)
+    assert _partition(state) == set() and not state.textable.any()
+    relaxed = small_config(require_contact=False)
+    state, _ = _run(relaxed, c.posts)
+    assert _partition(state) == {frozenset(f"n-{i}" for i in range(5))}

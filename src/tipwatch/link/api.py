@@ -23,7 +23,7 @@ from tipwatch.link.batch import Batch, concat_batches, prepare_batch
 from tipwatch.link.config import LinkConfig, load_config
 from tipwatch.link.engine import update
 from tipwatch.link.persist import prior_networks, read_token, write_delta
-from tipwatch.link.producers import pdq_pairs, read_post_inputs
+from tipwatch.link.producers import read_post_inputs
 from tipwatch.link.state import LinkState, load_state, save_state
 from tipwatch.link.textsig import TokenHasher
 from tipwatch.store.link_tables import network_posts, networks
@@ -73,7 +73,7 @@ def _read_batch(engine: Engine, ids: list[str], cfg: LinkConfig, progress: Progr
     hasher = TokenHasher()
     parts: list[Batch] = []
     done = 0
-    for chunk in read_post_inputs(engine, ids):
+    for chunk in read_post_inputs(engine, ids, min_quality=cfg.images.pdq_min_quality):
         parts.append(prepare_batch(chunk, cfg.text, hasher))
         done += len(chunk)
         if progress:
@@ -124,9 +124,7 @@ def update_networks(
             return LinkSummary(state.n, 0, len(state.net_names), 0, 0, False, time.perf_counter() - t0, timings)
         batch = _read_batch(engine, new_ids, cfg, progress)
         timings["read_prepare"] = time.perf_counter() - t0 - sum(timings.values())
-        ext = pdq_pairs(engine, None if full else set(new_ids), cfg)
-        timings["pdq"] = time.perf_counter() - t0 - sum(timings.values())
-        delta = update(state, batch, cfg, external=(ext,) if ext else (), prior=prior)
+        delta = update(state, batch, cfg, prior=prior)
         timings.update({f"update_{k}": v for k, v in delta.timings.items()})
         with engine.begin() as conn:
             state.generation = write_delta(conn, state, delta, cfg, full=full)

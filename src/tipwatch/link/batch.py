@@ -23,7 +23,8 @@ _SHA256 = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
 
 @dataclass(slots=True)
 class PostInput:
-    """What the linker needs of one post. ``identifiers`` are (type, normalized value, start, end) on ``text``."""
+    """What the linker needs of one post. ``identifiers`` are (type, normalized value, start, end) on ``text``;
+    ``images`` image references or SHA-256 values; ``pdq`` the PDQ hashes (hex) of its usable pictures."""
 
     id: str
     text: str
@@ -31,6 +32,7 @@ class PostInput:
     kind: str = "other"
     images: Sequence[str] = ()
     identifiers: Sequence[tuple[str, str, int, int]] = ()
+    pdq: Sequence[str] = ()
 
 
 @dataclass(slots=True)
@@ -46,6 +48,11 @@ class Batch:
     memb_key: npt.NDArray[np.uint64]
     memb_type: npt.NDArray[np.uint8]
     values: dict[int, tuple[str, str]] = field(default_factory=dict)
+    img_post: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    img_pdq: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((0, 32), np.uint8))
+    img_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
+    # Whether each post carries a contact (phone, email, handle, wallet or URL), hub or not.
+    contact: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
 
     @property
     def n(self) -> int:
@@ -72,6 +79,10 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
     m_key: list[int] = []
     m_type: list[int] = []
     values: dict[int, tuple[str, str]] = {}
+    i_post: list[int] = []
+    i_pdq: list[bytes] = []
+    i_key: list[int] = []
+    contact: list[bool] = []
     for i, post in enumerate(posts):
         ids.append(post.id)
         platform.append(post.platform or "")
@@ -80,6 +91,7 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
         token_hashes.append(hasher(tokens(mask_text(post.text, spans))))
         seen: set[int] = set()
         found = [(t, v) for t, v, _s, _e in post.identifiers if t in LINKING_TYPES and v]
+        contact.append(bool(found))
         found += [("image_sha256", h) for h in map(image_sha256, post.images) if h]
         for etype, value in found:
             key = entity_key(etype, value)
@@ -90,6 +102,12 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
             m_post.append(i)
             m_key.append(key)
             m_type.append(TYPE_CODE[etype])
+        for hexhash in dict.fromkeys(h.lower() for h in post.pdq):
+            raw = bytes.fromhex(hexhash)
+            if len(raw) == 32:
+                i_post.append(i)
+                i_pdq.append(raw)
+                i_key.append(entity_key("image", hexhash))
     indptr, sh_ids = shingle_csr(token_hashes, cfg.shingle_size, cfg.shingle_bits)
     return Batch(
         ids,
@@ -101,6 +119,10 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
         np.asarray(m_key, dtype=np.uint64),
         np.asarray(m_type, dtype=np.uint8),
         values,
+        np.asarray(i_post, dtype=np.int64),
+        np.frombuffer(b"".join(i_pdq), dtype=np.uint8).reshape(-1, 32).copy(),
+        np.asarray(i_key, dtype=np.uint64),
+        np.asarray(contact, dtype=bool),
     )
 
 
@@ -124,4 +146,8 @@ def concat_batches(parts: Sequence[Batch]) -> Batch:
         np.concatenate([p.memb_key for p in parts]).astype(np.uint64),
         np.concatenate([p.memb_type for p in parts]).astype(np.uint8),
         values,
+        np.concatenate([p.img_post + offsets[i] for i, p in enumerate(parts)]).astype(np.int64),
+        np.concatenate([p.img_pdq for p in parts]).astype(np.uint8),
+        np.concatenate([p.img_key for p in parts]).astype(np.uint64),
+        np.concatenate([p.contact for p in parts]).astype(bool),
     )

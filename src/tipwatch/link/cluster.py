@@ -151,6 +151,8 @@ def cluster(graph: LinkGraph, rank: I64, cfg: ClusterConfig) -> tuple[I64, I64]:
     # community per atom: its component unless the component has several atoms and Leiden splits it.
     community = atom_comp.copy()
     multi = np.flatnonzero(atoms_per_comp > 1)
+    lo_atom = hi_atom = np.zeros(0, dtype=np.int64)
+    w = np.zeros(0, dtype=np.float64)
     if len(multi):
         next_id = int(comp.max()) + 1
         lo, hi, w = _weak_atom_edges(graph, atom, atom_key)
@@ -182,10 +184,15 @@ def cluster(graph: LinkGraph, rank: I64, cfg: ClusterConfig) -> tuple[I64, I64]:
             membership = _leiden(len(members), atom_size[members], la, lb, w[idx], cfg)
             community[members] = next_id + np.asarray(membership, dtype=np.int64)
             next_id += max(membership) + 1
-    post_comm = community[atom]
-    comm, n_comm = _relabel(post_comm)
+    community, n_comm = _relabel(community)
+    comm = community[atom]
     label = np.full(n_comm, big, dtype=np.int64)
     np.minimum.at(label, comm, rank)
     size = np.bincount(comm, minlength=n_comm)
-    label[size < cfg.min_network_size] = -1
+    # Evidence floor: a network holds at least one strong link (an atom of two or more posts), or weak links
+    # weighing min_weak_weight together; one shared company URL or one similar text is not a network.
+    has_strong = np.bincount(community, weights=(atom_size >= 2).astype(np.float64), minlength=n_comm) > 0
+    inside = community[lo_atom] == community[hi_atom]
+    weak = np.bincount(community[lo_atom[inside]], weights=w[inside], minlength=n_comm)
+    label[(size < cfg.min_network_size) | (~has_strong & (weak < cfg.min_weak_weight))] = -1
     return label[comm], comp

@@ -26,6 +26,7 @@ class TextConfig:
     seed: int = 20240601
     min_jaccard: float = 0.5
     strong_jaccard: float = 0.9
+    require_contact: bool = True
     mask_types: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "price", "age", "place")
 
     @property
@@ -44,6 +45,8 @@ class IdentifierConfig:
     spread_min_posts: int = 20
     spread_max_platforms: int = 6
     spread_max_kinds: int = 4
+    unrelated_min_groups: int = 10
+    unrelated_share: float = 0.6
     strong_weight: float = 0.5
 
 
@@ -54,10 +57,17 @@ class PairSignalConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageConfig:
+    pdq_max_distance: int = 31
+    pdq_min_quality: int = 50
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterConfig:
     resolution: float = 0.05
     seed: int = 7
     min_network_size: int = 2
+    min_weak_weight: float = 2.0
     max_pair_links_per_post: int = 10
 
 
@@ -74,6 +84,7 @@ class LinkConfig:
     pairs: dict[str, PairSignalConfig]
     cluster: ClusterConfig
     profile: ProfileConfig = field(default_factory=ProfileConfig)
+    images: ImageConfig = field(default_factory=ImageConfig)
 
     def fingerprint(self) -> str:
         """A hash of every value that changes links: a stored link state made with another fingerprint is stale."""
@@ -95,6 +106,7 @@ def parse_config(data: dict[str, Any]) -> LinkConfig:
         pairs=pairs,
         cluster=ClusterConfig(**data.get("cluster", {})),
         profile=ProfileConfig(**data.get("profile", {})),
+        images=ImageConfig(**data.get("images", {})),
     )
 
 

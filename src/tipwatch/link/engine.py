@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from tipwatch.link.batch import Batch
 from tipwatch.link.cluster import LinkGraph, cluster
@@ -92,6 +94,7 @@ def _append(state: LinkState, batch: Batch, cfg: LinkConfig) -> None:
     state.sh_ids = np.concatenate([state.sh_ids, batch.sh_ids])
     state.sigs = np.concatenate([state.sigs, np.zeros((batch.n, cfg.text.num_perm), np.uint32)])
     state.textable = np.concatenate([state.textable, np.zeros(batch.n, bool)])
+    state.contact = np.concatenate([state.contact, batch.contact])
     state.memb_post = np.concatenate([state.memb_post, batch.memb_post + n_old])
     state.memb_key = np.concatenate([state.memb_key, batch.memb_key])
     state.memb_type = np.concatenate([state.memb_type, batch.memb_type])
@@ -131,7 +134,9 @@ def _update_signatures(state: LinkState, n_old: int, batch_ids: npt.NDArray[np.u
     indptr, ids = filter_csr(indptr, ids, state.df[ids] <= state.df_cap)
     a, b = perm_params(tc.num_perm, tc.seed)
     state.sigs[rows] = minhash(indptr, ids, a, b)
-    state.textable[rows] = np.diff(indptr) >= tc.min_shingles
+    # Text links join ads: a reposted notice or joke that names no contact is content, not an ad.
+    contact_ok = state.contact[rows] if tc.require_contact else True
+    state.textable[rows] = (np.diff(indptr) >= tc.min_shingles) & contact_ok
     return dirty
 
 
@@ -212,50 +217,96 @@ def _add_external(state: LinkState, external: Sequence[ExternalPairs], cfg: Link
     return np.concatenate(touched) if touched else np.zeros(0, dtype=np.int64)
 
 
+Memberships = tuple[I64, npt.NDArray[np.uint64], npt.NDArray[np.uint8]]
+
+
+def _update_images(state: LinkState, batch: Batch, n_old: int, cfg: LinkConfig) -> npt.NDArray[np.uint64]:
+    """Add the batch's pictures and re-chain picture clusters; returns the cluster keys that appeared or went.
+
+    A picture cluster is a connected component of "PDQ distance <= threshold" over all pictures, keyed by its
+    smallest hash key: single linkage does not depend on arrival order, so incremental == full.
+    """
+    n_img_old = len(state.img_post)
+    if batch.img_post.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    from tipwatch.media.hamming import HammingIndex
+    from tipwatch.media.pdq import pack
+
+    state.img_post = np.concatenate([state.img_post, batch.img_post + n_old])
+    state.img_pdq = np.concatenate([state.img_pdq, batch.img_pdq])
+    state.img_key = np.concatenate([state.img_key, batch.img_key])
+    old_cluster = state.img_cluster
+    words = pack(state.img_pdq)
+    qi, hit, _ = HammingIndex(words).search(words[n_img_old:], cfg.images.pdq_max_distance)
+    n_img = len(state.img_post)
+    # Old clusters stay chained (each picture to its cluster's first picture), new matches chain to them.
+    _, first, inv = np.unique(old_cluster, return_index=True, return_inverse=True)
+    a = np.concatenate([np.arange(n_img_old), qi + n_img_old])
+    b = np.concatenate([first[inv.ravel()], hit])
+    m = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_img, n_img))
+    _, comp = connected_components(m, directed=False)
+    key = np.full(int(comp.max()) + 1, np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(key, comp, state.img_key)
+    state.img_cluster = key[comp]
+    moved = np.flatnonzero(old_cluster != state.img_cluster[:n_img_old])
+    return np.unique(np.concatenate([old_cluster[moved], state.img_cluster[moved], state.img_cluster[n_img_old:]]))
+
+
+def _image_values(state: LinkState, keys: npt.NDArray[np.uint64]) -> None:
+    """Evidence for picture clusters: the PDQ hash that names each cluster."""
+    is_name = np.isin(state.img_key, keys) & (state.img_key == state.img_cluster)
+    for i in np.flatnonzero(is_name).tolist():
+        state.values[int(state.img_key[i])] = ("image", bytes(state.img_pdq[i]).hex())
+
+
 def _update_entities(
-    state: LinkState, batch: Batch, n_old: int, n_memb_old: int, cfg: LinkConfig
+    state: LinkState,
+    batch: Batch,
+    before_memb: Memberships,
+    after_memb: Memberships,
+    image_keys: npt.NDArray[np.uint64],
+    cfg: LinkConfig,
 ) -> tuple[EntityStats, npt.NDArray[np.uint64], I64]:
-    """Entity statistics after the batch; the keys whose links changed and the posts holding them."""
+    """Entity statistics after the batch; the keys whose links changed and the posts holding them (before or
+    after)."""
     ic = cfg.identifiers
-    stats = entity_stats(state.memb_post, state.memb_key, state.memb_type, state.platform, state.kind, ic)
-    touched_keys = np.unique(batch.memb_key)
-    old = slice(0, n_memb_old)
-    in_old = np.isin(state.memb_key[old], touched_keys)
-    before = entity_stats(
-        state.memb_post[old][in_old],
-        state.memb_key[old][in_old],
-        state.memb_type[old][in_old],
-        state.platform,
-        state.kind,
-        ic,
-    )
-    rows = stats.lookup(touched_keys)
-    linked_now = stats.links()[rows]
-    present = np.isin(touched_keys, before.keys)
-    brow = before.lookup(touched_keys[present])
-    linked_before = np.zeros(len(touched_keys), dtype=bool)
-    linked_before[present] = before.links()[brow]
-    w_before = np.zeros(len(touched_keys))
-    w_before[present] = before.weight[brow]
-    s_before = np.zeros(len(touched_keys), dtype=bool)
-    s_before[present] = before.strong[brow]
-    changed = (linked_now != linked_before) | (
-        linked_now & ((stats.weight[rows] != w_before) | (stats.strong[rows] != s_before))
-    )
+    post, key, typ = after_memb
+    stats = entity_stats(post, key, typ, state.platform, state.kind, ic)
+    touched_keys = np.unique(np.concatenate([batch.memb_key, image_keys]))
+    before = entity_stats(*before_memb, state.platform, state.kind, ic, only=touched_keys)
+
+    def status(st: EntityStats) -> tuple[Bool, npt.NDArray[np.float64], Bool]:
+        present = np.isin(touched_keys, st.keys)
+        row = st.lookup(touched_keys[present])
+        linked = np.zeros(len(touched_keys), dtype=bool)
+        weight = np.zeros(len(touched_keys))
+        strong = np.zeros(len(touched_keys), dtype=bool)
+        linked[present] = st.links()[row]
+        weight[present] = st.weight[row]
+        strong[present] = st.strong[row]
+        return linked, weight, strong
+
+    l_now, w_now, s_now = status(stats)
+    l_then, w_then, s_then = status(before)
+    changed = (l_now != l_then) | (l_now & ((w_now != w_then) | (s_now != s_then)))
     changed_keys = touched_keys[changed]
-    holders = state.memb_post[np.isin(state.memb_key, changed_keys)]
-    for key in touched_keys[stats.n_posts[rows] >= 2].tolist():
-        if key in batch.values:
-            state.values[key] = batch.values[key]
+    holders = np.concatenate([post[np.isin(key, changed_keys)], before_memb[0][np.isin(before_memb[1], changed_keys)]])
+    present = np.isin(touched_keys, stats.keys)
+    shared = touched_keys[present][stats.n_posts[stats.lookup(touched_keys[present])] >= 2]
+    for k in shared.tolist():
+        if k in batch.values:
+            state.values[k] = batch.values[k]
+    _image_values(state, shared)
     return stats, changed_keys, holders
 
 
-def _link_graph(state: LinkState, in_s: Bool, stats: EntityStats, loc: I64) -> LinkGraph:
+def _link_graph(state: LinkState, memb: Memberships, in_s: Bool, stats: EntityStats, loc: I64) -> LinkGraph:
+    memb_post, memb_key, _ = memb
     pm = in_s[state.pair_a]
     links = stats.links()
-    mrow = stats.lookup(state.memb_key)
-    mm = in_s[state.memb_post] & links[mrow]
-    gkeys, ginv = np.unique(state.memb_key[mm], return_inverse=True)
+    mrow = stats.lookup(memb_key)
+    mm = in_s[memb_post] & links[mrow]
+    gkeys, ginv = np.unique(memb_key[mm], return_inverse=True)
     grow = stats.lookup(gkeys)
     return LinkGraph(
         n=int(in_s.sum()),
@@ -263,7 +314,7 @@ def _link_graph(state: LinkState, in_s: Bool, stats: EntityStats, loc: I64) -> L
         pair_b=loc[state.pair_b[pm]],
         pair_w=state.pair_w[pm].astype(np.float64),
         pair_strong=state.pair_strong[pm],
-        memb_post=loc[state.memb_post[mm]],
+        memb_post=loc[memb_post[mm]],
         memb_group=ginv.astype(np.int64).ravel(),
         group_w=stats.weight[grow],
         group_strong=stats.strong[grow],
@@ -312,14 +363,17 @@ def update(
     """
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    n_old, n_memb_old = state.n, len(state.memb_post)
+    n_old = state.n
+    before_memb = state.memberships()
     _append(state, batch, cfg)
     dirty = _update_signatures(state, n_old, batch.sh_ids, cfg)
     t["signatures"] = time.perf_counter() - t0
     touched_text = _update_text_pairs(state, dirty, cfg)
     touched_ext = _add_external(state, external, cfg)
     t["text_pairs"] = time.perf_counter() - t0 - sum(t.values())
-    stats, changed_keys, holders = _update_entities(state, batch, n_old, n_memb_old, cfg)
+    image_keys = _update_images(state, batch, n_old, cfg)
+    after_memb = state.memberships()
+    stats, changed_keys, holders = _update_entities(state, batch, before_memb, after_memb, image_keys, cfg)
     t["entities"] = time.perf_counter() - t0 - sum(t.values())
 
     touched = np.zeros(state.n, dtype=bool)
@@ -333,7 +387,7 @@ def update(
     s_idx = np.flatnonzero(in_s)
     loc = np.full(state.n, -1, dtype=np.int64)
     loc[s_idx] = np.arange(len(s_idx))
-    graph = _link_graph(state, in_s, stats, loc)
+    graph = _link_graph(state, after_memb, in_s, stats, loc)
     s_ids = [state.ids[i] for i in s_idx.tolist()]
     order = sorted(range(len(s_ids)), key=s_ids.__getitem__)
     rank = np.empty(len(s_ids), dtype=np.int64)

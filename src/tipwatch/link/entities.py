@@ -14,15 +14,19 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from tipwatch.link.config import IdentifierConfig
 
 # Entity types that link posts; the order fixes the type codes kept in the link state.
-ENTITY_TYPES: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "image_sha256")
+# "image" is a picture found by PDQ (its near-copies included), "image_sha256" the exact file.
+ENTITY_TYPES: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "image_sha256", "image")
 TYPE_CODE: dict[str, int] = {t: i for i, t in enumerate(ENTITY_TYPES)}
 
 HUB_TOO_MANY = "in more than {max_posts} posts"
 HUB_SPREAD = "spread over {platforms} platforms and {kinds} post kinds"
+HUB_UNRELATED = "shared by {groups} otherwise unrelated groups of posts (each with its own contacts)"
 
 
 def entity_key(kind: str, value: str) -> int:
@@ -40,6 +44,8 @@ class EntityStats:
     n_posts: npt.NDArray[np.int64]
     n_platforms: npt.NDArray[np.int64]
     n_kinds: npt.NDArray[np.int64]
+    n_groups: npt.NDArray[np.int64]
+    n_with_other: npt.NDArray[np.int64]
     weight: npt.NDArray[np.float64]
     hub: npt.NDArray[np.bool_]
     strong: npt.NDArray[np.bool_]
@@ -66,6 +72,30 @@ def _distinct_per_key(
     return np.bincount(np.searchsorted(uniq, k[first]), minlength=len(uniq)).astype(np.int64)
 
 
+def unrelated_groups(memb_post: npt.NDArray[np.int64], memb_key: npt.NDArray[np.uint64], key: int) -> tuple[int, int]:
+    """How unrelated the posts holding ``key`` are otherwise: (posts with another contact, groups among them).
+
+    Groups are the connected components of those posts over their other contacts. A contact present in more than
+    half of the posts is a twin of ``key`` (the same operator's second number, a platform's phone beside its email)
+    and says nothing about relatedness, so it is ignored. A platform's support line: one group per advertiser. An
+    operator's handle: its posts also share rotating phones, so few groups.
+    """
+    posts = np.unique(memb_post[memb_key == key])
+    rows = np.flatnonzero(np.isin(memb_post, posts) & (memb_key != key))
+    if len(rows) == 0:
+        return 0, 0
+    okeys, oinv, ocount = np.unique(memb_key[rows], return_inverse=True, return_counts=True)
+    local = ocount[oinv] <= len(posts) / 2
+    rows, oinv = rows[local], oinv.ravel()[local]
+    if len(rows) == 0:
+        return 0, 0
+    pidx = np.searchsorted(posts, memb_post[rows])
+    with_other = np.unique(pidx)
+    m = coo_matrix((np.ones(len(rows), dtype=np.int8), (pidx, len(posts) + oinv)), shape=(len(posts) + len(okeys),) * 2)
+    _, labels = connected_components(m, directed=False)
+    return len(with_other), len(np.unique(labels[with_other]))
+
+
 def entity_stats(
     memb_post: npt.NDArray[np.int64],
     memb_key: npt.NDArray[np.uint64],
@@ -73,28 +103,50 @@ def entity_stats(
     platform: npt.NDArray[np.integer[Any]],
     kind: npt.NDArray[np.integer[Any]],
     cfg: IdentifierConfig,
+    only: npt.NDArray[np.uint64] | None = None,
 ) -> EntityStats:
-    """Frequency, spread, weight and hub status of every entity, from the (post, key, type) memberships.
+    """Frequency, spread, weight and hub status of every entity (or of the keys ``only``), from the memberships.
 
-    Memberships must be distinct (one row per post and key). ``platform``/``kind`` are codes per post index.
+    Memberships must be distinct (one row per post and key). ``platform``/``kind`` are codes per post index. The
+    statistics of a key depend only on the posts holding it (and their other contacts), so a subset is exact.
     """
-    keys, first, n_posts = np.unique(memb_key, return_index=True, return_counts=True)
-    types = memb_type[first].astype(np.uint8)
-    n_platforms = _distinct_per_key(memb_key, platform[memb_post], keys)
-    n_kinds = _distinct_per_key(memb_key, kind[memb_post], keys)
+    if only is not None:
+        sel = np.isin(memb_key, only)
+        sub_post, sub_key, sub_type = memb_post[sel], memb_key[sel], memb_type[sel]
+    else:
+        sub_post, sub_key, sub_type = memb_post, memb_key, memb_type
+    keys, first, n_posts = np.unique(sub_key, return_index=True, return_counts=True)
+    types = sub_type[first].astype(np.uint8)
+    n_platforms = _distinct_per_key(sub_key, platform[sub_post], keys)
+    n_kinds = _distinct_per_key(sub_key, kind[sub_post], keys)
     tw = np.array([cfg.type_weight.get(t, 0.5) for t in ENTITY_TYPES], dtype=np.float64)[types]
     rarity = 1.0 - np.log(np.maximum(n_posts, 1)) / np.log(cfg.max_posts + 1)
     weight = tw * (0.5 + 0.5 * np.clip(rarity, 0.0, 1.0))
     spread = (n_posts >= cfg.spread_min_posts) & (
         (n_platforms > cfg.spread_max_platforms) | (n_kinds > cfg.spread_max_kinds)
     )
-    hub = (n_posts > cfg.max_posts) | spread
+    n_groups = np.zeros(len(keys), dtype=np.int64)
+    n_with = np.zeros(len(keys), dtype=np.int64)
+    cand = np.flatnonzero((n_posts >= cfg.unrelated_min_groups) & (n_posts <= cfg.max_posts))
+    if len(cand):
+        # Only the memberships of the candidates' posts matter: cut the arrays down once.
+        cand_posts = np.unique(sub_post[np.isin(sub_key, keys[cand])])
+        near = np.isin(memb_post, cand_posts)
+        near_post, near_key = memb_post[near], memb_key[near]
+        for c in cand.tolist():
+            n_with[c], n_groups[c] = unrelated_groups(near_post, near_key, int(keys[c]))
+    unrelated = (n_groups >= cfg.unrelated_min_groups) & (n_groups >= cfg.unrelated_share * np.maximum(n_with, 1))
+    hub = (n_posts > cfg.max_posts) | spread | unrelated
     strong = weight >= cfg.strong_weight
-    return EntityStats(keys, types, n_posts.astype(np.int64), n_platforms, n_kinds, weight, hub, strong)
+    return EntityStats(
+        keys, types, n_posts.astype(np.int64), n_platforms, n_kinds, n_groups, n_with, weight, hub, strong
+    )
 
 
 def hub_reason(stats: EntityStats, row: int, cfg: IdentifierConfig) -> str:
     """Why an entity is a hub, in words for the analyst."""
     if stats.n_posts[row] > cfg.max_posts:
         return HUB_TOO_MANY.format(max_posts=cfg.max_posts)
-    return HUB_SPREAD.format(platforms=int(stats.n_platforms[row]), kinds=int(stats.n_kinds[row]))
+    if stats.n_platforms[row] > cfg.spread_max_platforms or stats.n_kinds[row] > cfg.spread_max_kinds:
+        return HUB_SPREAD.format(platforms=int(stats.n_platforms[row]), kinds=int(stats.n_kinds[row]))
+    return HUB_UNRELATED.format(groups=int(stats.n_groups[row]))

@@ -83,8 +83,8 @@ def _entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkC
     st = delta.stats
     for key in keys:
         row = int(st.lookup(np.array([key], dtype=np.uint64))[0])
-        if st.n_posts[row] < 2 or key not in state.values:
-            continue
+        if row >= len(st.keys) or int(st.keys[row]) != key or st.n_posts[row] < 2 or key not in state.values:
+            continue  # gone (a picture cluster merged into another) or held by one post
         etype, value = state.values[key]
         yield {
             "key": signed(key),
@@ -121,16 +121,17 @@ def _link_rows(
 ) -> Iterator[dict[str, Any]]:
     st = delta.stats
     ids = state.ids
+    memb_post, memb_key, memb_type = state.memberships()
     linking = st.links()
-    mrow = st.lookup(state.memb_key)
-    sel = np.flatnonzero(in_s[state.memb_post] & linking[mrow])
+    mrow = st.lookup(memb_key)
+    sel = np.flatnonzero(in_s[memb_post] & linking[mrow])
     for j in sel.tolist():
-        key, row = int(state.memb_key[j]), int(mrow[j])
+        key, row = int(memb_key[j]), int(mrow[j])
         yield {
-            "post_a": ids[int(state.memb_post[j])],
+            "post_a": ids[int(memb_post[j])],
             "post_b": None,
             "entity_key": signed(key),
-            "signal": ENTITY_TYPES[int(state.memb_type[j])],
+            "signal": ENTITY_TYPES[int(memb_type[j])],
             "weight": float(st.weight[row]),
             "strong": bool(st.strong[row]),
             "evidence": {"value": state.values.get(key, ("", ""))[1], "posts": int(st.n_posts[row])},
@@ -206,13 +207,14 @@ def _signals(state: LinkState, members: dict[str, I64]) -> dict[str, Counter[str
     same = (la >= 0) & (la == lb)
     for lab, sig in zip(la[same].tolist(), state.pair_signal[same].tolist(), strict=True):
         out[names[lab]][PAIR_SIGNALS[sig]] += 1
-    lm = label[state.memb_post]
+    memb_post, memb_key, memb_type = state.memberships()
+    lm = label[memb_post]
     inside = lm >= 0
     if inside.any():
         code, counts = np.unique(
-            np.stack([lm[inside].astype(np.uint64), state.memb_key[inside]], axis=1), axis=0, return_counts=True
+            np.stack([lm[inside].astype(np.uint64), memb_key[inside]], axis=1), axis=0, return_counts=True
         )
-        types = dict(zip(state.memb_key.tolist(), state.memb_type.tolist(), strict=True))
+        types = dict(zip(memb_key[inside].tolist(), memb_type[inside].tolist(), strict=True))
         for (lab, key), c in zip(code.tolist(), counts.tolist(), strict=True):
             if c >= 2:
                 out[names[int(lab)]][ENTITY_TYPES[types[key]]] += 1
@@ -274,7 +276,7 @@ def write_delta(conn: Connection, state: LinkState, delta: Delta, cfg: LinkConfi
         created.update({nid: ts for nid, ts in conn.execute(select(networks.c.id, networks.c.created_at))})
         for table in (network_posts, networks, links, link_entities):
             conn.execute(delete(table))
-        keys: Iterable[int] = np.unique(state.memb_key).tolist()
+        keys: Iterable[int] = np.unique(state.memberships()[1]).tolist()
     else:
         for part in chunks(changed):
             stmt = select(networks.c.id, networks.c.created_at).where(networks.c.id.in_(part))

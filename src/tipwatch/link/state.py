@@ -17,7 +17,10 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-FORMAT = 1
+from tipwatch.link.entities import TYPE_CODE
+
+FORMAT = 3
+IMAGE_CODE = TYPE_CODE["image"]
 
 # Pair signals in the state; new producers append here (the code is persisted, so never reorder).
 PAIR_SIGNALS: tuple[str, ...] = ("text", "image_pdq")
@@ -31,6 +34,7 @@ _ARRAYS = (
     "df",
     "sigs",
     "textable",
+    "contact",
     "memb_post",
     "memb_key",
     "memb_type",
@@ -42,6 +46,10 @@ _ARRAYS = (
     "pair_strong",
     "comp",
     "net",
+    "img_post",
+    "img_pdq",
+    "img_key",
+    "img_cluster",
 )
 
 
@@ -62,6 +70,7 @@ class LinkState:
     df_cap: int = 0
     sigs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
     textable: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    contact: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     memb_post: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     memb_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
     memb_type: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros(0, np.uint8))
@@ -77,10 +86,31 @@ class LinkState:
     net: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     net_names: list[str] = field(default_factory=list)
     next_comp: int = 0
+    # Pictures (one row per post and PDQ hash): owning post, hash, a key per hash, and the key of its picture
+    # cluster (the smallest hash key among the near-copies chained to it), which is the "image" entity.
+    img_post: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    img_pdq: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((0, 32), np.uint8))
+    img_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
+    img_cluster: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def memberships(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.uint8]]:
+        """All (post, entity key, type code) rows: identifiers and image hashes, then picture clusters."""
+        if len(self.img_post) == 0:
+            return self.memb_post, self.memb_key, self.memb_type
+        order = np.lexsort((self.img_post, self.img_cluster))
+        p, c = self.img_post[order], self.img_cluster[order]
+        keep = np.ones(len(order), dtype=bool)
+        keep[1:] = (p[1:] != p[:-1]) | (c[1:] != c[:-1])
+        first = order[keep]
+        return (
+            np.concatenate([self.memb_post, self.img_post[first]]),
+            np.concatenate([self.memb_key, self.img_cluster[first]]),
+            np.concatenate([self.memb_type, np.full(len(first), IMAGE_CODE, np.uint8)]),
+        )
 
     @classmethod
     def empty(cls, fingerprint: str, num_perm: int, shingle_bits: int, generation: str | None = None) -> LinkState:
