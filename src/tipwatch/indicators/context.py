@@ -9,6 +9,7 @@ starts at most ``after_gap`` words after it, with no clause break (punctuation, 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,22 +53,35 @@ class ContextRules:
         start: int,
         end: int,
         domain: str,
-        before: Sequence[tuple[int, int]],
-        after: Sequence[tuple[int, int]],
+        before_ends: Sequence[int],
+        after_starts: Sequence[int],
     ) -> bool:
-        """True when a cue (spans in the normalized text, from the automaton) negates the match [start, end)."""
+        """True when a cue negates the match [start, end). Cue positions come from the automaton (normalized text):
+        ``before_ends`` are the sorted end offsets of `before` cues, ``after_starts`` the sorted start offsets of
+        `after` cues."""
         text = norm.text
         gap = self.gap.get(domain, 1)
-        if any(ce <= start and start - ce <= _WINDOW and _close(norm, text, ce, start, gap) for _, ce in before):
-            return True
+        j = bisect_right(before_ends, start) - 1
+        while j >= 0 and start - before_ends[j] <= _WINDOW:
+            if _close(norm, text, before_ends[j], start, gap):
+                return True
+            j -= 1
         after_gap = self.after_gap if gap > 0 else 0
-        return any(cs >= end and cs - end <= _WINDOW and _close(norm, text, end, cs, after_gap) for cs, _ in after)
+        k = bisect_left(after_starts, end)
+        while k < len(after_starts) and after_starts[k] - end <= _WINDOW:
+            if _close(norm, text, end, after_starts[k], after_gap):
+                return True
+            k += 1
+        return False
 
     @staticmethod
-    def benign(text: str, start: int, end: int, phrases: tuple[str, ...]) -> bool:
-        """True when one of the entry's benign-context phrases occurs near the match (normalized text)."""
-        window = text[max(0, start - _WINDOW) : end + _WINDOW]
-        return any(p in window for p in phrases)
+    def benign(text: str, start: int, end: int, phrases: re.Pattern[str]) -> bool:
+        """True when one of an entry's benign-context phrases (one compiled alternation) occurs near the match."""
+        return phrases.search(text, max(0, start - _WINDOW), end + _WINDOW) is not None
+
+    @staticmethod
+    def compile_phrases(phrases: Sequence[str]) -> re.Pattern[str]:
+        return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
 
 
 def _close(norm: Normalized, text: str, a: int, b: int, max_words: int) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -35,9 +35,9 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum() or unicodedata.category(ch)[0] == "M"
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """An entry's match in the normalized text (``start``/``end`` index Normalized.text)."""
+class Match(NamedTuple):
+    """An entry's match in the normalized text (``start``/``end`` index Normalized.text). A NamedTuple: built for
+    every match of every post, so it must be cheap."""
 
     entry: Entry
     start: int
@@ -47,32 +47,36 @@ class Match:
 
 # What one automaton key stands for (a plain tuple: this is read once per raw match, in the hot loop):
 # (length, must start a word, must end a word (unless used as a stem), single-part patterns as
-#  (entry index, stem, tag), negation cue kind or 0, key id for multi-part patterns or -1,
-#  ids of the multi-part patterns whose first part is this key)
-_Key = tuple[int, bool, bool, tuple[tuple[int, bool, str | None], ...], int, int, tuple[int, ...]]
+#  (entry index, stem, tag), auxiliary entries (pronouns: counted, never scored), negation cue kind or 0,
+#  key id for multi-part patterns or -1, ids of the multi-part patterns whose first part is this key)
+_Key = tuple[int, bool, bool, tuple[tuple[int, bool, str], ...], tuple[int, ...], int, int, tuple[int, ...]]
+MAX_AUX = 200
 
 
 class Matcher:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self.context = ContextRules.from_knowledge(lexicon.knowledge)
-        singles: dict[str, list[tuple[int, bool, str | None]]] = defaultdict(list)
+        singles: dict[str, list[tuple[int, bool, str]]] = defaultdict(list)
+        aux: dict[str, list[int]] = defaultdict(list)
         firsts: dict[str, list[int]] = defaultdict(list)
         cues: dict[str, int] = {}
         kids: dict[str, int] = {}
         # multi-part pattern id -> (entry index, key id per part, stem flag per part, gaps, tag)
-        self._multi: list[tuple[int, tuple[int, ...], tuple[bool, ...], tuple[int, ...], str | None]] = []
+        self._multi: list[tuple[int, tuple[int, ...], frozenset[int], tuple[bool, ...], tuple[int, ...], str]] = []
         for ei, entry in enumerate(lexicon.entries):
             for compiled in entry.patterns:
                 if len(compiled.parts) == 1:
                     part = compiled.parts[0]
-                    singles[part.literal].append((ei, part.prefix, compiled.tag))
+                    if entry.aux and not part.prefix:
+                        aux[part.literal].append(ei)
+                    else:
+                        singles[part.literal].append((ei, part.prefix, compiled.tag or ""))  # "" sorts with str
                     continue
                 part_kids = tuple(kids.setdefault(p.literal, len(kids)) for p in compiled.parts)
                 firsts[compiled.parts[0].literal].append(len(self._multi))
-                self._multi.append(
-                    (ei, part_kids, tuple(p.prefix for p in compiled.parts), compiled.gaps, compiled.tag)
-                )
+                stems = tuple(p.prefix for p in compiled.parts)
+                self._multi.append((ei, part_kids, frozenset(part_kids), stems, compiled.gaps, compiled.tag or ""))
         # Negation cues ride in the same automaton: their positions come from the same single pass.
         for kind, phrases in ((_BEFORE_CUE, self.context.before_phrases), (_AFTER_CUE, self.context.after_phrases)):
             for phrase in phrases:
@@ -80,13 +84,14 @@ class Matcher:
                 if literal:
                     cues[literal] = kind
         automaton = ahocorasick.Automaton()
-        all_keys = set(singles) | set(kids) | set(cues)
+        all_keys = set(singles) | set(aux) | set(kids) | set(cues)
         for key in all_keys:
             value: _Key = (
                 len(key),
                 is_word_char(key[0]),
                 is_word_char(key[-1]),
                 tuple(singles.get(key, ())),
+                tuple(aux.get(key, ())),
                 cues.get(key, 0),
                 kids.get(key, -1),
                 tuple(firsts.get(key, ())),
@@ -95,6 +100,8 @@ class Matcher:
         automaton.make_automaton()
         self._automaton = automaton
         self.n_keys = len(all_keys)
+        self._neg_weight = [-abs(e.weight) for e in lexicon.entries]
+        self._unless_re = [ContextRules.compile_phrases(e.unless) if e.unless else None for e in lexicon.entries]
         self._n_kids = len(kids)
 
     def find(self, norm: Normalized) -> list[Match]:
@@ -103,13 +110,17 @@ class Matcher:
         if not text:
             return []
         n = len(text)
-        raw: list[tuple[int, int, int, str | None]] = []  # (entry index, start, end, tag)
+        # (start, -end, -|weight|, entry index, tag): sorts natively to "longest, then strongest, first at each start"
+        raw: list[tuple[int, int, float, int, str]] = []
+        neg_weight = self._neg_weight
         occ: dict[int, list[tuple[int, int, bool]]] = {}  # key id -> (start, end, word follows)
         candidates: list[int] = []
-        before: list[tuple[int, int]] = []
-        after: list[tuple[int, int]] = []
+        before: list[int] = []  # end offsets of `before` negation cues (the automaton reports in end order)
+        after: list[int] = []  # start offsets of `after` negation cues
+        aux: list[Match] = []
+        entries = self.lexicon.entries
         is_word = is_word_char
-        for last, (length, need_start, need_end, singles, cue, kid, firsts) in self._automaton.iter(text):
+        for last, (length, need_start, need_end, singles, auxes, cue, kid, firsts) in self._automaton.iter(text):
             end = last + 1
             start = end - length
             if need_start and start > 0:
@@ -124,52 +135,66 @@ class Matcher:
             whole = not (need_end and word_follows)
             for ei, stem, tag in singles:
                 if stem:
-                    raw.append((ei, start, _word_end(text, end, n) if word_follows else end, tag))
+                    raw.append((start, -(_word_end(text, end, n) if word_follows else end), neg_weight[ei], ei, tag))
                 elif whole:
-                    raw.append((ei, start, end, tag))
+                    raw.append((start, -end, neg_weight[ei], ei, tag))
+            if auxes and whole and len(aux) < MAX_AUX:
+                aux.extend(Match(entries[ei], start, end, None) for ei in auxes)
             if kid >= 0:
                 occ.setdefault(kid, []).append((start, end, word_follows))
                 if firsts:
                     candidates.extend(firsts)
             if cue and whole:
-                (before if cue == _BEFORE_CUE else after).append((start, end))
-        for pid in set(candidates):
-            ei, part_kids, stems, gaps, tag = self._multi[pid]
-            if all(k in occ for k in part_kids):
-                raw.extend((ei, s, e, tag) for s, e in _chain(text, n, [occ[k] for k in part_kids], stems, gaps))
+                if cue == _BEFORE_CUE:
+                    before.append(end)
+                else:
+                    after.append(start)
+        if candidates:
+            found = occ.keys()
+            for pid in set(candidates):
+                ei, part_kids, required, stems, gaps, tag = self._multi[pid]
+                if found >= required:
+                    spans = _chain(text, n, [occ[k] for k in part_kids], stems, gaps)
+                    raw.extend((s, -e, neg_weight[ei], ei, tag) for s, e in spans)  # tag: "" for none
         if not raw:
-            return []
-        return self._resolve(norm, raw, self.lexicon.entries, before, after)
+            return aux
+        after.sort()
+        return self._resolve(norm, raw, entries, before, after) + aux
 
     def _resolve(
         self,
         norm: Normalized,
-        raw: list[tuple[int, int, int, str | None]],
+        raw: list[tuple[int, int, float, int, str]],
         entries: tuple[Entry, ...],
-        before: list[tuple[int, int]],
-        after: list[tuple[int, int]],
+        before: list[int],
+        after: list[int],
     ) -> list[Match]:
         # Longest first at each start; within a category (and tag: "russian and nepali girls" keeps both
         # nationalities) a match inside an earlier, longer one is dropped.
-        raw.sort(key=lambda m: (m[1], -m[2], -abs(entries[m[0]].weight)))
-        reach: dict[tuple[str, str | None], int] = {}  # (category, tag) -> end of the last kept match
+        raw.sort()
+        reach: dict[tuple[str, str], int] = {}  # (category, tag) -> end of the last kept match
         per_code: dict[str, int] = {}
-        seen: set[tuple[int, int, int]] = set()
         out: list[Match] = []
-        for ei, s, e, tag in raw:
-            entry = entries[ei]
-            if (ei, s, e) in seen or e <= reach.get((entry.category, tag), -1):
+        previous = None
+        for item in raw:
+            if item == previous:  # the same entry on the same span through two of its patterns
                 continue
-            seen.add((ei, s, e))
+            previous = item
+            s, neg_end, _, ei, tag = item
+            e = -neg_end
+            entry = entries[ei]
+            if e <= reach.get((entry.category, tag), -1):
+                continue
             if per_code.get(entry.code, 0) >= MAX_HITS_PER_CODE:
                 continue
             if entry.negatable and (before or after) and self.context.negated(norm, s, e, entry.domain, before, after):
                 continue
-            if entry.unless and self.context.benign(norm.text, s, e, entry.unless):
+            unless = self._unless_re[ei]
+            if unless is not None and self.context.benign(norm.text, s, e, unless):
                 continue
             reach[(entry.category, tag)] = e
             per_code[entry.code] = per_code.get(entry.code, 0) + 1
-            out.append(Match(entry, s, e, tag))
+            out.append(Match(entry, s, e, tag or None))
         return out
 
 

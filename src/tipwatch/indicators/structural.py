@@ -39,6 +39,8 @@ class Rules:
     place_before: frozenset[tuple[str, ...]]  # cue word sequences
     place_after: frozenset[tuple[str, ...]]
     place_cue_len: int  # longest cue, in words
+    place_before_tail: frozenset[tuple[str, ...]]  # last one or two words of each `before` cue: a cheap first test
+    place_after_words: frozenset[str]  # first word of some `after` cue
     messaging_platforms: frozenset[str]
     messaging_hosts: frozenset[str]
     pay_threshold: dict[str, float]
@@ -68,6 +70,8 @@ class Rules:
             place_before=before,
             place_after=after,
             place_cue_len=max((len(c) for c in before | after), default=0),
+            place_before_tail=frozenset(c[-2:] for c in before if c),
+            place_after_words=frozenset(c[0] for c in after if c),
             messaging_platforms=frozenset(p.lower() for p in scoring.messaging_platforms),
             messaging_hosts=frozenset(h.lower() for h in scoring.messaging_hosts),
             pay_threshold={k.upper(): v for k, v in scoring.unrealistic_pay.monthly_threshold.items()},
@@ -170,11 +174,11 @@ def _words(text: str, offset: int) -> list[tuple[int, int, str]]:
 def new_in_place(rules: Rules, norm: Normalized, identifiers: Sequence[Identifier]) -> list[IndicatorHit]:
     """A place named with a movement cue: "new in Pune", "just arrived in Goa", "Delhi mein nayi", "Goa till Sunday".
 
-    Read on the normalized text (already NFKC and case-folded, single spaces) around the place's span.
+    Read on the normalized text (already NFKC and case-folded, single spaces) around the place's span; a cheap test
+    of the one word next to the place comes first, since most places have no cue.
     """
     window = int(rules.param("NEW_IN_PLACE", "window", 24))
-    longest = rules.place_cue_len
-    text, starts, ends = norm.text, norm.starts, norm.ends
+    text, starts = norm.text, norm.starts
     for ident in identifiers:
         if ident.type != "place":
             continue
@@ -183,18 +187,38 @@ def new_in_place(rules: Rules, norm: Normalized, identifiers: Sequence[Identifie
         if a >= len(text):
             continue
         lo = max(0, a - window)
-        before = _words(text[lo:a], lo)
-        if lo > 0 and before:
-            before = before[1:]  # the first word may be cut by the window
-        for k in range(min(longest, len(before)), 0, -1):
-            if tuple(w for _, _, w in before[-k:]) in rules.place_before:
-                return [rules.hit("NEW_IN_PLACE", norm.original, starts[before[-k][0]], ident.end)]
-        after = _words(text[b : b + window], b)
-        if after and after[0][0] == b and b < len(text) and text[b] != " ":  # suffix glued to the place (কলকাতায়)
-            after = after[1:]
-        for k in range(min(longest, len(after)), 0, -1):
-            if tuple(w for _, _, w in after[:k]) in rules.place_after:
-                return [rules.hit("NEW_IN_PLACE", norm.original, ident.start, ends[after[k - 1][1] - 1])]
+        tail = tuple(w.strip(_PUNCT) for w in text[lo:a].split()[-2:])
+        if tail and (tail in rules.place_before_tail or tail[-1:] in rules.place_before_tail):
+            hit = _cue_before(rules, norm, lo, a, ident)
+            if hit:
+                return hit
+        # the cue's first word is the first or (after a glued suffix) the second word after the place
+        following = [w.strip(_PUNCT) for w in text[b : b + window].split(maxsplit=2)[:2]]
+        if b < len(text) and not rules.place_after_words.isdisjoint(following):
+            hit = _cue_after(rules, norm, b, window, ident)
+            if hit:
+                return hit
+    return []
+
+
+def _cue_before(rules: Rules, norm: Normalized, lo: int, a: int, ident: Identifier) -> list[IndicatorHit]:
+    before = _words(norm.text[lo:a], lo)
+    if lo > 0 and before:
+        before = before[1:]  # the first word may be cut by the window
+    for k in range(min(rules.place_cue_len, len(before)), 0, -1):
+        if tuple(w for _, _, w in before[-k:]) in rules.place_before:
+            return [rules.hit("NEW_IN_PLACE", norm.original, norm.starts[before[-k][0]], ident.end)]
+    return []
+
+
+def _cue_after(rules: Rules, norm: Normalized, b: int, window: int, ident: Identifier) -> list[IndicatorHit]:
+    text = norm.text
+    after = _words(text[b : b + window], b)
+    if after and after[0][0] == b and text[b] != " ":  # a suffix glued to the place (Bengali locative: কলকাতায়)
+        after = after[1:]
+    for k in range(min(rules.place_cue_len, len(after)), 0, -1):
+        if tuple(w for _, _, w in after[:k]) in rules.place_after:
+            return [rules.hit("NEW_IN_PLACE", norm.original, ident.start, norm.ends[after[k - 1][1] - 1])]
     return []
 
 
@@ -286,20 +310,22 @@ def structural_hits(
     tags: Sequence[str | None],
     aux: Sequence[Match],
 ) -> list[IndicatorHit]:
-    """Run every structural rule that applies to ``kind``."""
+    """Run every structural rule that applies to ``kind`` (and has something to look at: this runs on every post)."""
     text = norm.original
     out: list[IndicatorHit] = []
-    if rules.applies("OBSCURED_PHONE", kind):
+    types = {i.type for i in identifiers}
+    categories = {h.category for h in lexical}
+    if "phone" in types and rules.applies("OBSCURED_PHONE", kind):
         out += obscured_phone(rules, text, identifiers)
-    if rules.applies("MANY_CONTACTS", kind) and identifiers:
+    if len(identifiers) >= 3 and rules.applies("MANY_CONTACTS", kind):
         out += many_contacts(rules, text, identifiers)
-    if rules.applies("MULTI_ETHNICITY", kind):
+    if "ethnicity" in categories and rules.applies("MULTI_ETHNICITY", kind):
         out += multiple_ethnicities(rules, text, lexical, tags)
-    if identifiers:
+    if "age" in types:
         out += stated_age(rules, text, kind, identifiers)
-    if rules.applies("NEW_IN_PLACE", kind) and identifiers:
+    if "place" in types and rules.applies("NEW_IN_PLACE", kind):
         out += new_in_place(rules, norm, identifiers)
-    if rules.applies("THIRD_PARTY_VOICE", kind) and aux:
+    if aux and rules.applies("THIRD_PARTY_VOICE", kind):
         plural = []
         singular = 0
         for m in aux:
@@ -311,6 +337,6 @@ def structural_hits(
         out += third_party_voice(rules, text, plural, singular)
     if rules.applies("MESSAGING_ONLY_JOB", kind):
         out += messaging_only(rules, text, identifiers, lexical)
-    if rules.applies("UNREALISTIC_PAY", kind) and identifiers:
+    if "price" in types and "low_barrier" in categories and rules.applies("UNREALISTIC_PAY", kind):
         out += unrealistic_pay(rules, text, identifiers, lexical)
     return out
