@@ -49,8 +49,9 @@ class Analyzer:
             text = post.text
             if post.language is None and self.settings.detect_language:
                 post.language = detect(text)
-            identifiers = extract(text, self.settings.region)
-            hits, assessment = assess(text, post.kind, identifiers, normalize(text))
+            normalized = normalize(text)  # once, shared by extraction and the indicator matcher
+            identifiers = extract(text, self.settings.region, normalized=normalized)
+            hits, assessment = assess(text, post.kind, identifiers, normalized)
             results.append(PostResult(post, identifiers, hits, assessment))
         if self.classifier is not None and results:
             # One batched call: vectorizing many texts at once is far cheaper than one at a time.
