@@ -139,6 +139,8 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert missing.returncode == 1 and b"not found" in missing.stderr
     usage = tw("analyze", "--no-such-option")
     assert usage.returncode == 2
+    bad_kind = tw("analyze", str(tmp_path), "--kind", "bogus", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert bad_kind.returncode == 2 and b"escort_ad" in bad_kind.stderr
     assert tw("--help").returncode == 0
     for command in ("analyze", "score", "extract", "synth", "train", "evaluate", "report", "label"):
         helped = tw(command, "--help")

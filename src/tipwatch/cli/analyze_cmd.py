@@ -33,7 +33,7 @@ def analyze(
     model: Path | None = typer.Option(None, "--model", help="A classifier trained with `tipwatch train`."),
     region: str = typer.Option("IN", "--region", help="Default region for phone numbers without a country code."),
     columns: str | None = typer.Option(None, "--columns", help="CSV column mapping, e.g. body=ad_text,title=head."),
-    fmt: str | None = typer.Option(None, "--format", help="Force the input format: jsonl, csv, html, warc."),
+    fmt: str | None = typer.Option(None, "--format", help="Force the input format: jsonl, csv, tsv, html, warc."),
     kind: str | None = typer.Option(None, "--kind", help="Post kind for records that do not say."),
     platform: str | None = typer.Option(None, "--platform", help="Platform for records that do not say."),
     workers: int = typer.Option(0, "--workers", help="Worker processes (0: one per core)."),
@@ -45,8 +45,9 @@ def analyze(
     """Analyze posts: extract identifiers, find indicators, score, store, and report. Scores are leads for review."""
     from tipwatch.engines.local import default_workers, map_ordered
     from tipwatch.engines.workers import init_analyzer, process_chunk
+    from tipwatch.model import POST_KINDS
     from tipwatch.pipeline import Settings
-    from tipwatch.sources import read
+    from tipwatch.sources import FORMATS, ReadStats, read
     from tipwatch.store.db import DEFAULT_DIR, open_engine
     from tipwatch.store.writer import PostWriter, finish_run, open_quarantine_file, start_run
 
@@ -56,6 +57,11 @@ def analyze(
     if model is not None and not model.is_file():
         fail(f"model file not found: {model}")
     mapping = parse_columns(columns)
+    if kind is not None and kind not in POST_KINDS:
+        raise typer.BadParameter(f"{kind!r} is not one of {', '.join(POST_KINDS)}", param_hint="--kind")
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+    stats = ReadStats()
     engine = open_engine(db)
     settings = Settings(
         region=region.upper(),
@@ -77,7 +83,7 @@ def analyze(
                 task = progress.add_task("analyzing", total=total)
                 for results in map_ordered(
                     process_chunk,
-                    read(inputs, columns=mapping, fmt=fmt),
+                    read(inputs, columns=mapping, fmt=fmt, stats=stats),
                     workers=n_workers,
                     chunk_size=batch,
                     initializer=init_analyzer,
@@ -94,6 +100,9 @@ def analyze(
         table.add_row(name, f"{getattr(counts, name):,}")
     table.add_row("reconciles", "yes" if counts.reconciles else "NO")
     console.print(table)
+    for reason, n in sorted(stats.skipped.items()):
+        # Not records (stylesheets in a crawl, images beside pages): counted so nothing is passed over silently.
+        console.print(f"passed over, not records: {n:,} x {reason}")
     if counts.quarantined:
         console.print(f"{counts.quarantined:,} rejected records listed with reasons in {qpath}")
     if not counts.reconciles:
