@@ -41,7 +41,7 @@ def test_trained_model_carries_versioned_metadata_and_held_out_metrics(model: Cl
     meta = model.meta
     assert meta["format_version"] == FORMAT_VERSION
     assert meta["n_train"] == 200 and meta["held_out"]["n"] == 40
-    assert meta["feature_config"]["char_ngrams"] == (2, 5)
+    assert meta["feature_config"]["char_ngrams"] == (3, 5)
     assert meta["trained_at"] and meta["tipwatch_version"] and meta["sklearn_version"] and meta["lexicon_digest"]
     assert set(meta["metrics"]) >= METRIC_KEYS
     assert meta["metrics"]["f1"] >= 0.9  # separable data

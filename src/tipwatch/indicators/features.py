@@ -1,6 +1,7 @@
 """Features for the trainable classifier (scikit-learn transformers; picklable, no lexicon inside the pickle).
 
-- ``match_form``: the text in matching form (NFKC, case-folded): the TF-IDF vectorizers see "ＹＯＵＮＧ" as "young";
+- ``match_forms``: the texts in matching form (NFKC, case-folded), computed once for all feature blocks: the TF-IDF
+  vectorizers see "ＹＯＵＮＧ" as "young";
 - ``IndicatorFeatures``: the indicator model's per-category capped log-odds, its total and the number of hits, read
   from the lexicon matcher (no identifiers: the classifier sees text only; identifier rules enter through combine()).
 """
@@ -26,8 +27,15 @@ def match_form(text: str) -> str:
     return normalize(text).text
 
 
+def match_forms(texts: Iterable[str]) -> list[str]:
+    """The first step of the classifier pipeline (a FunctionTransformer): normalize each text once."""
+    return [normalize(t if isinstance(t, str) else str(t)).text for t in texts]
+
+
 class IndicatorFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Per-category capped log-odds from the lexicon (kind ``other``), their sum, and log(1 + number of hits)."""
+    """Per-category capped log-odds from the lexicon (kind ``other``), their sum, and log(1 + number of hits).
+
+    Takes texts in matching form (normalization is idempotent, so raw texts work too, only slower)."""
 
     def __init__(self, kind: str = "other") -> None:
         self.kind = kind
