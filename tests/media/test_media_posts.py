@@ -188,3 +188,20 @@ def test_abuse_material_is_flagged_stored_and_restricted(engine: Engine, folder:
     assert is_restricted_post(engine, "p1")
     with pytest.raises(ValueError):
         mark_reported(engine, "p2", by="x", reference="y")
+
+
+def test_reuse_links_from_the_store(engine: Engine, folder: Path) -> None:
+    from tipwatch.media.reuse import load_reuse_columns, reuse_links
+
+    Image.open(folder / "img" / "a.jpg").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "img" / "m.jpg")
+    specs = {"r1": ["img/a.jpg"], "r2": ["img/a.jpg", "img/b.png"], "r3": ["img/m.jpg"], "r4": ["img/bad.jpg"]}
+    results = [analyze_post_media(Post(id=k, source="s", position="0", images=v), folder) for k, v in specs.items()]
+    _store_posts(engine, list(specs))
+    with engine.begin() as conn:
+        write_post_media(conn, results)
+    links = reuse_links(load_reuse_columns(engine))
+    assert [(x.post_a, x.post_b, x.kind) for x in links] == [
+        ("r1", "r2", "image_sha256"),
+        ("r1", "r3", "image_pdq"),  # the mirrored copy, through the stored mirror hash
+        ("r2", "r3", "image_pdq"),
+    ]

@@ -53,7 +53,7 @@ def reference_downsample(rgb: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(rgb)
     rows = (np.arange(REFERENCE_SIDE, dtype=np.int64) * height) // REFERENCE_SIDE
     cols = (np.arange(REFERENCE_SIDE, dtype=np.int64) * width) // REFERENCE_SIDE
-    return np.ascontiguousarray(rgb[rows[:, None], cols[None, :]])
+    return np.ascontiguousarray(np.take(np.take(rgb, rows, axis=0), cols, axis=1))
 
 
 def reference_downsample_image(img: Image.Image) -> np.ndarray:
