@@ -145,3 +145,14 @@ def test_never_raises_on_lexicon_like_noise(pieces: list[str]) -> None:
     text = "".join(pieces)
     for h in hits(text, "escort_ad"):
         assert h.text == text[h.start : h.end]
+
+
+def test_huge_repetitive_gap_text_stays_linear() -> None:
+    import time
+
+    text = "hand over your passport, " * 20000  # a gap pattern with 20,000 candidate pairs
+    t0 = time.process_time()
+    found = hits(text, "job_ad")
+    assert [h for h in found if h.code == "JOB_DOCUMENTS_RETAINED"]
+    assert len(found) <= 100
+    assert time.process_time() - t0 < 20  # quadratic chaining would take hours; generous for a loaded machine

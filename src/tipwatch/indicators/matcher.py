@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -218,26 +219,28 @@ def _chain(
     stems: tuple[bool, ...],
     gaps: tuple[int, ...],
 ) -> list[tuple[int, int]]:
-    """Spans where part 0, part 1, ... follow each other with at most gaps[k] words between, in one clause."""
+    """Spans where part 0, part 1, ... follow each other with at most gaps[k] words between, in one clause.
+
+    Each part's occurrences are in start order (one key, one length), so the first candidate after the previous part
+    is found by bisection and is the only one worth testing: later ones are farther away."""
     parts = [_spans(text, n, o, stem) for o, stem in zip(occurrences, stems, strict=True)]
+    starts = [[s for s, _ in p] for p in parts]
     found: list[tuple[int, int]] = []
     for s0, e0 in parts[0]:
         cur = e0
         for k in range(1, len(parts)):
-            nxt = -1
-            for s, e in parts[k]:
-                if s < cur:
-                    continue
-                between = text[cur:s]
-                if has_clause_break(between) or clause_words(between) > gaps[k - 1]:
-                    break  # later occurrences are farther away
-                nxt = e
+            i = bisect_left(starts[k], cur)
+            if i == len(starts[k]):
                 break
-            if nxt < 0:
+            s, e = parts[k][i]
+            between = text[cur:s]
+            if has_clause_break(between) or clause_words(between) > gaps[k - 1]:
                 break
-            cur = nxt
+            cur = e
         else:
             found.append((s0, cur))
+        if len(found) >= MAX_HITS_PER_CODE:
+            break
     return found
 
 
