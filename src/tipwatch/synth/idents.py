@@ -96,6 +96,11 @@ def _scripts() -> dict[str, dict[str, str]]:
     }
 
 
+def _spell(rng: random.Random, spellings: tuple[str, ...]) -> str:
+    """The usual spelling most of the time, a variant now and then."""
+    return spellings[0] if rng.random() < 0.6 else pick(rng, spellings)
+
+
 def _group(national: str, rng: random.Random) -> list[str]:
     """Split digits the way people do: 5+5, 4+3+3, 3+3+4 or all together."""
     n = len(national)
@@ -128,7 +133,7 @@ def write_phone(rng: random.Random, region: str, national: str, style: str) -> s
     if style in _WORD_LANG:
         table = _digit_words()[_WORD_LANG[style]]
         sep = pick(rng, (" ", " ", "-", ", "))
-        return prefix + sep.join(pick(rng, table[int(d)]) for d in national)
+        return prefix + sep.join(_spell(rng, table[int(d)]) for d in national)
     if style in _SCRIPT:
         digits = _scripts()[_SCRIPT[style]]
         conv = "".join(digits[d] for d in national)
@@ -158,7 +163,7 @@ def write_phone(rng: random.Random, region: str, national: str, style: str) -> s
         table = _digit_words()[lang]
         pieces = []
         for d in national:
-            pieces.append(pick(rng, table[int(d)]) if rng.random() < 0.5 else d)
+            pieces.append(_spell(rng, table[int(d)]) if rng.random() < 0.5 else d)
         return prefix + " ".join(pieces)
     raise ValueError(f"unknown phone style {style}")
 
