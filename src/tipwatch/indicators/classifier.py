@@ -64,7 +64,7 @@ class IncompatibleModel(ClassifierError):
 
 @dataclass(frozen=True, slots=True)
 class FeatureConfig:
-    # char_wb 3-5 rather than 2-5: 2-grams cost a third of the time (n-gram generation is Python) and carry little
+    # char_wb 3-5 rather than 2-5: 2-grams cost about a quarter of the time (n-gram generation is Python)
     char_ngrams: tuple[int, int] = (3, 5)
     word_ngrams: tuple[int, int] = (1, 2)
     max_char_features: int = 300_000
