@@ -102,7 +102,7 @@ def load_reuse_columns(engine: Engine) -> ReuseColumns:
         .order_by(t.c.id)
     )
     with engine.connect() as conn:
-        return ReuseColumns.from_rows(conn.execute(stmt).tuples())
+        return ReuseColumns.from_rows(tuple(row) for row in conn.execute(stmt))
 
 
 def _group_pairs(members: list[int], clique_limit: int) -> Iterable[tuple[int, int]]:
