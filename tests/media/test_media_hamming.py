@@ -49,3 +49,16 @@ def test_empty_index_and_masks() -> None:
     assert len(HammingIndex(np.empty((0, 4), np.uint64)).search(np.zeros((1, 4), np.uint64), 31)[0]) == 0
     assert flip_masks(0).tolist() == [0]
     assert len(flip_masks(1)) == 17 and len(flip_masks(2)) == 1 + 16 + 120
+
+
+def test_pickles_compactly_for_pool_workers() -> None:
+    import pickle
+
+    rng = np.random.default_rng(4)
+    words = rng.integers(0, 2**64, size=(5000, 4), dtype=np.uint64)
+    index = HammingIndex(words)
+    blob = pickle.dumps(index)
+    assert len(blob) < index.nbytes * 1.05  # the flat views are not pickled a second time
+    back = pickle.loads(blob)
+    got, want = back.search(words[:50], 31), index.search(words[:50], 31)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))

@@ -82,6 +82,16 @@ class HammingIndex:
     def __len__(self) -> int:
         return int(self.words.shape[0])
 
+    # Pickle (to pool workers) only the base arrays: numpy would copy the flat views separately, doubling the size.
+    def __getstate__(self) -> dict[str, np.ndarray]:
+        return {"words": self.words, "perm": self.perm, "offsets": self.offsets}
+
+    def __setstate__(self, state: dict[str, np.ndarray]) -> None:
+        self.words, self.perm, self.offsets = state["words"], state["perm"], state["offsets"]
+        self._perm_flat = self.perm.reshape(-1)
+        self._offsets_flat = self.offsets.reshape(-1)
+        self._masks = {}
+
     @property
     def nbytes(self) -> int:
         return int(self.words.nbytes + self.perm.nbytes + self.offsets.nbytes)
