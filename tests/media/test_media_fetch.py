@@ -95,3 +95,22 @@ def test_post_images_are_fetched_only_when_asked(server: str, tmp_path: Path) ->
     on = analyze_post_media(post, tmp_path, options=MediaOptions(fetch=True))
     assert on.items[0].status == "ok" and on.items[0].pdq
     assert on.items[1].status == "rejected" and "Content-Type" in on.items[1].reason
+
+
+def test_hash_command_fetches_only_with_download(server: str, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from tipwatch.cli.main import app
+
+    local = tmp_path / "local.jpg"
+    local.write_bytes(JPEG)
+    runner = CliRunner()
+    args = ["hash", str(local), f"{server}/ok.jpg"]
+    off = runner.invoke(app, args)
+    rows = [json.loads(x) for x in off.stdout.splitlines()]
+    assert off.exit_code == 1 and rows[0]["pdq"] and "pass --download" in rows[1]["error"]
+    on = runner.invoke(app, [*args, "--download"])
+    rows = [json.loads(x) for x in on.stdout.splitlines()]
+    assert on.exit_code == 0 and rows[0]["sha256"] == rows[1]["sha256"] and rows[1]["file"] == f"{server}/ok.jpg"

@@ -6,17 +6,24 @@ whatever hashes could still be computed), and the command exits 1 at the end.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import typer
 
 from tipwatch.cli.common import console, stdout_write
 
+if TYPE_CHECKING:
+    from tipwatch.media.hashing import ImageHashes
+
 
 def hash_files(
-    files: list[Path] = typer.Argument(..., help="Image files to hash."),
+    files: list[str] = typer.Argument(..., help="Image files to hash (http(s) URLs too, with --download)."),
     dihedral: bool = typer.Option(False, "--dihedral", help="Add the 8 dihedral PDQ hashes (rotations, flips)."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Processes (default: all cores)."),
+    download: bool = typer.Option(
+        False, "--download", help="Fetch http(s) URLs (size, time and content-type limits). Off: nothing leaves."
+    ),
 ) -> None:
     """Print SHA-256, MD5 and PDQ (with quality, 0-100; under 50 is too flat to match) of each file as JSON lines."""
     import orjson
@@ -25,7 +32,10 @@ def hash_files(
     from tipwatch.media.hashing import hash_files as run
 
     failed = 0
-    results = run(files, dihedral=dihedral, workers=workers)
+    if any(_is_url(f) for f in files):
+        results = _in_order(files, dihedral, download)
+    else:
+        results = run(files, dihedral=dihedral, workers=workers)
     show = len(files) >= 50
     with progress_bar() if show else _Null() as bar:
         task = bar.add_task("hashing", total=len(files)) if show else None
@@ -38,6 +48,25 @@ def hash_files(
     if failed:
         console.print(f"[bold red]error:[/] {failed} of {len(files)} file(s) could not be hashed (see their 'error')")
         raise typer.Exit(1)
+
+
+def _is_url(name: str) -> bool:
+    return name.lower().startswith(("http://", "https://"))
+
+
+def _in_order(names: list[str], dihedral: bool, download: bool) -> Iterator[tuple[str, ImageHashes]]:
+    """One at a time, in input order: URLs fetched here (only with --download), files read."""
+    from tipwatch.media.fetch import fetch_image
+    from tipwatch.media.hashing import ImageHashes, hash_bytes, hash_file
+
+    for name in names:
+        if not _is_url(name):
+            yield name, hash_file(name, dihedral=dihedral)
+        elif not download:
+            yield name, ImageHashes(error="URL not fetched: pass --download to fetch and hash it")
+        else:
+            got = fetch_image(name)
+            yield name, ImageHashes(error=got) if isinstance(got, str) else hash_bytes(got.data, dihedral=dihedral)
 
 
 class _Null:
