@@ -18,7 +18,7 @@ from tipwatch.media.banks import add_entries, create_bank, set_enabled
 from tipwatch.media.formats import EntryIn
 from tipwatch.media.hashing import hash_bytes
 from tipwatch.media.index import load_index
-from tipwatch.media.post_media import MediaOptions, analyze_post_media
+from tipwatch.media.post_media import MediaOptions, analyze_post_media, media_quarantine
 from tipwatch.media.restricted import (
     is_restricted_image,
     is_restricted_post,
@@ -105,6 +105,15 @@ def test_post_images_resolved_hashed_and_explained(folder: Path) -> None:
     assert "downloads are off" in by_ref["https://example.invalid/x.jpg"].reason
     assert by_ref["data:image/png;base64,AAAA"].status == "skipped"
     assert not out.matches and not out.restricted
+    quarantined = media_quarantine(post, out)
+    assert [q.raw for q in quarantined] == [
+        "img/bad.jpg",
+        "img/missing.jpg",
+        "../secret.jpg",
+        str(folder.parent / "secret.jpg"),
+    ]
+    assert quarantined[0].source == "posts.jsonl" and quarantined[0].position == "1 image img/bad.jpg"
+    assert quarantined[0].reason.startswith("image rejected: not an image")
     capped = analyze_post_media(post, folder, options=MediaOptions(max_images=1))
     assert [i.status for i in capped.items][:2] == ["ok", "skipped"]
 

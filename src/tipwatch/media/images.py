@@ -31,7 +31,7 @@ class LoadedImage:
     image: Image.Image
     format: str
     mode: str  # the file's own mode, before conversion
-    frames: int = 1
+    animated: bool = False
     note: str = ""
 
     @property
@@ -95,12 +95,13 @@ def _decode(data: bytes, max_pixels: int) -> LoadedImage | ImageRejected:
         if width * height > max_pixels:
             return ImageRejected(f"decompression bomb: {width}x{height} = {width * height} pixels > {max_pixels}")
         fmt = img.format or "unknown"
-        frames = int(getattr(img, "n_frames", 1) or 1)
+        # is_animated looks for a second frame only; n_frames would walk a hostile GIF's thousands of frames.
+        animated = bool(getattr(img, "is_animated", False))
         mode = img.mode
         img.load()  # first frame only: animated GIF/WebP are hashed by their first frame
         upright, note = _upright(img)
         rgb = to_rgb(upright)
-    return LoadedImage(image=rgb, format=fmt, mode=mode, frames=frames, note=note)
+    return LoadedImage(image=rgb, format=fmt, mode=mode, animated=animated, note=note)
 
 
 def _upright(img: Image.Image) -> tuple[Image.Image, str]:

@@ -20,7 +20,7 @@ from tipwatch.media.index import BankMatch, MatchIndex
 from tipwatch.media.pdq import DIHEDRAL_NAMES
 from tipwatch.media.video import DEFAULT_MAX_FRAMES, FrameMatch, hash_video, is_video, match_video
 from tipwatch.media.warc_images import is_warc, warc_images
-from tipwatch.model import Post
+from tipwatch.model import Post, Quarantined
 
 MIRROR = DIHEDRAL_NAMES.index("flipy")  # PDQ's name for the left-right mirror
 
@@ -117,6 +117,16 @@ def analyze_post_media(
         out.items.append(out_item)
         out.matches.extend(MediaMatch(ref, out_item.sha256, h) for h in hits)
     return out
+
+
+def media_quarantine(post: Post, media: PostMedia) -> list[Quarantined]:
+    """Quarantine entries for the post's rejected images (bad files, paths outside the input, failed downloads), so
+    the run's quarantine names every image that could not be used and why. Skipped ones (not fetched) are not errors.
+    """
+    return [
+        Quarantined(post.source, f"{post.position} image {item.ref}"[:200], f"image rejected: {item.reason}", item.ref)
+        for item in media.rejected
+    ]
 
 
 def _hash_and_match(
