@@ -200,7 +200,7 @@ def test_abuse_material_is_flagged_stored_and_restricted(engine: Engine, folder:
 
 
 def test_reuse_links_from_the_store(engine: Engine, folder: Path) -> None:
-    from tipwatch.media.reuse import load_reuse_columns, reuse_links
+    from tipwatch.media.reuse import columns_from_media, load_reuse_columns, reuse_links
 
     Image.open(folder / "img" / "a.jpg").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "img" / "m.jpg")
     specs = {"r1": ["img/a.jpg"], "r2": ["img/a.jpg", "img/b.png"], "r3": ["img/m.jpg"], "r4": ["img/bad.jpg"]}
@@ -209,6 +209,7 @@ def test_reuse_links_from_the_store(engine: Engine, folder: Path) -> None:
     with engine.begin() as conn:
         write_post_media(conn, results)
     links = reuse_links(load_reuse_columns(engine))
+    assert links == reuse_links(columns_from_media(results))  # same links with or without the store
     assert [(x.post_a, x.post_b, x.kind) for x in links] == [
         ("r1", "r2", "image_sha256"),
         ("r1", "r3", "image_pdq"),  # the mirrored copy, through the stored mirror hash

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 
 from tipwatch.media.hamming import HammingIndex
 from tipwatch.media.pdq import DEFAULT_THRESHOLD, MIN_QUALITY, pack
+from tipwatch.media.post_media import PostMedia
 from tipwatch.store.media_tables import media_items
 
 
@@ -87,6 +88,17 @@ class ReuseColumns:
             np.array(quals, dtype=np.int16),
             _unhex(mirrors) if has_mirror else None,
         )
+
+
+def columns_from_media(results: Iterable[PostMedia]) -> ReuseColumns:
+    """ReuseColumns from per-post media results (analyze_post_media), for linking without a store round trip.
+
+    Every item with a SHA-256 takes part (a file that does not decode can still be the same file in two posts);
+    only decoded pictures carry a PDQ. Same rows as load_reuse_columns reads back from media_items.
+    """
+    return ReuseColumns.from_rows(
+        (r.post_id, item.sha256, item.pdq, item.quality, item.pdq_mirror) for r in results for item in r.items
+    )
 
 
 def _unhex(values: list[str]) -> np.ndarray:
