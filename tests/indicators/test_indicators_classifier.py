@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import math
+import warnings
 from pathlib import Path
 
 import joblib
@@ -19,6 +20,7 @@ from tipwatch.indicators.classifier import (
     Classifier,
     ClassifierError,
     IncompatibleModel,
+    LexiconChanged,
     evaluate,
     load_model,
     metrics,
@@ -118,6 +120,16 @@ def test_incompatible_model_files_are_refused_clearly(model: Classifier, tmp_pat
         load_model(other)
     with pytest.raises(ClassifierError, match="not found"):
         load_model(tmp_path / "missing.joblib")
+
+
+def test_a_changed_lexicon_is_reported_but_the_model_still_loads(model: Classifier, tmp_path: Path) -> None:
+    path = model.save(tmp_path / "m.joblib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(path)  # same lexicon: silent
+    _rewrite_meta(path, lexicon_digest="0000000000000000")
+    with pytest.warns(LexiconChanged, match="0000000000000000"):
+        assert load_model(path).predict_proba(["our girls"]).shape == (1,)
 
 
 def test_combine_blends_in_log_odds_and_explains_both() -> None:

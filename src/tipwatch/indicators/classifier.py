@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +47,7 @@ __all__ = [
     "ClassifierError",
     "FeatureConfig",
     "IncompatibleModel",
+    "LexiconChanged",
     "combine",
     "evaluate",
     "load_model",
@@ -60,6 +62,10 @@ class ClassifierError(ValueError):
 
 class IncompatibleModel(ClassifierError):
     """The model file was written by an incompatible tipwatch or scikit-learn version."""
+
+
+class LexiconChanged(UserWarning):
+    """The model was trained with another lexicon version than the one loaded now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,4 +286,14 @@ def load_model(path: str | Path) -> Classifier:
         raise ClassifierError(f"{path}: cannot rebuild the model ({type(exc).__name__}: {exc})") from exc
     if not hasattr(pipeline, "predict_proba"):
         raise ClassifierError(f"{path}: model file has no usable pipeline")
+    from tipwatch.indicators.lexicon import default_lexicon
+
+    if meta.get("lexicon_digest") != default_lexicon().digest:
+        # The indicator features come from the lexicon: they drift when it changes. Usable, but say so.
+        warnings.warn(
+            f"{path}: trained with lexicon {meta.get('lexicon_digest')}, running with {default_lexicon().digest}; "
+            "retrain for consistent indicator features",
+            LexiconChanged,
+            stacklevel=2,
+        )
     return Classifier(pipeline, meta)
