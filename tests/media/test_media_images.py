@@ -108,3 +108,31 @@ def test_animated_gif_uses_first_frame() -> None:
     assert isinstance(got, LoadedImage) and got.animated and got.format == "GIF"
     h = hash_bytes(buf.getvalue())
     assert hamming(bytes.fromhex(h.pdq or ""), _pdq(frames[0].convert("P").convert("RGB"), "PNG")) <= 31
+
+
+def test_a_crashing_decoder_costs_only_its_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import multiprocessing
+    import os
+
+    import tipwatch.media.hashing as hashing
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("needs fork so that workers see the patched function")
+    real = hashing.hash_file
+
+    def crashy(path: str, **kwargs: object) -> object:
+        if path.endswith("crash.jpg"):
+            os._exit(139)  # what a segfault in a native decoder looks like to the pool
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashing, "hash_file", crashy)
+    paths = []
+    for i in range(40):
+        p = tmp_path / ("crash.jpg" if i == 25 else f"{i}.jpg")
+        p.write_bytes(encode(photo(i % 3, (64, 48))))
+        paths.append(p)
+    out = list(hashing.hash_files(paths, workers=2, chunksize=4))
+    assert [n for n, _ in out] == [str(p) for p in paths]  # every file answered, in order
+    errors = {n for n, h in out if h.error}
+    assert errors == {str(tmp_path / "crash.jpg")}
+    assert dict(out)[str(tmp_path / "crash.jpg")].error == "the image decoder crashed on this file"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,5 +135,22 @@ def hash_files(
         for name in names:
             yield name, fn(name)
         return
-    with ProcessPoolExecutor(max_workers=n_workers) as pool:
-        yield from zip(names, pool.map(fn, names, chunksize=chunksize), strict=True)
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            for name, result in zip(names, pool.map(fn, names, chunksize=chunksize), strict=False):
+                yield name, result
+                done += 1
+    except BrokenProcessPool:
+        # A decoder crashed a worker (a native bug hit by a hostile file). Finish one file per throw-away process,
+        # so the culprit gets a reason and the others still get hashes.
+        for name in names[done:]:
+            yield name, _isolated(fn, name)
+
+
+def _isolated(fn: Callable[[str], ImageHashes], name: str) -> ImageHashes:
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(fn, name).result()
+        except BrokenProcessPool:
+            return ImageHashes(error="the image decoder crashed on this file")
