@@ -40,8 +40,12 @@ class Counts:
 
 def storable(text: str) -> str:
     """Text any database accepts: lone surrogates (undecodable input bytes) and NUL become visible escapes."""
-    if text.isascii() and "\x00" not in text:
-        return text
+    if "\x00" not in text:
+        try:
+            text.encode("utf-8")  # strict: fails only on lone surrogates; far cheaper than always re-encoding
+            return text
+        except UnicodeEncodeError:
+            pass
     out = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return out.replace("\x00", "\\x00")
 
