@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from tipwatch.media.fetch import FetchOptions, fetch_image
-from tipwatch.media.hashing import hash_bytes, read_limited
+from tipwatch.media.hashing import ImageHashes, hash_bytes, read_limited
 from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from tipwatch.media.index import BankMatch, MatchIndex
 from tipwatch.media.pdq import DIHEDRAL_NAMES
@@ -129,11 +130,30 @@ def media_quarantine(post: Post, media: PostMedia) -> list[Quarantined]:
     ]
 
 
+# Operators repost the same file across many ads: remember the last few thousand files' hashes per process, keyed
+# by SHA-256, so a repeated file costs a SHA-256 instead of a decode. Results are identical either way.
+_SEEN: OrderedDict[tuple[str, int, int], ImageHashes] = OrderedDict()
+_SEEN_MAX = 4096
+
+
+def _hashes(data: bytes, opts: MediaOptions) -> ImageHashes:
+    key = (hashlib.sha256(data).hexdigest(), opts.max_pixels, opts.max_bytes)
+    known = _SEEN.get(key)
+    if known is not None:
+        _SEEN.move_to_end(key)
+        return known
+    # Dihedral hashes cost no more than the plain one (one DCT), and the mirror feeds reuse links.
+    h = hash_bytes(data, dihedral=True, max_pixels=opts.max_pixels, max_bytes=opts.max_bytes)
+    _SEEN[key] = h
+    if len(_SEEN) > _SEEN_MAX:
+        _SEEN.popitem(last=False)
+    return h
+
+
 def _hash_and_match(
     ref: str, data: bytes, index: MatchIndex | None, opts: MediaOptions
 ) -> tuple[MediaRecord, list[BankMatch]]:
-    # Dihedral hashes cost no more than the plain one (one DCT), and the mirror feeds reuse links.
-    h = hash_bytes(data, dihedral=True, max_pixels=opts.max_pixels, max_bytes=opts.max_bytes)
+    h = _hashes(data, opts)
     item = MediaRecord(
         ref,
         "ok" if h.ok else "rejected",
