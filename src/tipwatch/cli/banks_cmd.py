@@ -3,6 +3,7 @@ and the mandatory-reporting queue of posts whose images matched an abuse-materia
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,32 +81,43 @@ def import_(
 ) -> None:
     """Import a hash list. Lines that cannot be used are listed with their line number and reason."""
     from tipwatch.media.banks import BankError, add_entries
-    from tipwatch.media.formats import FORMATS, detect, parse
+    from tipwatch.media.formats import FORMATS, EntryIn, detect, iter_parse
 
-    text = file.read_text(encoding="utf-8", errors="replace")
-    chosen = detect(text) if fmt == "auto" else fmt
+    with file.open(encoding="utf-8", errors="replace", newline="") as fh:
+        chosen = detect(fh.read(65536)) if fmt == "auto" else fmt
     if chosen is None:
         fail("cannot tell the format (a bare 64-hex list is PDQ or SHA-256): pass --format")
         return
     if chosen not in FORMATS:
         fail(f"unknown format {chosen!r}; one of {', '.join(FORMATS)}")
-    parsed = parse(text, chosen, default_signal_type=signal_type)
-    for line, reason in parsed.errors[:20]:
-        console.print(f"{file}:{line}: {reason}")
-    if len(parsed.errors) > 20:
-        console.print(f"... and {len(parsed.errors) - 20} more bad line(s)")
+    bad = 0
+
+    def entries(lines: Iterator[str]) -> Iterator[EntryIn]:
+        # Streamed: a 10M-line list is never held in memory; bad lines are reported as they come.
+        nonlocal bad
+        for item in iter_parse(lines, chosen, default_signal_type=signal_type):
+            if isinstance(item, EntryIn):
+                yield item
+                continue
+            bad += 1
+            if bad <= 20:
+                console.print(f"{file}:{item[0]}: {item[1]}")
+
     try:
-        result = add_entries(_engine(db), name, parsed.entries)
+        with file.open(encoding="utf-8", errors="replace", newline="") as fh:
+            result = add_entries(_engine(db), name, entries(fh))
     except BankError as exc:
         fail(str(exc))
         return
+    if bad > 20:
+        console.print(f"... and {bad - 20} more bad line(s)")
     for position, reason in result.refused[:20]:
         console.print(f"entry {position + 1}: {reason}")
     console.print(
         f"{name!r}: {result.added} added, {result.duplicates} already there, {len(result.refused)} refused, "
-        f"{len(parsed.errors)} bad line(s) ({chosen})"
+        f"{bad} bad line(s) ({chosen})"
     )
-    if parsed.errors or result.refused:
+    if bad or result.refused:
         raise typer.Exit(1)
 
 

@@ -206,6 +206,8 @@ def add_entries(engine: Engine, name: str, entries: Iterable[EntryIn]) -> AddRes
     stmt = _insert_ignoring_duplicates(engine)
     now = datetime.now(UTC)
     batch: list[dict[str, Any]] = []
+    # Duplicates within a batch are counted here; across batches the unique constraint counts them (memory stays
+    # constant however large the import).
     seen: set[tuple[str, str]] = set()
 
     def flush() -> None:
@@ -217,6 +219,7 @@ def add_entries(engine: Engine, name: str, entries: Iterable[EntryIn]) -> AddRes
         result.added += added
         result.duplicates += len(batch) - added
         batch.clear()
+        seen.clear()
 
     for position, entry in enumerate(entries):
         if entry.signal_type not in allowed:

@@ -72,61 +72,69 @@ def normalize_hash(signal_type: str, value: str) -> str:
 
 def parse(text: str, fmt: str, *, default_signal_type: str | None = None) -> Parsed:
     """Parse a whole hash list in format ``fmt`` (see FORMATS)."""
+    out = Parsed()
+    for item in iter_parse(text.splitlines(keepends=True), fmt, default_signal_type=default_signal_type):
+        if isinstance(item, EntryIn):
+            out.entries.append(item)
+        else:
+            out.errors.append(item)
+    return out
+
+
+def iter_parse(
+    lines: Iterable[str], fmt: str, *, default_signal_type: str | None = None
+) -> Iterator[EntryIn | tuple[int, str]]:
+    """Stream a hash list: each entry, or (line number, reason) for a line that cannot be used. Constant memory, so
+    a 10M-line list imports without holding it."""
     if fmt == "csv":
-        return _parse_csv(text, default_signal_type)
+        return _iter_csv(lines, default_signal_type)
     if fmt in ("md5", "sha256"):
-        return _parse_plain(text, fmt)
+        return _iter_plain(lines, fmt)
     if fmt == "te":
-        return _parse_te(text)
+        return _iter_te(lines)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
-def _content_lines(text: str) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _content_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(lines, start=1):
         stripped = line.strip().lstrip("\ufeff")
         if stripped and not stripped.startswith("#"):
             yield number, stripped
 
 
-def _parse_plain(text: str, signal_type: str) -> Parsed:
-    out = Parsed()
-    for number, line in _content_lines(text):
+def _iter_plain(lines: Iterable[str], signal_type: str) -> Iterator[EntryIn | tuple[int, str]]:
+    for number, line in _content_lines(lines):
         value, _, rest = line.partition(" ")
         filename = rest.strip().lstrip("*")  # sha256sum marks binary mode with '*'
         try:
             meta = {"filename": filename} if filename else {}
-            out.entries.append(EntryIn(signal_type, normalize_hash(signal_type, value), meta))
+            yield EntryIn(signal_type, normalize_hash(signal_type, value), meta)
         except ValueError as exc:
-            out.errors.append((number, str(exc)))
-    return out
+            yield (number, str(exc))
 
 
-def _parse_te(text: str) -> Parsed:
-    out = Parsed()
-    for number, line in _content_lines(text):
+def _iter_te(lines: Iterable[str]) -> Iterator[EntryIn | tuple[int, str]]:
+    for number, line in _content_lines(lines):
         parts = [p for p in re.split(r"[,\s]+", line) if p]
         if len(parts) < 2:
-            out.errors.append((number, "expected '<signal_type> <hash>'"))
+            yield (number, "expected '<signal_type> <hash>'")
             continue
         first, second = parts[0], parts[1]
-        if signal_type_name(first):
-            stype, value = signal_type_name(first), second
-        elif signal_type_name(second):
+        stype = signal_type_name(first)
+        value = second
+        if stype is None:
             stype, value = signal_type_name(second), first
-        else:
-            out.errors.append((number, f"unknown signal type in {line[:80]!r}"))
+        if stype is None:
+            yield (number, f"unknown signal type in {line[:80]!r}")
             continue
-        assert stype is not None
         try:
-            out.entries.append(EntryIn(stype, normalize_hash(stype, value)))
+            yield EntryIn(stype, normalize_hash(stype, value))
         except ValueError as exc:
-            out.errors.append((number, str(exc)))
-    return out
+            yield (number, str(exc))
 
 
-def _parse_csv(text: str, default_signal_type: str | None) -> Parsed:
-    out = Parsed()
-    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+def _iter_csv(lines: Iterable[str], default_signal_type: str | None) -> Iterator[EntryIn | tuple[int, str]]:
+    rows = csv.reader(_strip_bom(lines))
     header: list[str] | None = None
     hash_col = type_col = -1
     fixed_type: str | None = None
@@ -138,34 +146,41 @@ def _parse_csv(text: str, default_signal_type: str | None) -> Parsed:
             header = [c.strip().lower() for c in row]
             hash_col, type_col, fixed_type = _csv_columns(header)
             if hash_col < 0:
-                out.errors.append((number, f"no hash column in header {row!r} (want pdq, md5, sha256 or hash)"))
-                return out
+                yield (number, f"no hash column in header {row!r} (want pdq, md5, sha256 or hash)")
+                return
             continue
         stype = fixed_type
-        if type_col >= 0 and type_col < len(row) and row[type_col].strip():
+        if 0 <= type_col < len(row) and row[type_col].strip():
             stype = signal_type_name(row[type_col])
             if stype is None:
-                out.errors.append((number, f"unknown signal type {row[type_col][:40]!r}"))
+                yield (number, f"unknown signal type {row[type_col][:40]!r}")
                 continue
         stype = stype or default_signal_type
         if stype is None:
-            out.errors.append((number, "signal type unknown: add a signal_type column or name the hash column"))
+            yield (number, "signal type unknown: add a signal_type column or name the hash column")
             continue
         if hash_col >= len(row):
-            out.errors.append((number, "row has no hash"))
+            yield (number, "row has no hash")
             continue
         try:
             value = normalize_hash(stype, row[hash_col])
         except ValueError as exc:
-            out.errors.append((number, str(exc)))
+            yield (number, str(exc))
             continue
         meta = {
             header[i]: _meta_value(cell)
             for i, cell in enumerate(row)
             if i not in (hash_col, type_col) and i < len(header) and header[i] and cell.strip()
         }
-        out.entries.append(EntryIn(stype, value, meta))
-    return out
+        yield EntryIn(stype, value, meta)
+
+
+def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
+    it = iter(lines)
+    for first in it:
+        yield first.lstrip("\ufeff")
+        break
+    yield from it
 
 
 def _csv_columns(header: list[str]) -> tuple[int, int, str | None]:
@@ -191,7 +206,7 @@ def _meta_value(cell: str) -> Any:
 def detect(text: str) -> str | None:
     """Guess the format from the first content line; None when it is ambiguous (a bare 64-hex line could be PDQ or
     SHA-256, so the caller must say)."""
-    for _number, line in _content_lines(text):
+    for _number, line in _content_lines(text.splitlines()):
         parts = [p for p in re.split(r"[,\s]+", line) if p]
         if len(parts) >= 2:
             a, b = parts[0], parts[1]
