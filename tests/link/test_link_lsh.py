@@ -35,3 +35,21 @@ def test_candidates_are_posts_sharing_a_band_with_a_dirty_end() -> None:
     dirty[3] = True
     a, b = candidate_pairs(keys, members, dirty)
     assert list(zip(a.tolist(), b.tolist(), strict=True)) == [(2, 3)]
+
+
+def test_the_small_batch_path_finds_the_same_pairs_as_the_sorting_path() -> None:
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 40, size=(500, 3)).astype(np.uint64)  # many collisions
+    members = np.arange(500) * 2  # post indices need not be contiguous
+    dirty = np.zeros(1000, dtype=bool)
+    few = rng.choice(members, size=10, replace=False)
+    dirty[few] = True
+    a, b = candidate_pairs(keys, members, dirty)  # 10 dirty of 500: the search path
+    many = dirty.copy()
+    many[members[:200]] = True
+    a2, b2 = candidate_pairs(keys, members, many)  # the sorting path, then keep pairs touching the ten
+    keep = dirty[a2] | dirty[b2]
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == sorted(
+        zip(a2[keep].tolist(), b2[keep].tolist(), strict=True)
+    )
+    assert len(a) > 0 and all(dirty[x] or dirty[y] for x, y in zip(a, b, strict=True))

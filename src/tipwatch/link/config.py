@@ -60,6 +60,9 @@ class PairSignalConfig:
 class ImageConfig:
     pdq_max_distance: int = 31
     pdq_min_quality: int = 50
+    lsh_tables: int = 100
+    lsh_bytes: int = 3
+    seed: int = 20240602
 
 
 @dataclass(frozen=True, slots=True)

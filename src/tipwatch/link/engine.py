@@ -30,6 +30,7 @@ from tipwatch.link.cluster import LinkGraph, cluster
 from tipwatch.link.config import LinkConfig
 from tipwatch.link.entities import EntityStats, entity_stats
 from tipwatch.link.lsh import band_keys, candidate_pairs
+from tipwatch.link.pictures import near_pairs, table_bytes
 from tipwatch.link.state import SIGNAL_CODE, LinkState
 from tipwatch.link.textsig import I64, filter_csr, jaccard_estimate, minhash, perm_params
 
@@ -229,20 +230,26 @@ def _update_images(state: LinkState, batch: Batch, n_old: int, cfg: LinkConfig) 
     n_img_old = len(state.img_post)
     if batch.img_post.size == 0:
         return np.zeros(0, dtype=np.uint64)
-    from tipwatch.media.hamming import HammingIndex
-    from tipwatch.media.pdq import pack
-
     state.img_post = np.concatenate([state.img_post, batch.img_post + n_old])
     state.img_pdq = np.concatenate([state.img_pdq, batch.img_pdq])
     state.img_key = np.concatenate([state.img_key, batch.img_key])
     old_cluster = state.img_cluster
-    words = pack(state.img_pdq)
-    qi, hit, _ = HammingIndex(words).search(words[n_img_old:], cfg.images.pdq_max_distance)
+    # Identical hashes (the same file reposted) are one picture; search near pairs among distinct hashes only.
     n_img = len(state.img_post)
-    # Old clusters stay chained (each picture to its cluster's first picture), new matches chain to them.
+    distinct, first_img, img_hash = np.unique(
+        np.ascontiguousarray(state.img_pdq).view("S32").ravel(), return_index=True, return_inverse=True
+    )
+    img_hash = img_hash.ravel()
+    query = np.zeros(len(distinct), dtype=bool)
+    query[img_hash[n_img_old:]] = True
+    ic = cfg.images
+    tables = table_bytes(ic.lsh_tables, ic.lsh_bytes, ic.seed)
+    ha, hb, _ = near_pairs(state.img_pdq[first_img], query, ic.pdq_max_distance, tables)
+    # Old clusters stay chained (each picture to its cluster's first picture); copies chain to their hash's first
+    # picture; near pairs chain the first pictures of the two hashes.
     _, first, inv = np.unique(old_cluster, return_index=True, return_inverse=True)
-    a = np.concatenate([np.arange(n_img_old), qi + n_img_old])
-    b = np.concatenate([first[inv.ravel()], hit])
+    a = np.concatenate([np.arange(n_img_old), np.arange(n_img), first_img[ha]])
+    b = np.concatenate([first[inv.ravel()], first_img[img_hash], first_img[hb]])
     m = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_img, n_img))
     _, comp = connected_components(m, directed=False)
     key = np.full(int(comp.max()) + 1, np.iinfo(np.uint64).max, dtype=np.uint64)

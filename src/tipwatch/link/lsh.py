@@ -8,6 +8,8 @@ pairs for the dirty posts, which is what makes incremental == full recompute.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -53,36 +55,63 @@ def pairs_in_groups(order: I64, group_end: I64) -> tuple[I64, I64]:
     return np.concatenate(lefts), np.concatenate(rights)
 
 
+def _pairs_with_dirty(col: U64, members: I64, member_dirty: Bool) -> tuple[I64, I64]:
+    """Pairs (member, dirty member) with equal keys, found by searching every key among the few dirty keys:
+    O(n log d) instead of sorting all n keys, for small batches on a large corpus."""
+    d_pos = np.flatnonzero(member_dirty)
+    order = np.argsort(col[d_pos], kind="stable")
+    d_sorted = col[d_pos][order]
+    lo = np.searchsorted(d_sorted, col, side="left")
+    hi = np.searchsorted(d_sorted, col, side="right")
+    counts = hi - lo
+    has = np.flatnonzero(counts)
+    if len(has) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    reps = counts[has]
+    left = np.repeat(has, reps)
+    first = np.repeat(lo[has] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
+    right = d_pos[order[first]]
+    keep = left != right
+    return members[left[keep]], members[right[keep]]
+
+
 def candidate_pairs(keys: U64, members: I64, dirty: Bool) -> tuple[I64, I64]:
     """Distinct (a < b) pairs of ``members`` sharing at least one band key, with a dirty end.
 
     ``keys`` is (len(members), bands); ``dirty`` is indexed by post index (the values of ``members``).
     """
+    return candidate_pairs_by_band(lambda j: keys[:, j], keys.shape[1], members, dirty)
+
+
+def candidate_pairs_by_band(band: Callable[[int], U64], bands: int, members: I64, dirty: Bool) -> tuple[I64, I64]:
+    """As candidate_pairs, with band ``j``'s keys computed on demand by ``band(j)`` (bounded memory)."""
     found: list[U64] = []
     member_dirty = dirty[members]
-    for j in range(keys.shape[1]):
-        col = keys[:, j]
-        order = np.argsort(col, kind="stable")
-        sorted_keys = col[order]
-        if len(sorted_keys) == 0:
+    few = member_dirty.sum() * 20 < len(members)
+    for j in range(bands):
+        col = band(j)
+        if len(col) == 0:
             continue
-        starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-        sizes = np.diff(np.append(starts, len(sorted_keys)))
-        has_dirty = np.maximum.reduceat(member_dirty[order].astype(np.int8), starts) > 0
-        take = (sizes > 1) & has_dirty
-        if not take.any():
-            continue
-        # Keep only the positions of the runs worth expanding, renumbered contiguously.
-        run_id = np.repeat(np.arange(len(starts)), sizes)
-        keep_pos = take[run_id]
-        sub_order = order[keep_pos]
-        sub_sizes = sizes[take]
-        sub_end = np.repeat(np.cumsum(sub_sizes), sub_sizes)
-        left, right = pairs_in_groups(sub_order.astype(np.int64), sub_end.astype(np.int64))
-        a = members[left]
-        b = members[right]
-        both = dirty[a] | dirty[b]
-        a, b = a[both], b[both]
+        if few:
+            a, b = _pairs_with_dirty(col, members, member_dirty)
+        else:
+            order = np.argsort(col, kind="stable")
+            sorted_keys = col[order]
+            starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+            sizes = np.diff(np.append(starts, len(sorted_keys)))
+            has_dirty = np.maximum.reduceat(member_dirty[order].astype(np.int8), starts) > 0
+            take = (sizes > 1) & has_dirty
+            if not take.any():
+                continue
+            # Keep only the positions of the runs worth expanding, renumbered contiguously.
+            run_id = np.repeat(np.arange(len(starts)), sizes)
+            sub_order = order[take[run_id]]
+            sub_sizes = sizes[take]
+            sub_end = np.repeat(np.cumsum(sub_sizes), sub_sizes)
+            left, right = pairs_in_groups(sub_order.astype(np.int64), sub_end.astype(np.int64))
+            a, b = members[left], members[right]
+            both = dirty[a] | dirty[b]
+            a, b = a[both], b[both]
         lo = np.minimum(a, b).astype(np.uint64)
         hi = np.maximum(a, b).astype(np.uint64)
         found.append(np.unique((lo << np.uint64(32)) | hi))

@@ -1,0 +1,198 @@
+"""Issue 3 targets: link + cluster 1,000,000 posts in <= 10 min on this machine with peak memory <= 4 GB (and how
+time grows over 100k / 300k / 1M); an incremental update of 10k new posts on a 1M corpus in <= 30 s.
+
+    .venv/bin/python benchmarks/bench_link.py --sizes 100000,300000,1000000 --incremental 10000
+
+Inputs: the synthetic generator's posts (tipwatch.synth), turned into the linker's columns with the generator's own
+identifier values and their spans in the text (standing in for the extractor, which has its own benchmark). Picture
+hashes are simulated without drawing images: each base picture gets a random 256-bit PDQ hash, a re-encoded/resized/
+cropped copy flips a few bits, a mirrored copy gets an unrelated hash (as PDQ without dihedral queries sees it).
+Generating posts is not timed; turning them into columns (tokenizing, shingling) is. Each size runs in a fresh
+process so that peak memory (ru_maxrss) is that size's own. The store round trip is measured by bench_link_store.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from measure import machine
+
+CHUNK = 20_000
+
+
+def _pdq(image: dict[str, str]) -> str:
+    base = hashlib.sha256(image["base"].encode()).digest()
+    transform = image.get("transform", "original")
+    if transform == "original":
+        return base.hex()
+    if transform == "flip":
+        return hashlib.sha256(image["file"].encode()).hexdigest()
+    seed = hashlib.sha256(image["file"].encode()).digest()
+    bits = bytearray(base)
+    for k in range(4 + seed[0] % 12):
+        pos = (seed[1 + k] * 7 + k * 31) % 256
+        bits[pos // 8] ^= 1 << (pos % 8)
+    return bits.hex()
+
+
+def synth_inputs(n: int, seed: int, skip: int = 0) -> Iterator[tuple[object, dict[str, object]]]:
+    """(PostInput, truth) for posts ``skip .. n-1`` of the generator's corpus (n, seed)."""
+    from tipwatch.link.batch import PostInput
+    from tipwatch.model import post_text
+    from tipwatch.synth import generate
+
+    for i, (post, truth) in enumerate(generate(n, seed)):
+        if i < skip:
+            continue
+        text = post_text(post.get("title") or "", post.get("body") or "")
+        ids = []
+        for ident in truth["identifiers"]:
+            start = text.find(ident["written"])
+            if start >= 0:
+                ids.append((ident["type"], ident["value"], start, start + len(ident["written"])))
+        pdq = [_pdq(img) for img in truth["images"]]
+        yield (
+            PostInput(post["id"], text, post.get("platform"), post.get("kind") or "other", [], ids, pdq),
+            truth,
+        )
+
+
+class Prepared:
+    """The corpus as linker batches: the first ``split`` posts, and the rest (the incremental batch)."""
+
+    def __init__(self, total: int, seed: int, split: int) -> None:
+        from tipwatch.link.batch import concat_batches, prepare_batch
+        from tipwatch.link.config import load_config
+        from tipwatch.link.textsig import TokenHasher
+
+        cfg = load_config()
+        hasher = TokenHasher()
+        parts: list[list[object]] = [[], []]
+        chunk: list[object] = []
+        self.truth: dict[str, str | None] = {}
+        self.generate_s = 0.0
+        self.prepare_s = [0.0, 0.0]
+        side = 0
+
+        def flush() -> None:
+            nonlocal chunk
+            t = time.perf_counter()
+            if chunk:
+                parts[side].append(prepare_batch(chunk, cfg.text, hasher))  # type: ignore[arg-type]
+            self.prepare_s[side] += time.perf_counter() - t
+            chunk = []
+
+        t = time.perf_counter()
+        for i, (post, true) in enumerate(synth_inputs(total, seed)):
+            if i == split:
+                self.generate_s += time.perf_counter() - t
+                flush()
+                side = 1
+                t = time.perf_counter()
+            chunk.append(post)
+            self.truth[post.id] = true["network_id"]  # type: ignore[attr-defined]
+            if len(chunk) == CHUNK:
+                self.generate_s += time.perf_counter() - t
+                flush()
+                t = time.perf_counter()
+        self.generate_s += time.perf_counter() - t
+        flush()
+        t = time.perf_counter()
+        self.first = concat_batches(parts[0]) if parts[0] else None  # type: ignore[arg-type]
+        self.prepare_s[0] += time.perf_counter() - t
+        self.rest = concat_batches(parts[1]) if parts[1] else None  # type: ignore[arg-type]
+
+
+def run_one(n: int, seed: int, incremental: int) -> dict[str, object]:
+    """Full build of n posts; then, if asked, an incremental update with ``incremental`` more posts."""
+    from tipwatch.link.config import load_config
+    from tipwatch.link.engine import memberships, update
+    from tipwatch.link.evaluate import evaluate
+    from tipwatch.link.state import LinkState, load_state, save_state
+
+    cfg = load_config()
+    data = Prepared(n + incremental, seed, n)
+    state = LinkState.empty(cfg.fingerprint(), cfg.text.num_perm, cfg.text.shingle_bits)
+    t = time.perf_counter()
+    delta = update(state, data.first, cfg)  # type: ignore[arg-type]
+    t_update = time.perf_counter() - t
+    data.first = None
+    out: dict[str, object] = {
+        "posts": n,
+        "generate_s": round(data.generate_s, 1),
+        "prepare_s": round(data.prepare_s[0], 1),
+        "update_s": round(t_update, 1),
+        "link_cluster_s": round(data.prepare_s[0] + t_update, 1),
+        "stages": {k: round(v, 1) for k, v in delta.timings.items()},
+        "networks": len(state.net_names),
+        "text_pairs": int((state.pair_signal == 0).sum()),
+        "peak_rss_mb_full": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    del delta
+    if incremental:
+        state_dir = Path(__file__).parent / "out" / f"link-state-{n}"
+        t = time.perf_counter()
+        save_state(state, state_dir)
+        out["save_state_s"] = round(time.perf_counter() - t, 1)
+        del state
+        t = time.perf_counter()
+        loaded = load_state(state_dir)
+        assert loaded is not None
+        t_load = time.perf_counter() - t
+        t = time.perf_counter()
+        d2 = update(loaded, data.rest, cfg)  # type: ignore[arg-type]
+        t_inc = time.perf_counter() - t
+        t = time.perf_counter()
+        save_state(loaded, state_dir)
+        t_save = time.perf_counter() - t
+        out["incremental"] = {
+            "new_posts": incremental,
+            "prepare_s": round(data.prepare_s[1], 1),
+            "load_state_s": round(t_load, 1),
+            "update_s": round(t_inc, 1),
+            "save_state_s": round(t_save, 1),
+            "total_s": round(data.prepare_s[1] + t_load + t_inc + t_save, 1),
+            "reclustered_posts": len(d2.affected),
+            "stages": {k: round(v, 1) for k, v in d2.timings.items()},
+        }
+        state = loaded
+    pred = {p: k for k, ps in memberships(state).items() for p in ps}
+    m = evaluate(data.truth, pred)
+    out["quality"] = {k: m[k] for k in ("precision", "recall", "bcubed_f1", "adjusted_rand_index")}
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="100000,300000,1000000")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--incremental", type=int, default=10_000, help="new posts added to the largest size (0: skip)")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--inc", type=int, default=0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one is not None:
+        print(json.dumps(run_one(args.one, args.seed, args.inc)))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"machine: {machine()}")
+    for n in sizes:
+        inc = args.incremental if n == max(sizes) else 0
+        cmd = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed), "--inc", str(inc)]
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if res.returncode != 0:
+            print(res.stderr, file=sys.stderr)
+            raise SystemExit(f"size {n} failed")
+        print(res.stdout.strip().splitlines()[-1], flush=True)
+
+
+if __name__ == "__main__":
+    main()
