@@ -67,7 +67,7 @@ class ImageConfig:
 
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
-    resolution: float = 0.05
+    resolution: float = 0.2
     seed: int = 7
     min_network_size: int = 2
     min_weak_weight: float = 2.0
