@@ -11,9 +11,7 @@ from tipwatch.cli.common import console, stdout_write
 
 def match_files(
     files: list[Path] = typer.Argument(..., help="Image files to match."),
-    db: str | None = typer.Option(
-        None, "--db", help="Database URL (default: ./tipwatch-data/tipwatch.db)."
-    ),
+    db: str | None = typer.Option(None, "--db", help="Database URL (default: ./tipwatch-data/tipwatch.db)."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Hashing processes (default: all cores)."),
 ) -> None:
     """Print one JSON line per match: file, sha256, bank, entry_id, signal_type, distance, dihedral variant.

@@ -132,5 +132,5 @@ labels = Table(
     Index("ix_labels_post_id", "post_id"),
 )
 
-from tipwatch.store import media_tables as _media_tables  # noqa: E402, F401  (registers the media tables)
 from tipwatch.store import link_tables as _link_tables  # noqa: E402, F401  (registers the link tables)
+from tipwatch.store import media_tables as _media_tables  # noqa: E402, F401  (registers the media tables)
