@@ -141,3 +141,5 @@ class PostResult:
     identifiers: list[Identifier]
     hits: list[IndicatorHit]
     assessment: Assessment
+    # tipwatch.media.post_media.PostMedia when the media stage ran (typed loosely: the core imports no media code).
+    media: Any = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
+from typing import Any
 
 from tipwatch.extract import extract
 from tipwatch.indicators import assess
@@ -26,13 +27,18 @@ class Settings:
     default_kind: str | None = None
     default_platform: str | None = None
     detect_language: bool = True
+    media: bool = False  # hash and match the posts' images
+    images_dir: str | None = None  # where relative image paths resolve (None: the input file's folder)
+    fetch_images: bool = False  # download http(s) image references (only when the user asks)
 
 
 class Analyzer:
     """The per-post stages with their knowledge (lexicons, gazetteer, classifier) loaded once."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, media_index: Any = None) -> None:
         self.settings = settings
+        # tipwatch.media.index.MatchIndex over the enabled hash banks (None: hash only, match nothing).
+        self.media_index = media_index
         self.classifier = None
         if settings.model_path:
             from tipwatch.indicators.classifier import load_model
@@ -52,7 +58,10 @@ class Analyzer:
             normalized = normalize(text)  # once, shared by extraction and the indicator matcher
             identifiers = extract(text, self.settings.region, normalized=normalized)
             hits, assessment = assess(text, post.kind, identifiers, normalized)
-            results.append(PostResult(post, identifiers, hits, assessment))
+            result = PostResult(post, identifiers, hits, assessment)
+            if self.settings.media and post.images:
+                result.media = self._media(post)
+            results.append(result)
         if self.classifier is not None and results:
             # One batched call: vectorizing many texts at once is far cheaper than one at a time.
             from tipwatch.indicators.classifier import combine
@@ -61,6 +70,12 @@ class Analyzer:
             for result, proba in zip(results, probas, strict=True):
                 result.assessment = combine(result.assessment, float(proba))
         return results
+
+    def _media(self, post: Post) -> Any:
+        from tipwatch.media.post_media import MediaOptions, analyze_post_media
+
+        options = MediaOptions(fetch=self.settings.fetch_images)
+        return analyze_post_media(post, self.settings.images_dir, index=self.media_index, options=options)
 
     def process(self, raws: list[RawRecord]) -> list[PostResult | Quarantined]:
         """Turn raw records into results, in input order. One bad record never stops the others."""

@@ -38,6 +38,13 @@ def analyze(
     platform: str | None = typer.Option(None, "--platform", help="Platform for records that do not say."),
     workers: int = typer.Option(0, "--workers", help="Worker processes (0: one per core)."),
     batch: int = typer.Option(500, "--batch", min=1, help="Records per batch (per worker task and DB write)."),
+    media: bool = typer.Option(True, "--media/--no-media", help="Hash the posts' images and match hash banks."),
+    images: Path | None = typer.Option(
+        None, "--images", help="Folder where relative image paths resolve (default: each input file's folder)."
+    ),
+    fetch_images: bool = typer.Option(
+        False, "--fetch-images", help="Download http(s) image references (size and time limits apply)."
+    ),
     quarantine_path: Path | None = typer.Option(
         None, "--quarantine", help="Where to write this run's rejected records (default: next to the store)."
     ),
@@ -68,7 +75,17 @@ def analyze(
         model_path=str(model) if model else None,
         default_kind=kind,
         default_platform=platform,
+        media=media,
+        images_dir=str(images) if images else None,
+        fetch_images=fetch_images,
     )
+    media_index = None
+    if media:
+        from tipwatch.media.index import load_index
+
+        media_index = load_index(engine)
+        if len(media_index) == 0:
+            media_index = None
     total = estimate_records(inputs)
     n_workers = workers or default_workers()
     if total is not None and total < 4 * batch:
@@ -87,7 +104,7 @@ def analyze(
                     workers=n_workers,
                     chunk_size=batch,
                     initializer=init_analyzer,
-                    initargs=(settings,),
+                    initargs=(settings, media_index),
                 ):
                     writer.write(results)
                     progress.advance(task, len(results))
@@ -100,6 +117,8 @@ def analyze(
         table.add_row(name, f"{getattr(counts, name):,}")
     table.add_row("reconciles", "yes" if counts.reconciles else "NO")
     console.print(table)
+    if writer.images_seen:
+        console.print(f"images: {writer.images_seen:,} referenced, {writer.images_rejected:,} rejected (quarantined)")
     for reason, n in sorted(stats.skipped.items()):
         # Not records (stylesheets in a crawl, images beside pages): counted so nothing is passed over silently.
         console.print(f"passed over, not records: {n:,} x {reason}")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tipwatch.model import PostResult, Quarantined, RawRecord
 from tipwatch.pipeline import Analyzer, Settings
 
 _analyzer: Analyzer | None = None
 
 
-def init_analyzer(settings: Settings) -> None:
+def init_analyzer(settings: Settings, media_index: Any = None) -> None:
     global _analyzer
-    _analyzer = Analyzer(settings)
+    _analyzer = Analyzer(settings, media_index)
 
 
 def analyzer() -> Analyzer:

@@ -128,6 +128,9 @@ class PostWriter:
         self.run_id = run_id
         self.quarantine_file = quarantine_file
         self.counts = Counts()
+        # Images are not records: their rejects are quarantined with reasons but counted apart from `counts`.
+        self.images_seen = 0
+        self.images_rejected = 0
 
     def write(self, batch: Sequence[PostResult | Quarantined]) -> None:
         results = [r for r in batch if isinstance(r, PostResult)]
@@ -180,8 +183,21 @@ class PostWriter:
                     conn.execute(insert(indicator_hits), hit_rows)
             self.counts.stored += len(new)
             self.counts.quarantined += len(rejected)
+            with_media = [r for r in new if r.media is not None]
+            if with_media:
+                rejected = [*rejected, *self._media(conn, with_media)]
             if rejected:
                 self._quarantine(conn, rejected)
+
+    def _media(self, conn: Connection, results: Sequence[PostResult]) -> list[Quarantined]:
+        from tipwatch.media.post_media import media_quarantine
+        from tipwatch.media.restricted import write_post_media
+
+        write_post_media(conn, [r.media for r in results])
+        bad = [q for r in results for q in media_quarantine(r.post, r.media)]
+        self.images_seen += sum(len(r.media.items) for r in results)
+        self.images_rejected += len(bad)
+        return bad
 
     def _quarantine(self, conn: Connection, rejected: Sequence[Quarantined]) -> None:
         keyed = {quarantine_key(q): q for q in rejected}
