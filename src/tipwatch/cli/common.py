@@ -6,8 +6,10 @@ import sys
 
 from rich.console import Console
 
-# Human-facing messages go to stderr so that stdout stays clean for machine-friendly commands.
-console = Console(stderr=True)
+# Human-facing messages go to stderr so that stdout stays clean for machine-friendly commands. Messages carry
+# user-controlled text (file names, record reasons): no markup parsing (a "[/x]" in a name must not break or style
+# the output) and no hard wrapping (a path with its line number stays on one line, for people and for grep).
+console = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 
 
 class CommandError(Exception):

@@ -62,7 +62,7 @@ def run(stdin: BinaryIO, stdout: BinaryIO, region: str) -> int:
         if error is not None:
             errors += 1
             out = {"id": None, "error": error, "line": n}
-            console.print(f"[yellow]line {n}:[/] {error}", markup=True, highlight=False)
+            console.print(f"line {n}: {error}", style="yellow")
         try:
             data = orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE)
         except TypeError as exc:  # cannot happen with JSON-born ids; kept so one line never ends the stream

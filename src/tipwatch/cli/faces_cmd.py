@@ -176,7 +176,7 @@ def log(db: str | None = _DB) -> None:
         stdout_write(orjson.dumps(row).decode())
     problems = verify_log(engine)
     for p in problems:
-        console.print(f"[bold red]{p}[/]")
+        console.print(str(p), style="bold red")
     if problems:
         raise typer.Exit(1)
 

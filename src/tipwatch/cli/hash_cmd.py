@@ -46,7 +46,8 @@ def hash_files(
             if task is not None:
                 bar.advance(task)
     if failed:
-        console.print(f"[bold red]error:[/] {failed} of {len(files)} file(s) could not be hashed (see their 'error')")
+        message = f"error: {failed} of {len(files)} file(s) could not be hashed (see their 'error')"
+        console.print(message, style="bold red")
         raise typer.Exit(1)
 
 

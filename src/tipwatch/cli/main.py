@@ -63,7 +63,7 @@ def main() -> None:
     try:
         app()
     except CommandError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"error: {exc}", style="bold red")
         sys.exit(1)
 
 

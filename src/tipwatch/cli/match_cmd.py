@@ -33,7 +33,7 @@ def match_files(
 
     index = load_index(open_engine(db))
     if len(index) == 0:
-        console.print("[yellow]no enabled hash bank has entries: nothing can match (see `tipwatch banks`)[/]")
+        console.print("no enabled hash bank has entries: nothing can match (see `tipwatch banks`)", style="yellow")
     failed = matched = 0
     videos = [f for f in files if is_video(str(f))]
     for video in videos:
