@@ -52,7 +52,7 @@ def test_a_template_reposted_with_new_phone_city_and_price_is_one_network(cfg: L
     state, _ = _run(cfg, c.posts)
     assert _partition(state) == _truth(c)
     assert set(state.pair_signal.tolist()) == {PAIR_SIGNALS.index("text")}
-    assert (state.pair_w >= cfg.text.strong_jaccard).all()  # only masked slots differ
+    assert (state.pair_w >= 0.9).all()  # only masked slots differ
 
 
 def test_one_phone_in_several_obfuscations_across_platforms_is_one_network(cfg: LinkConfig) -> None:

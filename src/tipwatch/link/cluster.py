@@ -5,7 +5,8 @@
 3. A component made of one atom is one network. Otherwise Leiden with the Constant Potts Model runs on the atom
    graph: an atom weighs its number of posts, an edge the summed weight of the weak post-pair links between two
    atoms; two parts stay together only when those links weigh at least ``resolution`` per pair of posts across.
-   One weak bridge between two operations therefore does not join them.
+   One weak bridge between two operations therefore does not join them; by default (``weak_joins_groups: false``)
+   weak links never join two atoms that both hold several posts.
 
 Everything is canonical in the posts' ranks (their ids in sorted order) -- vertex order, edge order, float sums, the
 label of a network (the smallest rank among its posts) -- and each component is clustered on its own with a fixed
@@ -160,6 +161,11 @@ def cluster(graph: LinkGraph, rank: I64, cfg: ClusterConfig) -> tuple[I64, I64]:
         sorted_keys = atom_key[key_to_atom]
         lo_atom = key_to_atom[np.searchsorted(sorted_keys, lo)]
         hi_atom = key_to_atom[np.searchsorted(sorted_keys, hi)]
+        if not cfg.weak_joins_groups:
+            # Weak links attach single posts to a group, or make groups of single posts; two groups that each have
+            # their own strong evidence are reported apart (similar wording is not the same operator).
+            keep = (atom_size[lo_atom] == 1) | (atom_size[hi_atom] == 1)
+            lo_atom, hi_atom, w = lo_atom[keep], hi_atom[keep], w[keep]
         edge_comp = atom_comp[lo_atom]
         e_order = np.argsort(edge_comp, kind="stable")
         edge_comp_sorted = edge_comp[e_order]

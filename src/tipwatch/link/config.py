@@ -25,7 +25,7 @@ class TextConfig:
     rows: int = 4
     seed: int = 20240601
     min_jaccard: float = 0.5
-    strong_jaccard: float = 0.9
+    strong_jaccard: float | None = None
     require_contact: bool = True
     mask_types: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "price", "age", "place")
 
@@ -71,6 +71,7 @@ class ClusterConfig:
     seed: int = 7
     min_network_size: int = 2
     min_weak_weight: float = 2.0
+    weak_joins_groups: bool = False
     max_pair_links_per_post: int = 10
 
 

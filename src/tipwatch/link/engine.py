@@ -165,7 +165,7 @@ def _update_text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> I64:
         matched[pos[same]] = True
     touched = np.concatenate([a[~same], b[~same], old_a[~matched], old_b[~matched]])
     keep = ~old
-    strong = j >= tc.strong_jaccard
+    strong = j >= tc.strong_jaccard if tc.strong_jaccard is not None else np.zeros(len(j), dtype=bool)
     _set_pairs(state, keep, a, b, np.full(len(a), TEXT, np.uint8), j, j, strong)
     return touched
 
@@ -274,12 +274,12 @@ def _update_entities(
     image_keys: npt.NDArray[np.uint64],
     cfg: LinkConfig,
 ) -> tuple[EntityStats, npt.NDArray[np.uint64], I64]:
-    """Entity statistics after the batch; the keys whose links changed and the posts holding them (before or
-    after)."""
+    """Statistics of the entities the batch touched; the keys whose links changed and the posts holding them
+    (before or after)."""
     ic = cfg.identifiers
     post, key, typ = after_memb
-    stats = entity_stats(post, key, typ, state.platform, state.kind, ic)
     touched_keys = np.unique(np.concatenate([batch.memb_key, image_keys]))
+    stats = entity_stats(post, key, typ, state.platform, state.kind, ic, only=touched_keys)
     before = entity_stats(*before_memb, state.platform, state.kind, ic, only=touched_keys)
 
     def status(st: EntityStats) -> tuple[Bool, npt.NDArray[np.float64], Bool]:
@@ -308,11 +308,11 @@ def _update_entities(
 
 
 def _link_graph(state: LinkState, memb: Memberships, in_s: Bool, stats: EntityStats, loc: I64) -> LinkGraph:
-    memb_post, memb_key, _ = memb
+    """The links among the posts ``in_s`` (closed: no link leaves the set); ``stats`` covers their entities."""
+    inside = in_s[memb[0]]
+    memb_post, memb_key = memb[0][inside], memb[1][inside]
     pm = in_s[state.pair_a]
-    links = stats.links()
-    mrow = stats.lookup(memb_key)
-    mm = in_s[memb_post] & links[mrow]
+    mm = stats.links()[stats.lookup(memb_key)]
     gkeys, ginv = np.unique(memb_key[mm], return_inverse=True)
     grow = stats.lookup(gkeys)
     return LinkGraph(
@@ -380,7 +380,7 @@ def update(
     t["text_pairs"] = time.perf_counter() - t0 - sum(t.values())
     image_keys = _update_images(state, batch, n_old, cfg)
     after_memb = state.memberships()
-    stats, changed_keys, holders = _update_entities(state, batch, before_memb, after_memb, image_keys, cfg)
+    _, changed_keys, holders = _update_entities(state, batch, before_memb, after_memb, image_keys, cfg)
     t["entities"] = time.perf_counter() - t0 - sum(t.values())
 
     touched = np.zeros(state.n, dtype=bool)
@@ -394,6 +394,9 @@ def update(
     s_idx = np.flatnonzero(in_s)
     loc = np.full(state.n, -1, dtype=np.int64)
     loc[s_idx] = np.arange(len(s_idx))
+    # Statistics of every entity held by a post being reclustered (all of them on a full build).
+    needed = np.unique(after_memb[1][in_s[after_memb[0]]])
+    stats = entity_stats(*after_memb, state.platform, state.kind, cfg.identifiers, only=needed)
     graph = _link_graph(state, after_memb, in_s, stats, loc)
     s_ids = [state.ids[i] for i in s_idx.tolist()]
     order = sorted(range(len(s_ids)), key=s_ids.__getitem__)

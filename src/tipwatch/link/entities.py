@@ -72,7 +72,29 @@ def _distinct_per_key(
     return np.bincount(np.searchsorted(uniq, k[first]), minlength=len(uniq)).astype(np.int64)
 
 
-def unrelated_groups(memb_post: npt.NDArray[np.int64], memb_key: npt.NDArray[np.uint64], key: int) -> tuple[int, int]:
+class _Memberships:
+    """(post, key) rows sorted both ways, to slice one key's posts and those posts' rows without scanning all."""
+
+    def __init__(self, post: npt.NDArray[np.int64], key: npt.NDArray[np.uint64]) -> None:
+        by_post = np.argsort(post, kind="stable")
+        self.p_sorted, self.k_by_post = post[by_post], key[by_post]
+        by_key = np.argsort(key, kind="stable")
+        self.k_sorted, self.p_by_key = key[by_key], post[by_key]
+
+    def posts_of(self, key: int) -> npt.NDArray[np.int64]:
+        k = np.uint64(key)
+        lo, hi = np.searchsorted(self.k_sorted, k), np.searchsorted(self.k_sorted, k, side="right")
+        return np.unique(self.p_by_key[lo:hi])
+
+    def rows_of(self, posts: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+        lo = np.searchsorted(self.p_sorted, posts)
+        hi = np.searchsorted(self.p_sorted, posts, side="right")
+        n = hi - lo
+        pos = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        return self.p_sorted[pos], self.k_by_post[pos]
+
+
+def unrelated_groups(index: _Memberships, key: int) -> tuple[int, int]:
     """How unrelated the posts holding ``key`` are otherwise: (posts with another contact, groups among them).
 
     Groups are the connected components of those posts over their other contacts. A contact present in more than
@@ -80,18 +102,22 @@ def unrelated_groups(memb_post: npt.NDArray[np.int64], memb_key: npt.NDArray[np.
     and says nothing about relatedness, so it is ignored. A platform's support line: one group per advertiser. An
     operator's handle: its posts also share rotating phones, so few groups.
     """
-    posts = np.unique(memb_post[memb_key == key])
-    rows = np.flatnonzero(np.isin(memb_post, posts) & (memb_key != key))
-    if len(rows) == 0:
+    posts = index.posts_of(key)
+    r_post, r_key = index.rows_of(posts)
+    other = r_key != np.uint64(key)
+    r_post, r_key = r_post[other], r_key[other]
+    if len(r_post) == 0:
         return 0, 0
-    okeys, oinv, ocount = np.unique(memb_key[rows], return_inverse=True, return_counts=True)
+    okeys, oinv, ocount = np.unique(r_key, return_inverse=True, return_counts=True)
+    oinv = oinv.ravel()
     local = ocount[oinv] <= len(posts) / 2
-    rows, oinv = rows[local], oinv.ravel()[local]
-    if len(rows) == 0:
+    r_post, oinv = r_post[local], oinv[local]
+    if len(r_post) == 0:
         return 0, 0
-    pidx = np.searchsorted(posts, memb_post[rows])
+    pidx = np.searchsorted(posts, r_post)
     with_other = np.unique(pidx)
-    m = coo_matrix((np.ones(len(rows), dtype=np.int8), (pidx, len(posts) + oinv)), shape=(len(posts) + len(okeys),) * 2)
+    size = len(posts) + len(okeys)
+    m = coo_matrix((np.ones(len(r_post), dtype=np.int8), (pidx, len(posts) + oinv)), shape=(size, size))
     _, labels = connected_components(m, directed=False)
     return len(with_other), len(np.unique(labels[with_other]))
 
@@ -132,9 +158,9 @@ def entity_stats(
         # Only the memberships of the candidates' posts matter: cut the arrays down once.
         cand_posts = np.unique(sub_post[np.isin(sub_key, keys[cand])])
         near = np.isin(memb_post, cand_posts)
-        near_post, near_key = memb_post[near], memb_key[near]
+        index = _Memberships(memb_post[near], memb_key[near])
         for c in cand.tolist():
-            n_with[c], n_groups[c] = unrelated_groups(near_post, near_key, int(keys[c]))
+            n_with[c], n_groups[c] = unrelated_groups(index, int(keys[c]))
     unrelated = (n_groups >= cfg.unrelated_min_groups) & (n_groups >= cfg.unrelated_share * np.maximum(n_with, 1))
     hub = (n_posts > cfg.max_posts) | spread | unrelated
     strong = weight >= cfg.strong_weight

@@ -123,8 +123,10 @@ def _link_rows(
     ids = state.ids
     memb_post, memb_key, memb_type = state.memberships()
     linking = st.links()
-    mrow = st.lookup(memb_key)
-    sel = np.flatnonzero(in_s[memb_post] & linking[mrow])
+    mrow = np.zeros(len(memb_key), dtype=np.int64)
+    inside = in_s[memb_post]
+    mrow[inside] = st.lookup(memb_key[inside])
+    sel = np.flatnonzero(inside & linking[mrow])
     for j in sel.tolist():
         key, row = int(memb_key[j]), int(mrow[j])
         yield {
