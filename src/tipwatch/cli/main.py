@@ -47,6 +47,7 @@ def _register() -> None:
 
     app.command("networks")(networks_cmd.networks)
     app.command("evaluate-networks")(networks_cmd.evaluate_networks)
+    app.command("networks-export")(networks_cmd.networks_export)
     from tipwatch.cli import extract_cmd  # identifiers (issue 2 item 11)
 
     app.command("extract")(extract_cmd.extract_lines)

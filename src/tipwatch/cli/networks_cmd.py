@@ -104,3 +104,24 @@ def evaluate_networks(
         rows = conn.execute(select(network_posts.c.post_id, network_posts.c.network_id))
         predicted = {pid: nid for pid, nid in rows}
     stdout_write(json.dumps(evaluate(true_nets, predicted, benign), sort_keys=True))
+
+
+def networks_export(
+    fmt: str = typer.Option(..., "--format", help="graphml, gexf, csv (entities.csv + links.csv), ftm or stix."),
+    out: Path = typer.Option(..., "--out", help="Output file (a directory for csv)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    network: list[str] | None = typer.Option(None, "--network", help="Only this network (repeatable)."),
+    min_score: float = typer.Option(0.0, "--min-score", help="Only networks scoring at least this."),
+) -> None:
+    """Export networks for Gephi (GraphML, GEXF), i2/Maltego (CSV), Aleph (FollowTheMoney) or STIX 2.1 partners.
+
+    Exports hold identifiers of possible victims as well as operators: share them under your partner agreement.
+    """
+    from tipwatch.link.exports import FORMATS, export
+    from tipwatch.store.db import open_engine
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    graph = export(open_engine(db), fmt, out, network_ids=network or None, min_score=min_score)
+    nets = len(graph.of_kind("network"))
+    console.print(f"exported {nets} networks ({len(graph.nodes)} nodes, {len(graph.edges)} edges) to {out}")

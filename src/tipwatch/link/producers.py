@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 from sqlalchemy import Engine, select
 
@@ -16,10 +17,11 @@ from tipwatch.model import post_text
 from tipwatch.store.media_tables import media_items
 from tipwatch.store.tables import identifiers, posts
 
+T = TypeVar("T")
 CHUNK = 900  # ids per IN (...) query: under SQLite's bound-parameter limit
 
 
-def chunks(ids: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+def chunks(ids: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
 
