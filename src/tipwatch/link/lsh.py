@@ -55,20 +55,31 @@ def pairs_in_groups(order: I64, group_end: I64) -> tuple[I64, I64]:
     return np.concatenate(lefts), np.concatenate(rights)
 
 
+_FILTER_BITS = 24
+
+
 def _pairs_with_dirty(col: U64, members: I64, member_dirty: Bool) -> tuple[I64, I64]:
-    """Pairs (member, dirty member) with equal keys, found by searching every key among the few dirty keys:
-    O(n log d) instead of sorting all n keys, for small batches on a large corpus."""
+    """Pairs (member, dirty member) with equal keys, for a few dirty members among many.
+
+    A bitmap over the low 24 bits of the dirty keys picks the few members that may match (one gather over all
+    keys), and only those are searched among the sorted dirty keys: O(n) instead of sorting or binary-searching n.
+    """
     d_pos = np.flatnonzero(member_dirty)
     order = np.argsort(col[d_pos], kind="stable")
     d_sorted = col[d_pos][order]
-    lo = np.searchsorted(d_sorted, col, side="left")
-    hi = np.searchsorted(d_sorted, col, side="right")
+    mask = np.uint64((1 << _FILTER_BITS) - 1)
+    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
+    bitmap[(d_sorted & mask).astype(np.int64)] = True
+    maybe = np.flatnonzero(bitmap[(col & mask).astype(np.int64)])
+    keys = col[maybe]
+    lo = np.searchsorted(d_sorted, keys, side="left")
+    hi = np.searchsorted(d_sorted, keys, side="right")
     counts = hi - lo
     has = np.flatnonzero(counts)
     if len(has) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     reps = counts[has]
-    left = np.repeat(has, reps)
+    left = np.repeat(maybe[has], reps)
     first = np.repeat(lo[has] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
     right = d_pos[order[first]]
     keep = left != right
