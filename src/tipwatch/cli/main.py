@@ -48,6 +48,8 @@ def _register() -> None:
     app.command("networks")(networks_cmd.networks)
     app.command("evaluate-networks")(networks_cmd.evaluate_networks)
     app.command("networks-export")(networks_cmd.networks_export)
+    app.add_typer(networks_cmd.watch_app, name="watch")
+    app.command("alerts")(networks_cmd.alerts)
     from tipwatch.cli import extract_cmd  # identifiers (issue 2 item 11)
 
     app.command("extract")(extract_cmd.extract_lines)

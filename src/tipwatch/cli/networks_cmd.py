@@ -125,3 +125,72 @@ def networks_export(
     graph = export(open_engine(db), fmt, out, network_ids=network or None, min_score=min_score)
     nets = len(graph.of_kind("network"))
     console.print(f"exported {nets} networks ({len(graph.nodes)} nodes, {len(graph.edges)} edges) to {out}")
+
+
+watch_app = typer.Typer(
+    help="Follow a phone, email, handle, wallet, URL, picture hash, keyword or network.", no_args_is_help=True
+)
+
+
+@watch_app.command("add")
+def watch_add(
+    kind: str = typer.Argument(..., help="phone, email, handle, wallet, url, image, keyword or network."),
+    value: str = typer.Argument(..., help="The value as written; it is normalized like the extractor does."),
+    note: str = typer.Option("", "--note", help="Why it is watched (case, source)."),
+    by: str = typer.Option("", "--by", help="Who adds the watch."),
+    region: str = typer.Option("IN", "--region", help="Default region for a phone without country code."),
+    backfill: bool = typer.Option(False, "--backfill", help="Also raise alerts for posts already stored."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Watch a value: new posts that match it raise alerts (see `tipwatch alerts`)."""
+    from tipwatch.link.watch import add_watch
+    from tipwatch.link.watch import backfill as run_backfill
+    from tipwatch.store.db import open_engine
+
+    engine = open_engine(db)
+    try:
+        watch = add_watch(engine, kind, value, note=note, by=by, region=region.upper())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(f"watch {watch.id}: {watch.kind} {watch.value}")
+    if backfill:
+        console.print(f"{run_backfill(engine, watch)} alerts for posts already stored")
+    stdout_write(json.dumps({"id": watch.id, "kind": watch.kind, "value": watch.value}))
+
+
+@watch_app.command("list")
+def watch_list(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """List watches as JSON lines."""
+    from tipwatch.link.watch import list_watches
+    from tipwatch.store.db import open_engine
+
+    for w in list_watches(open_engine(db)):
+        stdout_write(json.dumps(w, default=str))
+
+
+@watch_app.command("remove")
+def watch_remove(
+    watch_id: int = typer.Argument(..., help="The watch id."), db: str | None = typer.Option(None, "--db", help=DB_HELP)
+) -> None:
+    """Stop a watch (its alerts are kept)."""
+    from tipwatch.link.watch import remove_watch
+    from tipwatch.store.db import open_engine
+
+    if not remove_watch(open_engine(db), watch_id):
+        fail(f"no watch {watch_id}")
+    console.print(f"watch {watch_id} stopped")
+
+
+def alerts(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    show_all: bool = typer.Option(False, "--all", help="Also alerts already seen."),
+    mark_seen: bool = typer.Option(False, "--mark-seen", help="Mark the listed alerts as seen."),
+) -> None:
+    """List alerts raised by watches, newest first, as JSON lines (post, watch, reason)."""
+    from tipwatch.link.watch import list_alerts
+    from tipwatch.store.db import open_engine
+
+    rows = list_alerts(open_engine(db), unseen_only=not show_all, mark_seen=mark_seen)
+    for row in rows:
+        stdout_write(json.dumps(row, default=str))
+    console.print(f"{len(rows)} alerts")

@@ -26,6 +26,7 @@ from tipwatch.link.persist import prior_networks, read_token, write_delta
 from tipwatch.link.producers import read_post_inputs
 from tipwatch.link.state import LinkState, load_state, save_state
 from tipwatch.link.textsig import TokenHasher
+from tipwatch.link.watch import Hit, Matcher, active_watches, store_hits
 from tipwatch.store.link_tables import network_posts, networks
 from tipwatch.store.tables import posts
 
@@ -43,6 +44,7 @@ class LinkSummary:
     full: bool
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    alerts: int = 0
 
 
 def default_state_dir(url: str) -> Path:
@@ -69,18 +71,23 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _read_batch(engine: Engine, ids: list[str], cfg: LinkConfig, progress: Progress | None) -> Batch:
+def _read_batch(
+    engine: Engine, ids: list[str], cfg: LinkConfig, progress: Progress | None, matcher: Matcher | None
+) -> tuple[Batch, list[Hit]]:
     hasher = TokenHasher()
     parts: list[Batch] = []
+    hits: list[Hit] = []
     done = 0
     for chunk in read_post_inputs(engine, ids, min_quality=cfg.images.pdq_min_quality):
         parts.append(prepare_batch(chunk, cfg.text, hasher))
+        if matcher is not None:
+            hits.extend(matcher.match_posts(chunk))
         done += len(chunk)
         if progress:
             progress("read", done, len(ids))
     if not parts:
-        return prepare_batch([], cfg.text)
-    return concat_batches(parts)
+        return prepare_batch([], cfg.text), hits
+    return concat_batches(parts), hits
 
 
 def update_networks(
@@ -122,12 +129,23 @@ def update_networks(
         timings: dict[str, float] = {"load": time.perf_counter() - t0}
         if not new_ids and not full:
             return LinkSummary(state.n, 0, len(state.net_names), 0, 0, False, time.perf_counter() - t0, timings)
-        batch = _read_batch(engine, new_ids, cfg, progress)
+        # Watches raise alerts for posts new to the store; a rebuild of posts already linked raises none.
+        first_run = token is None
+        matcher = None
+        if not full or first_run:
+            with engine.connect() as conn:
+                matcher = Matcher.build(active_watches(conn))
+        batch, hits = _read_batch(engine, new_ids, cfg, progress, matcher)
         timings["read_prepare"] = time.perf_counter() - t0 - sum(timings.values())
         delta = update(state, batch, cfg, prior=prior)
         timings.update({f"update_{k}": v for k, v in delta.timings.items()})
+        if matcher is not None and matcher.networks:
+            new = set(new_ids)
+            joined = {state.ids[i]: name for name, idx in delta.networks.items() for i in idx.tolist()}
+            hits.extend(matcher.match_networks({p: n for p, n in joined.items() if p in new}))
         with engine.begin() as conn:
             state.generation = write_delta(conn, state, delta, cfg, full=full)
+            alerts_raised = store_hits(conn, hits)
         timings["store"] = time.perf_counter() - t0 - sum(timings.values())
         save_state(state, path)
         timings["save_state"] = time.perf_counter() - t0 - sum(timings.values())
@@ -140,6 +158,7 @@ def update_networks(
             full,
             time.perf_counter() - t0,
             timings,
+            alerts_raised,
         )
 
 

@@ -18,7 +18,7 @@ from tipwatch.link.entities import TYPE_CODE, entity_key
 from tipwatch.link.textsig import TokenHasher, mask_text, shingle_csr, tokens
 from tipwatch.model import LINKING_TYPES
 
-_SHA256 = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
+_SHA256 = re.compile(r"^(?:sha256:)?([0-9a-f]{64})$", re.IGNORECASE)
 
 
 @dataclass(slots=True)

@@ -122,13 +122,11 @@ def _link_rows(
     st = delta.stats
     ids = state.ids
     memb_post, memb_key, memb_type = state.memberships()
-    linking = st.links()
-    mrow = np.zeros(len(memb_key), dtype=np.int64)
-    inside = in_s[memb_post]
-    mrow[inside] = st.lookup(memb_key[inside])
-    sel = np.flatnonzero(inside & linking[mrow])
-    for j in sel.tolist():
-        key, row = int(memb_key[j]), int(mrow[j])
+    inside = np.flatnonzero(in_s[memb_post])
+    rows = st.lookup(memb_key[inside])
+    linked = st.links()[rows] if len(rows) else np.zeros(0, dtype=bool)
+    for j, row in zip(inside[linked].tolist(), rows[linked].tolist(), strict=True):
+        key = int(memb_key[j])
         yield {
             "post_a": ids[int(memb_post[j])],
             "post_b": None,

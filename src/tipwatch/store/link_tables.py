@@ -1,5 +1,5 @@
-"""Link tables: the links between posts with their evidence, shared entities (and hubs), networks and their posts.
-Migration: 0003_link.
+"""Link tables: the links between posts with their evidence, shared entities (and hubs), networks and their posts
+(migration 0003_link); watches and alerts (migration 0004_link_watch).
 
 A link is either a pair (post_a, post_b) found by a similarity producer (text near-duplicates, PDQ image matches:
 ``signal`` names it, ``evidence`` holds the similarity or distance) or a post -> entity edge (``post_b`` null,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from tipwatch.store.tables import metadata
@@ -91,4 +92,33 @@ link_meta = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Watchlist: values an analyst follows. Migration: 0004_link_watch.
+watches = Table(
+    "watches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # phone, email, handle, wallet, url, image (SHA-256 or PDQ hex), keyword, network
+    Column("kind", String(16), nullable=False),
+    Column("value", String(512), nullable=False),  # normalized as the extractor writes it
+    Column("note", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Index("ix_watches_kind_value", "kind", "value"),
+)
+
+# An alert: a post that matched a watch, with the reason. Raised once per (watch, post).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("watch_id", Integer, ForeignKey("watches.id", ondelete="CASCADE"), nullable=False),
+    Column("post_id", String(128), ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("seen", Boolean, nullable=False),
+    UniqueConstraint("watch_id", "post_id", name="uq_alerts_watch_id"),
+    Index("ix_alerts_post_id", "post_id"),
 )
