@@ -50,6 +50,7 @@ def _register() -> None:
     app.command("networks-export")(networks_cmd.networks_export)
     app.add_typer(networks_cmd.watch_app, name="watch")
     app.command("alerts")(networks_cmd.alerts)
+    app.command("trends")(networks_cmd.trends)
     from tipwatch.cli import extract_cmd  # identifiers (issue 2 item 11)
 
     app.command("extract")(extract_cmd.extract_lines)

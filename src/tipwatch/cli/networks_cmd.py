@@ -194,3 +194,32 @@ def alerts(
     for row in rows:
         stdout_write(json.dumps(row, default=str))
     console.print(f"{len(rows)} alerts")
+
+
+def trends(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    out: Path | None = typer.Option(None, "--out", help="Write the JSON here (default: stdout)."),
+    candidates: Path | None = typer.Option(
+        None, "--candidates", help="Write emerging terms as lexicon files (one per domain and language) in this folder."
+    ),
+    recent_weeks: int = typer.Option(4, "--recent-weeks", min=1, help="The recent window, in weeks."),
+    baseline_weeks: int = typer.Option(12, "--baseline-weeks", min=1, help="The window before it, in weeks."),
+) -> None:
+    """Which terms are in use: indicators, terms and emoji per week, platform and place; emerging terms proposed as
+    candidate lexicon entries for an analyst to review and accept (nothing is added to the lexicon by this)."""
+    from tipwatch.link.trends import TrendConfig, candidate_lexicon
+    from tipwatch.link.trends import trends as compute
+    from tipwatch.store.db import open_engine
+
+    result = compute(open_engine(db), TrendConfig(recent_weeks=recent_weeks, baseline_weeks=baseline_weeks))
+    text = json.dumps(result, ensure_ascii=False, default=str)
+    if out is None:
+        stdout_write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+    if candidates is not None:
+        candidates.mkdir(parents=True, exist_ok=True)
+        for name, body in candidate_lexicon(result["emerging"]).items():
+            (candidates / name).write_text(body, encoding="utf-8")
+    console.print(f"{len(result['emerging'])} emerging terms")
