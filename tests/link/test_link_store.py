@@ -78,9 +78,9 @@ def test_networks_links_and_hubs_are_stored(engine: sa.Engine, tmp_path: Path) -
     assert prof[6]["platforms"] == {"site-a": 3, "site-b": 3} and prof[6]["signals"] == {"phone": 1}
 
 
-def test_incremental_updates_match_a_rebuild_and_keep_ids(sqlite_url: str, tmp_path: Path) -> None:
+def test_incremental_updates_match_a_rebuild_and_keep_ids(db_url: str, tmp_path: Path) -> None:
     c = _corpus(22)
-    engine = open_engine(sqlite_url)
+    engine = open_engine(db_url)
     cfg = _cfg()
     state = tmp_path / "state"
     half = len(c.posts) // 2

@@ -45,12 +45,12 @@ def test_matcher_finds_identifiers_keywords_and_pictures() -> None:
     assert hits[(2, "b")] == "keyword 'fresh'" and "distance 1" in hits[(3, "d")]
 
 
-def test_new_posts_raise_alerts_once_through_the_link_stage(tmp_path: Path) -> None:
+def test_new_posts_raise_alerts_once_through_the_link_stage(db_url: str, tmp_path: Path) -> None:
     c = Corpus(51)
     c.phone_op("p1", 6)
     c.benign("b", 10)
     phone = c.posts[0].identifiers[0][1]
-    engine = open_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    engine = open_engine(db_url)
     state, cfg = tmp_path / "state", small_config()
     store_posts(engine, c.posts[:8])
     update_networks(engine, state_dir=state, config=cfg)
