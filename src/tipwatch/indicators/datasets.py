@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import gzip
 import math
-import sys
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
+
+from tipwatch.sources.delimited import MAX_CSV_CHARS
 
 POSITIVE = frozenset({"1", "true", "t", "yes", "y", "trafficking", "positive", "pos", "indicative", "suspicious"})
 NEGATIVE = frozenset({"0", "false", "f", "no", "n", "benign", "negative", "neg", "not_trafficking", "clean", "legit"})
@@ -66,7 +67,7 @@ def _open(path: Path) -> IO[str]:
 
 
 def _csv_rows(fh: IO[str]) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long ad texts
+    csv.field_size_limit(MAX_CSV_CHARS)  # long ad texts; the same process-wide limit as the source readers
     reader = csv.DictReader(fh)
     for row in reader:
         yield reader.line_num, row

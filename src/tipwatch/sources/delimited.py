@@ -108,9 +108,9 @@ def read_csv(
     from the header makes one error record for the file (nothing else of it is read).
     """
     src = source or display_path(path)
-    # The csv module's field limit is process-wide; only ever raise it, so other users are not restricted.
-    if csv.field_size_limit() < MAX_CSV_CHARS:
-        csv.field_size_limit(MAX_CSV_CHARS)
+    # The csv module's field limit is process-wide: set it at every read, so that whatever another CSV user set
+    # before (tipwatch's labelled-file reader sets the same value) this reader's limit holds.
+    csv.field_size_limit(MAX_CSV_CHARS)
     rowno = 1
     try:
         with open_binary(path) as binary:
