@@ -30,6 +30,7 @@ from tipwatch.store.tables import identifiers, indicator_hits, posts
 
 I64 = npt.NDArray[np.int64]
 INSERT_BATCH = 5000
+_PROFILE_TYPES = frozenset(("place", *CONTACT_TYPES))
 TOKEN_KEY = "state_token"
 
 
@@ -81,10 +82,13 @@ def prior_networks(conn: Connection) -> dict[str, str]:
 
 def _entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkConfig) -> Iterator[dict[str, Any]]:
     st = delta.stats
-    for key in keys:
-        row = int(st.lookup(np.array([key], dtype=np.uint64))[0])
-        if row >= len(st.keys) or int(st.keys[row]) != key or st.n_posts[row] < 2 or key not in state.values:
-            continue  # gone (a picture cluster merged into another) or held by one post
+    wanted = np.asarray(list(keys), dtype=np.uint64)
+    rows = np.minimum(st.lookup(wanted), max(len(st.keys) - 1, 0))
+    # Keys gone (a picture cluster merged into another) or held by one post have no row.
+    ok = (st.keys[rows] == wanted) & (st.n_posts[rows] >= 2) if len(st.keys) else np.zeros(len(wanted), bool)
+    for key, row in zip(wanted[ok].tolist(), rows[ok].tolist(), strict=True):
+        if key not in state.values:
+            continue
         etype, value = state.values[key]
         yield {
             "key": signed(key),
@@ -164,11 +168,14 @@ def member_facts(conn: Connection, ids: Sequence[str]) -> dict[str, MemberFacts]
             )
         ):
             out[pid] = MemberFacts(pid, platform, kind, posted_at, location, language, float(risk or 0.0))
-        for pid, typ, value, _start in conn.execute(
-            select(ident.c.post_id, ident.c.type, ident.c.value, ident.c.start)
-            .where(ident.c.post_id.in_(part), ident.c.type.in_(("place", *CONTACT_TYPES)))
-            .order_by(ident.c.post_id, ident.c.start)
-        ):
+        # Filter types here, not in SQL: with a type condition SQLite picks the (type, value) index and scans every
+        # identifier of those types for each chunk (quadratic); by post id alone it uses the post_id index.
+        rows = conn.execute(
+            select(ident.c.post_id, ident.c.type, ident.c.value, ident.c.start).where(ident.c.post_id.in_(part))
+        ).all()
+        for pid, typ, value, _start in sorted(rows, key=lambda r: (r[0], r[3])):
+            if typ not in _PROFILE_TYPES:
+                continue
             if typ == "place":
                 out[pid].places.append(value)
             else:

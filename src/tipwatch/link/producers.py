@@ -48,11 +48,14 @@ def read_post_inputs(engine: Engine, ids: Sequence[str], *, min_quality: int = 5
                 spans[pid].append((typ, value, start, end))
             images: defaultdict[str, list[str]] = defaultdict(list)
             pdq: defaultdict[str, list[str]] = defaultdict(list)
+            # Only the post id in SQL: a condition on sha256 can make SQLite walk the sha256 index for each chunk.
             for pid, sha, phash, mirror, quality in conn.execute(
                 select(media.c.post_id, media.c.sha256, media.c.pdq, media.c.pdq_mirror, media.c.quality).where(
-                    media.c.post_id.in_(part), media.c.sha256.is_not(None)
+                    media.c.post_id.in_(part)
                 )
             ):
+                if not sha:
+                    continue
                 images[pid].append(sha)
                 if phash and quality is not None and quality >= min_quality:
                     # The mirror's hash too: a mirrored repost matches it (two picture clusters, same posts).

@@ -120,12 +120,15 @@ def _load(conn: Connection, top: int) -> list[NetworkView]:
     # A post's place as the profile saw it: the first place named in its text, else its location field.
     places: dict[str, str] = {}
     for part in chunks(pids):
-        for pid, value in conn.execute(
-            select(identifiers.c.post_id, identifiers.c.value)
-            .where(identifiers.c.post_id.in_(part), identifiers.c.type == "place")
-            .order_by(identifiers.c.post_id, identifiers.c.start)
-        ):
-            places.setdefault(pid, value)
+        # The type is filtered here: with it in SQL, SQLite would scan the (type, value) index for every chunk.
+        found = conn.execute(
+            select(identifiers.c.post_id, identifiers.c.type, identifiers.c.value, identifiers.c.start).where(
+                identifiers.c.post_id.in_(part)
+            )
+        ).all()
+        for pid, typ, value, _start in sorted(found, key=lambda r: (r[0], r[3])):
+            if typ == "place":
+                places.setdefault(pid, value)
     edges: dict[str, list[tuple[str, str, str]]] = {nid: [] for nid in views}
     labels: dict[str, str] = {}
     keys: set[int] = set()
