@@ -45,6 +45,9 @@ def analyze(
     fetch_images: bool = typer.Option(
         False, "--fetch-images", help="Download http(s) image references (size and time limits apply)."
     ),
+    link: bool = typer.Option(
+        True, "--link/--no-link", help="Link the stored posts into networks after the run (incremental)."
+    ),
     quarantine_path: Path | None = typer.Option(
         None, "--quarantine", help="Where to write this run's rejected records (default: next to the store)."
     ),
@@ -126,6 +129,11 @@ def analyze(
         console.print(f"{counts.quarantined:,} rejected records listed with reasons in {qpath}")
     if not counts.reconciles:
         fail("counts do not reconcile: read != stored + duplicates + quarantined")
+    if link:
+        from tipwatch.cli.networks_cmd import _update as update_networks
+
+        # Same code path as `tipwatch networks`: incremental over what is already linked.
+        update_networks(db, rebuild=False, state=None, config=None)
     if report is not None:
         from tipwatch.report import write_report
 
