@@ -49,7 +49,8 @@ def main() -> None:
         _split(corpus, work / "first.jsonl", work / "rest.jsonl", n)
         db = f"sqlite:///{work / 'store.db'}"
         for step, part in (("full build", "first.jsonl"), ("incremental", "rest.jsonl")):
-            if run([str(BIN), "analyze", str(work / part), "--db", db]).returncode != 0:
+            # --no-link: analyze links by default; here the linking is what `tipwatch networks` times.
+            if run([str(BIN), "analyze", str(work / part), "--db", db, "--no-link"]).returncode != 0:
                 raise SystemExit("analyze failed")
             done = run([str(BIN), "networks", "--db", db, "--out", str(work / "networks.jsonl")])
             if done.returncode != 0:
