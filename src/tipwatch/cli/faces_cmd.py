@@ -6,9 +6,10 @@ review, never an identification; every search is logged with who, why and what i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -120,43 +121,121 @@ def search(
 ) -> None:
     """Ranked candidates (with distances) for each face in each photo, one JSON line per face. Not an
     identification: a person must compare the photos. Every search and its results are logged."""
-    import orjson
-
-    from tipwatch.media.faces.registry import FaceRegistryError, load_registry, search_and_log
+    from tipwatch.media.faces.registry import load_registry
 
     engine = _engine(db)
     registry = load_registry(engine)  # once for all photos; expired persons are already left out
     failed = 0
+    ask = _Ask(by, purpose, legal_basis, case_ref, top, max_distance)
     for photo in photos:
-        got = _faces_of(photo)
-        if isinstance(got, str):
+        if not _search_photo(engine, registry, ask, photo, str(photo), {"file": str(photo)}):
             failed += 1
-            stdout_write(orjson.dumps({"file": str(photo), "error": got}).decode())
-            continue
-        sha, faces = got
-        try:
-            outcome = search_and_log(
-                engine,
-                query_faces=faces,
-                query_ref=str(photo),
-                query_sha256=sha,
-                searched_by=by,
-                purpose=purpose,
-                legal_basis=legal_basis,
-                case_ref=case_ref,
-                top=top,
-                max_distance=max_distance,
-                registry=registry,
-            )
-        except FaceRegistryError as exc:
-            fail(str(exc))
-            return
-        for i, face in enumerate(outcome.faces):
-            stdout_write(orjson.dumps({"file": str(photo), "face": i, **face, "log_id": outcome.log_id}).decode())
-        if not faces:
-            console.print(f"{photo}: no face found (logged as entry {outcome.log_id})")
     console.print(
         f"{len(photos)} photo(s) searched against {len(registry)} enrolled face(s). "
+        "Candidates are leads for human comparison only."
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """Who searches, why, on what basis, and how many candidates: logged with every search."""
+
+    by: str
+    purpose: str
+    legal_basis: str
+    case_ref: str
+    top: int
+    max_distance: float
+
+
+def _search_photo(engine: Engine, registry: Any, ask: _Ask, photo: Path, query_ref: str, where: dict[str, Any]) -> bool:
+    """Search one photo, log it, print one JSON line per face found (``where`` says what the photo is)."""
+    import orjson
+
+    from tipwatch.media.faces.registry import FaceRegistryError, search_and_log
+
+    got = _faces_of(photo)
+    if isinstance(got, str):
+        stdout_write(orjson.dumps({**where, "error": got}).decode())
+        return False
+    sha, faces = got
+    try:
+        outcome = search_and_log(
+            engine,
+            query_faces=faces,
+            query_ref=query_ref,
+            query_sha256=sha,
+            searched_by=ask.by,
+            purpose=ask.purpose,
+            legal_basis=ask.legal_basis,
+            case_ref=ask.case_ref,
+            top=ask.top,
+            max_distance=ask.max_distance,
+            registry=registry,
+        )
+    except FaceRegistryError as exc:
+        fail(str(exc))
+        raise
+    for i, face in enumerate(outcome.faces):
+        stdout_write(orjson.dumps({**where, "face": i, **face, "log_id": outcome.log_id}).decode())
+    if not faces:
+        console.print(f"{query_ref}: no face found (logged as entry {outcome.log_id})")
+    return True
+
+
+@app.command("search-posts")
+def search_posts(
+    by: str = typer.Option(..., "--by", help="Who searches (logged)."),
+    purpose: str = typer.Option(..., "--purpose", help="Why (logged), e.g. 'missing person case 12'."),
+    legal_basis: str = typer.Option(..., "--legal-basis", help="Legal basis for this search (logged)."),
+    case_ref: str = typer.Option("", "--case", help="Case this search belongs to (logged)."),
+    images: Path | None = typer.Option(
+        None, "--images", help="Folder where the posts' image paths resolve, as given to analyze (default: input's)."
+    ),
+    min_risk: float = typer.Option(0.0, "--min-risk", min=0.0, max=1.0, help="Only posts at or above this risk."),
+    post_ids: list[str] = typer.Option([], "--post", help="Only this post (repeatable)."),
+    top: int = typer.Option(10, "--top", min=1, max=100, help="Candidates per face."),
+    max_distance: float = typer.Option(0.6, "--max-distance", help="Leave out candidates farther than this."),
+    db: str | None = _DB,
+) -> None:
+    """Search the images of analyzed posts for enrolled faces: one JSON line per face with the post id and ranked
+    candidates. Not an identification: a person must compare the photos. Every photo searched is logged."""
+    import orjson
+    from sqlalchemy import select
+
+    from tipwatch.media.faces.registry import load_registry
+    from tipwatch.store.media_tables import media_items
+    from tipwatch.store.tables import posts
+
+    engine = _engine(db)
+    registry = load_registry(engine)
+    query = (
+        select(media_items.c.post_id, media_items.c.ref, posts.c.source)
+        .join(posts, posts.c.id == media_items.c.post_id)
+        .where(media_items.c.status == "ok", posts.c.risk >= min_risk)
+        .order_by(posts.c.risk.desc(), media_items.c.post_id, media_items.c.ref)
+    )
+    if post_ids:
+        query = query.where(media_items.c.post_id.in_(post_ids))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    ask = _Ask(by, purpose, legal_basis, case_ref, top, max_distance)
+    failed = 0
+    for post_id, ref, source in rows:
+        base = (images or Path(source).parent).resolve()
+        photo = (base / ref).resolve()
+        where = {"post_id": post_id, "image": ref}
+        if not photo.is_relative_to(base) or not photo.is_file():
+            # The same rule as the media stage: an image path never leads outside its folder.
+            stdout_write(orjson.dumps({**where, "error": f"image not found under {base}"}).decode())
+            failed += 1
+            continue
+        if not _search_photo(engine, registry, ask, photo, f"post {post_id} image {ref}", where):
+            failed += 1
+    console.print(
+        f"{len(rows)} post image(s) searched against {len(registry)} enrolled face(s). "
         "Candidates are leads for human comparison only."
     )
     if failed:
