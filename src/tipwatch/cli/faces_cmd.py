@@ -36,13 +36,19 @@ def _engine(db: str | None) -> Engine:
 
 def _faces_of(path: Path) -> tuple[str, list[Face]] | str:
     """(sha256, faces) of an image file, or the reason it cannot be used."""
-    from tipwatch.media.faces.model import FacesUnavailable, face_model
     from tipwatch.media.hashing import read_limited
-    from tipwatch.media.images import ImageRejected, load_image
 
     data = read_limited(path)
     if isinstance(data, str):
         return data
+    return _faces_in(data)
+
+
+def _faces_in(data: bytes) -> tuple[str, list[Face]] | str:
+    """(sha256, faces) of image bytes, or the reason they cannot be used."""
+    from tipwatch.media.faces.model import FacesUnavailable, face_model
+    from tipwatch.media.images import ImageRejected, load_image
+
     loaded = load_image(data)
     if isinstance(loaded, ImageRejected):
         return loaded.reason
@@ -150,13 +156,15 @@ class _Ask:
     max_distance: float
 
 
-def _search_photo(engine: Engine, registry: Any, ask: _Ask, photo: Path, query_ref: str, where: dict[str, Any]) -> bool:
-    """Search one photo, log it, print one JSON line per face found (``where`` says what the photo is)."""
+def _search_photo(
+    engine: Engine, registry: Any, ask: _Ask, photo: Path | bytes, query_ref: str, where: dict[str, Any]
+) -> bool:
+    """Search one photo (a file or its bytes), log it, print one JSON line per face (``where`` says what it is)."""
     import orjson
 
     from tipwatch.media.faces.registry import FaceRegistryError, search_and_log
 
-    got = _faces_of(photo)
+    got = _faces_in(photo) if isinstance(photo, bytes) else _faces_of(photo)
     if isinstance(got, str):
         stdout_write(orjson.dumps({**where, "error": got}).decode())
         return False
@@ -206,13 +214,15 @@ def search_posts(
     from sqlalchemy import select
 
     from tipwatch.media.faces.registry import load_registry
+    from tipwatch.media.post_media import MediaOptions, read_image
+    from tipwatch.model import Post
     from tipwatch.store.media_tables import media_items
     from tipwatch.store.tables import posts
 
     engine = _engine(db)
     registry = load_registry(engine)
     query = (
-        select(media_items.c.post_id, media_items.c.ref, posts.c.source)
+        select(media_items.c.post_id, media_items.c.ref, posts.c.source, posts.c.position)
         .join(posts, posts.c.id == media_items.c.post_id)
         .where(media_items.c.status == "ok", posts.c.risk >= min_risk)
         .order_by(posts.c.risk.desc(), media_items.c.post_id, media_items.c.ref)
@@ -223,16 +233,16 @@ def search_posts(
         rows = conn.execute(query).all()
     ask = _Ask(by, purpose, legal_basis, case_ref, top, max_distance)
     failed = 0
-    for post_id, ref, source in rows:
-        base = (images or Path(source).parent).resolve()
-        photo = (base / ref).resolve()
+    options = MediaOptions()  # no downloads: only files under --images and images inside the post's WARC
+    for post_id, ref, source, position in rows:
         where = {"post_id": post_id, "image": ref}
-        if not photo.is_relative_to(base) or not photo.is_file():
-            # The same rule as the media stage: an image path never leads outside its folder.
-            stdout_write(orjson.dumps({**where, "error": f"image not found under {base}"}).decode())
+        post = Post(id=post_id, source=source, position=position)
+        data = read_image(ref, post, images if images is not None else Path(source).parent, options)
+        if isinstance(data, tuple):
+            stdout_write(orjson.dumps({**where, "error": data[1]}).decode())
             failed += 1
             continue
-        if not _search_photo(engine, registry, ask, photo, f"post {post_id} image {ref}", where):
+        if not _search_photo(engine, registry, ask, data, f"post {post_id} image {ref}", where):
             failed += 1
     console.print(
         f"{len(rows)} post image(s) searched against {len(registry)} enrolled face(s). "

@@ -109,7 +109,7 @@ def analyze_post_media(
             out.items.append(out_item)
             out.matches.extend(MediaMatch(ref, out_item.sha256, m.match, m.second) for m in video_hits)
             continue
-        data = _resolve(ref, post, base_dir, opts)
+        data = read_image(ref, post, base_dir, opts)
         if isinstance(data, tuple):
             status, reason = data
             out.items.append(MediaRecord(ref, status, reason))
@@ -186,7 +186,7 @@ def _video(
         if isinstance(path, tuple):
             return MediaRecord(ref, *path), []
         return _video_file(ref, path, index, opts)
-    data = _resolve(ref, post, base_dir, opts)
+    data = read_image(ref, post, base_dir, opts)
     if isinstance(data, tuple):
         return MediaRecord(ref, *data), []
     with tempfile.TemporaryDirectory(prefix="tipwatch-video-") as tmp:
@@ -230,8 +230,9 @@ def file_digests(path: Path, max_bytes: int = 500 * 1024 * 1024) -> tuple[str | 
     return sha.hexdigest(), md5.hexdigest(), size
 
 
-def _resolve(ref: str, post: Post, base_dir: str | Path | None, opts: MediaOptions) -> bytes | tuple[str, str]:
-    """The image's bytes, or (status, reason)."""
+def read_image(ref: str, post: Post, base_dir: str | Path | None, opts: MediaOptions) -> bytes | tuple[str, str]:
+    """The bytes of one of ``post``'s image references, or (status, reason): a relative path under ``base_dir``
+    (never outside it), an image inside the WARC the post came from, or an URL when fetching is on."""
     parsed = urlparse(ref)
     scheme = parsed.scheme.lower()
     if scheme in ("http", "https"):
