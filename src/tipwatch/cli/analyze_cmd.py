@@ -130,10 +130,10 @@ def analyze(
     if not counts.reconciles:
         fail("counts do not reconcile: read != stored + duplicates + quarantined")
     if link:
-        from tipwatch.cli.networks_cmd import _update as update_networks
+        from tipwatch.cli.networks_cmd import link_networks
 
         # Same code path as `tipwatch networks`: incremental over what is already linked.
-        update_networks(db, rebuild=False, state=None, config=None)
+        link_networks(db, rebuild=False, state=None, config=None)
     if report is not None:
         from tipwatch.report import write_report
 

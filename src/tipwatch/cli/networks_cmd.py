@@ -22,7 +22,7 @@ STATE_HELP = "Link state directory (default: beside the database)."
 CONFIG_HELP = "Linking thresholds (YAML like the packaged tipwatch/link/link.yaml)."
 
 
-def _update(db: str | None, rebuild: bool, state: Path | None, config: Path | None) -> Engine:
+def link_networks(db: str | None, rebuild: bool, state: Path | None, config: Path | None) -> Engine:
     from tipwatch.cli.progress import progress_bar
     from tipwatch.link.api import update_networks
     from tipwatch.link.config import load_config
@@ -60,7 +60,7 @@ def networks(
     from tipwatch.link.api import iter_networks
     from tipwatch.store.db import open_engine
 
-    engine = open_engine(db) if no_update else _update(db, rebuild, state, config)
+    engine = open_engine(db) if no_update else link_networks(db, rebuild, state, config)
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with open(out, "wb") as fh:
@@ -99,7 +99,7 @@ def evaluate_networks(
     except ValueError as exc:
         fail(str(exc))
         return
-    engine = open_engine(db) if no_update else _update(db, False, state, config)
+    engine = open_engine(db) if no_update else link_networks(db, False, state, config)
     with engine.connect() as conn:
         rows = conn.execute(select(network_posts.c.post_id, network_posts.c.network_id))
         predicted = {pid: nid for pid, nid in rows}
