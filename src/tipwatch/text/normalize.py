@@ -130,6 +130,11 @@ def _fast_path(text: str, fold_case: bool) -> Normalized | None:
         pos = b
     if pos < n:
         _emit_plain(spaced, pos, n, out, starts, ends, prev_space)
+    return _finish(text, out, starts, ends)
+
+
+def _finish(text: str, out: list[str], starts: list[int], ends: list[int]) -> Normalized:
+    """Join the pieces and drop a trailing space (with its offsets)."""
     result = "".join(out)
     if result.endswith(" "):
         result = result[:-1]
@@ -202,12 +207,7 @@ def normalize(text: str, *, fold_case: bool = True) -> Normalized:
                 prev_space = _emit_other(text, pos, b, fold_case, out, starts, ends, prev_space)
         else:
             prev_space = _emit_other(text, a, b, fold_case, out, starts, ends, prev_space)
-    result = "".join(out)
-    if result.endswith(" "):
-        result = result[:-1]
-        del starts[-1]
-        del ends[-1]
-    return Normalized(text, result, starts, ends)
+    return _finish(text, out, starts, ends)
 
 
 def _emit_other(
