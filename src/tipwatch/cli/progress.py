@@ -21,7 +21,8 @@ from rich.text import Text
 
 from tipwatch.cli.common import console
 
-_LINE_FORMATS = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}
+# One record per line (a .json file may be one big array: its lines say nothing about its records).
+_LINE_FORMATS = {".jsonl", ".ndjson", ".csv", ".tsv"}
 _HTML = {".html", ".htm"}
 
 
