@@ -1,0 +1,45 @@
+"""One opened store: the typed repository of each area over one database.
+
+``open_store(url)`` is the only way front doors and services reach storage. Each attribute is an interface from
+``tipwatch.store.interface``; the implementation here is the SQLAlchemy one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tipwatch.store.db import open_engine, resolve_url
+
+
+class Store:
+    """The repositories of one database. Create with ``open_store``; ``close()`` when done (or use ``with``)."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = resolve_url(url)
+        # Internal to the storage package: services and front doors use the repositories below.
+        self._engine = open_engine(self.url, migrate=migrate)
+        # Repositories are added here, one line per area (see tipwatch.store.interface).
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def sqlite_path(self) -> Path | None:
+        """The database file of a SQLite store (None for a server database)."""
+        if self.dialect != "sqlite":
+            return None
+        db = self._engine.url.database
+        return Path(db) if db and db != ":memory:" else None
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+    return Store(url, migrate=migrate)
