@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
-from tipwatch.cli.common import CommandError, console
+from tipwatch.cli.common import CommandError, console, set_config_file
 
 app = typer.Typer(
     name="tipwatch",
@@ -15,6 +16,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _global_options(
+    config: Path | None = typer.Option(
+        None, "--config", help="A YAML configuration file (also TIPWATCH_CONFIG); flags and environment override it."
+    ),
+) -> None:
+    set_config_file(config)
 
 
 @app.command("version")
@@ -68,7 +78,7 @@ def main() -> None:
         app()
     except CommandError as exc:
         console.print(f"error: {exc}", style="bold red")
-        sys.exit(1)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

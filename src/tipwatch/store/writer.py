@@ -9,33 +9,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from tipwatch.model import PostResult, Quarantined
+from tipwatch.store.interface.runs import Counts, PostSink
 from tipwatch.store.tables import identifiers, indicator_hits, posts, quarantine, runs
 
 # SQLite allows 32766 bound parameters per statement; stay well below for IN (...) look-ups.
 _LOOKUP_CHUNK = 900
 # A quarantined record keeps its raw text for inspection, up to this many characters.
 QUARANTINE_RAW_LIMIT = 1_000_000
-
-
-@dataclass(slots=True)
-class Counts:
-    read: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-
-    @property
-    def reconciles(self) -> bool:
-        return self.read == self.stored + self.duplicates + self.quarantined
 
 
 def storable(text: str) -> str:
@@ -120,7 +108,7 @@ def _post_row(result: PostResult, run_id: int) -> dict[str, Any]:
     }
 
 
-class PostWriter:
+class PostWriter(PostSink):
     """Writes one run's results; call ``write`` per batch, then read ``counts``."""
 
     def __init__(self, engine: Engine, run_id: int, quarantine_file: IO[bytes] | None = None) -> None:
@@ -227,8 +215,3 @@ class PostWriter:
                     "raw": storable(q.raw[:10_000]),
                 }
                 self.quarantine_file.write(orjson.dumps(line, default=str) + b"\n")
-
-
-def open_quarantine_file(path: Path) -> IO[bytes]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.open("wb")

@@ -1,0 +1,145 @@
+"""Analyze inputs: read, run the per-post stages on this machine's cores, store, link, report.
+
+The one orchestration of a run, for every front door: the CLI's ``analyze`` today, the web app's ingest job and
+other engines tomorrow. It holds no SQL (the store's repositories write) and prints nothing (``on_progress``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tipwatch.store.facade import Store
+from tipwatch.store.interface.runs import Counts, open_quarantine_file
+
+# Starting workers costs more than it saves below this many batches of input.
+_MIN_BATCHES_FOR_WORKERS = 4
+
+
+class AnalyzeError(Exception):
+    """The run cannot start or did not reconcile; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzeRequest:
+    inputs: Sequence[Path]
+    report: Path | None = None
+    model: Path | None = None
+    region: str = "IN"
+    columns: dict[str, str] | None = None
+    fmt: str | None = None
+    kind: str | None = None
+    platform: str | None = None
+    workers: int = 0  # 0: one per core
+    batch: int = 500
+    media: bool = True
+    images: Path | None = None
+    fetch_images: bool = False
+    link: bool = True
+    quarantine_path: Path | None = None
+
+
+@dataclass(slots=True)
+class AnalyzeResult:
+    run_id: int
+    counts: Counts
+    quarantine_path: Path
+    images_seen: int = 0
+    images_rejected: int = 0
+    passed_over: dict[str, int] = field(default_factory=dict)  # not records (stylesheets in a crawl...), by reason
+    link: Any = None  # services.networks summary when linked
+    report_index: Path | None = None
+
+
+def check_request(req: AnalyzeRequest) -> None:
+    """Refuse a run that cannot start, before anything is written."""
+    from tipwatch.model import POST_KINDS
+    from tipwatch.sources import FORMATS
+
+    missing = [str(p) for p in req.inputs if not p.exists()]
+    if missing:
+        raise AnalyzeError(f"input not found: {', '.join(missing)}")
+    if req.model is not None and not req.model.is_file():
+        raise AnalyzeError(f"model file not found: {req.model}")
+    if req.kind is not None and req.kind not in POST_KINDS:
+        raise AnalyzeError(f"--kind {req.kind!r} is not one of {', '.join(POST_KINDS)}")
+    if req.fmt is not None and req.fmt not in FORMATS:
+        raise AnalyzeError(f"--format {req.fmt!r} is not one of {', '.join(FORMATS)}")
+
+
+def analyze(
+    store: Store,
+    req: AnalyzeRequest,
+    *,
+    data_dir: Path = Path("tipwatch-data"),
+    expected: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> AnalyzeResult:
+    """Run ``req`` into ``store``. ``expected`` (an estimate of the records) only sizes the worker pool."""
+    from tipwatch.engines.local import default_workers, map_ordered
+    from tipwatch.engines.workers import init_analyzer, process_chunk
+    from tipwatch.pipeline import Settings
+    from tipwatch.services.matching import load_index
+    from tipwatch.sources import ReadStats, read
+
+    check_request(req)
+    settings = Settings(
+        region=req.region.upper(),
+        model_path=str(req.model) if req.model else None,
+        default_kind=req.kind,
+        default_platform=req.platform,
+        media=req.media,
+        images_dir=str(req.images) if req.images else None,
+        fetch_images=req.fetch_images,
+    )
+    media_index = None
+    if req.media:
+        media_index = load_index(store)
+        if len(media_index) == 0:
+            media_index = None
+    n_workers = req.workers or default_workers()
+    if expected is not None and expected < _MIN_BATCHES_FOR_WORKERS * req.batch:
+        n_workers = 1
+    stats = ReadStats()
+    run_id = store.runs.start("analyze", [str(p) for p in req.inputs], str(req.model) if req.model else None)
+    qpath = req.quarantine_path or ((req.report or data_dir) / "quarantine.jsonl")
+    status = "failed"
+    with open_quarantine_file(qpath) as qfile:
+        sink = store.runs.sink(run_id, qfile)
+        try:
+            for results in map_ordered(
+                process_chunk,
+                read(req.inputs, columns=req.columns, fmt=req.fmt, stats=stats),
+                workers=n_workers,
+                chunk_size=req.batch,
+                initializer=init_analyzer,
+                initargs=(settings, media_index),
+            ):
+                sink.write(results)
+                if on_progress is not None:
+                    on_progress(len(results))
+            status = "ok"
+        finally:
+            store.runs.finish(run_id, sink.counts, status)
+    result = AnalyzeResult(
+        run_id, sink.counts, qpath, sink.images_seen, sink.images_rejected, dict(sorted(stats.skipped.items()))
+    )
+    if not result.counts.reconciles:
+        return result  # the caller reports the failure; linking or reporting an unreconciled run would hide it
+    if req.link:
+        from tipwatch.services.networks import update_networks
+
+        if on_stage is not None:
+            on_stage("linking")
+        # Same code path as `tipwatch networks`: incremental over what is already linked.
+        result.link = update_networks(store)
+    if req.report is not None:
+        from tipwatch.services.report import write_report
+
+        if on_stage is not None:
+            on_stage("report")
+        result.report_index = write_report(store, req.report)
+    return result
