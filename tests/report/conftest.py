@@ -17,6 +17,8 @@ from sqlalchemy import text as sql
 
 from tipwatch.model import post_text
 from tipwatch.store.db import open_engine
+from tipwatch.store.facade import Store as Facade
+from tipwatch.store.facade import open_store
 from tipwatch.store.tables import identifiers, indicator_hits, posts, runs
 
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)  # a Monday
@@ -69,8 +71,12 @@ def _span(text: str, phrase: str, start: int | None, end: int | None) -> tuple[i
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    """Rows written straight into the tables (``engine``); the report reads through the store's repositories
+    (``facade``, a ``tipwatch.store.facade.Store`` on the same database)."""
+
+    def __init__(self, engine: Engine, facade: Facade) -> None:
         self.engine = engine
+        self.facade = facade
         self.run_id: int | None = None
 
     def add_run(self, read: int = 0, stored: int = 0, duplicates: int = 0, quarantined: int = 0) -> int:
@@ -187,15 +193,20 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     "postgresql" runs the test on the PostgreSQL server named by TIPWATCH_TEST_PG_URL (skipped without it)."""
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":
-        engine = open_engine(f"sqlite:///{tmp_path / 'store.db'}")
-        yield Store(engine)
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        engine = open_engine(url)
+        facade = open_store(url, migrate=False)
+        yield Store(engine, facade)
+        facade.close()
         engine.dispose()
         return
     with _pg_database() as url:
         engine = open_engine(url)
+        facade = open_store(url, migrate=False)
         try:
-            yield Store(engine)
+            yield Store(engine, facade)
         finally:
+            facade.close()
             engine.dispose()
 
 

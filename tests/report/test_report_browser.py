@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Hit, Ident, P, Store
-from tipwatch.report import write_report
+from tipwatch.services.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -75,7 +75,7 @@ def _fill(store: Store) -> None:
 def test_report_in_chromium(store: Store, out_dir: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     _fill(store)
-    index = write_report(store.engine, out_dir)
+    index = write_report(store.facade, out_dir)
     dialogs: list[str] = []
     console_errors: list[str] = []
     page_errors: list[str] = []

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import BACKENDS, Hit, Ident, P, Store
-from tipwatch.report import exports, write_report
-from tipwatch.report.exports import CSV_COLUMNS, iter_export_rows
+from tipwatch.report.exports import CSV_COLUMNS
+from tipwatch.services.report import write_report
+from tipwatch.store.sql import reports as sql_reports
 from tipwatch.store.tables import posts
 
 
@@ -27,7 +28,7 @@ def test_every_post_once_with_scores_reasons_and_identifiers(
     store: Store, out_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small batches: a post's identifier rows straddle fetch boundaries of the server-side cursor.
-    monkeypatch.setattr(exports, "BATCH", 97)
+    monkeypatch.setattr(sql_reports, "BATCH", 97)
     many = [
         P(
             f"p{i:04d}",
@@ -44,7 +45,7 @@ def test_every_post_once_with_scores_reasons_and_identifiers(
         for i in range(1200)
     ] + [P("bare", body="no identifiers", risk=0.5)]
     store.add(many)
-    write_report(store.engine, out_dir, top=10)
+    write_report(store.facade, out_dir, top=10)
     rows, records = _read(out_dir)
     with store.engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(posts)).scalar_one()
@@ -67,7 +68,7 @@ def test_every_post_once_with_scores_reasons_and_identifiers(
 
 def test_export_is_a_stream(store: Store) -> None:
     store.add([P(f"s{i}", body="x", risk=0.1) for i in range(3)])
-    rows = iter_export_rows(store.engine)
+    rows = store.facade.reports.iter_export_rows()
     assert next(rows)["id"] in {"s0", "s1", "s2"}
     assert len(list(rows)) == 2
 
@@ -88,7 +89,7 @@ def test_csv_neutralizes_formulas_and_jsonl_keeps_values(store: Store, out_dir: 
             P("plain", body="b", location="Kolkata - Howrah", risk=0.1),
         ]
     )
-    write_report(store.engine, out_dir)
+    write_report(store.facade, out_dir)
     rows, records = _read(out_dir)
     row = rows[0]
     assert row["id"] == '\'=HYPERLINK("http://x")'

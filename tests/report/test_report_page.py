@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
-from sqlalchemy import Connection, insert
+from sqlalchemy import insert
 
 from conftest import BACKENDS, T0, Hit, Ident, P, Store
 from tipwatch.model import post_text
@@ -18,9 +18,10 @@ from tipwatch.report import (
     Section,
     register_post_flagger,
     register_section,
-    write_report,
 )
 from tipwatch.report.sections import unregister
+from tipwatch.services.report import write_report
+from tipwatch.store.facade import Store as Facade
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
@@ -82,7 +83,7 @@ def _sample() -> list[P]:
 @pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_ranked_in_risk_order_with_reasons_in_stored_order(store: Store, out_dir: Path) -> None:
     store.add(_sample())
-    index = write_report(store.engine, out_dir)
+    index = write_report(store.facade, out_dir)
     assert index == out_dir / "index.html"
     tree = _tree(index)
     ids = [a.css_first("footer.post-f code").text() for a in tree.css("article.post")]
@@ -105,7 +106,7 @@ def test_ranked_in_risk_order_with_reasons_in_stored_order(store: Store, out_dir
 def test_highlights_land_on_the_original_characters(store: Store, out_dir: Path) -> None:
     posts = _sample()
     store.add(posts)
-    tree = _tree(write_report(store.engine, out_dir))
+    tree = _tree(write_report(store.facade, out_dir))
     top = posts[1]
     text = post_text(top.title, top.body)
     card = _card(tree, 1)
@@ -134,7 +135,7 @@ def test_overlapping_spans(store: Store, out_dir: Path) -> None:
             ),
         ]
     )
-    card = _card(_tree(write_report(store.engine, out_dir)), 1)
+    card = _card(_tree(write_report(store.facade, out_dir)), 1)
     assert _span_text(card, "i0") == "escort service"
     assert _span_text(card, "i1") == "service available"
     assert _span_text(card, "d0") == "service available tonight"
@@ -164,7 +165,7 @@ def test_hostile_text_is_escaped_everywhere(store: Store, out_dir: Path) -> None
             )
         ]
     )
-    index = write_report(store.engine, out_dir)
+    index = write_report(store.facade, out_dir)
     source = index.read_text(encoding="utf-8")
     tree = LexborHTMLParser(source)
     assert tree.css("script") == []
@@ -189,7 +190,7 @@ def test_hostile_text_is_escaped_everywhere(store: Store, out_dir: Path) -> None
 
 def test_page_has_strict_csp_and_no_external_resources(store: Store, out_dir: Path) -> None:
     store.add(_sample())
-    tree = _tree(write_report(store.engine, out_dir))
+    tree = _tree(write_report(store.facade, out_dir))
     csp = tree.css_first('meta[http-equiv="Content-Security-Policy"]').attributes["content"]
     assert "default-src 'none'" in csp and "script-src 'none'" in csp and "style-src 'sha256-" in csp
     assert tree.css("link") == [] and tree.css("script") == []
@@ -202,12 +203,12 @@ def test_page_has_strict_csp_and_no_external_resources(store: Store, out_dir: Pa
 def test_run_summary_and_reconciliation(store: Store, out_dir: Path) -> None:
     store.add_run(read=10, stored=7, duplicates=2, quarantined=1)
     store.add(_sample())
-    tree = _tree(write_report(store.engine, out_dir))
+    tree = _tree(write_report(store.facade, out_dir))
     figures = [td.text() for td in tree.css("table.recon tr.figures td")]
     assert [figures[i] for i in (0, 2, 4, 6)] == ["10", "7", "2", "1"]
     assert "✓ balanced" in tree.css_first("p.recon-status").text()
     store.add_run(read=5, stored=3, duplicates=0, quarantined=0)
-    tree = _tree(write_report(store.engine, out_dir))
+    tree = _tree(write_report(store.facade, out_dir))
     assert "✗ 2 unaccounted" in tree.css_first("p.recon-status").text()
     totals = {d.css_first("dt").text(): d.css_first("dd").text() for d in tree.css("dl.totals div")}
     assert totals["posts"] == "4" and totals["runs"] == "2" and totals["identifiers"] == "5"
@@ -221,7 +222,7 @@ def _bars(tree: LexborHTMLParser, chart: str) -> list[str]:
 @pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_charts_have_one_bar_per_group(store: Store, out_dir: Path) -> None:
     store.add(_sample())
-    tree = _tree(write_report(store.engine, out_dir))
+    tree = _tree(write_report(store.facade, out_dir))
     assert len(_bars(tree, "risk")) == 20
     hist = {t.split(":")[0]: t.split(": ")[1] for t in _bars(tree, "risk")}
     assert hist["0.95–1.00"] == "1 posts" and hist["0.60–0.65"] == "2 posts" and hist["0.00–0.05"] == "0 posts"
@@ -249,16 +250,16 @@ def test_charts_have_one_bar_per_group(store: Store, out_dir: Path) -> None:
 @pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_top_and_min_risk(store: Store, out_dir: Path) -> None:
     store.add([P(f"p{i:02d}", body=f"post {i}", risk=i / 20) for i in range(20)])
-    tree = _tree(write_report(store.engine, out_dir, top=5, min_risk=0.5))
+    tree = _tree(write_report(store.facade, out_dir, top=5, min_risk=0.5))
     ids = [a.css_first("footer.post-f code").text() for a in tree.css("article.post")]
     assert ids == ["p19", "p18", "p17", "p16", "p15"]
-    tree = _tree(write_report(store.engine, out_dir, top=50, min_risk=0.9))
+    tree = _tree(write_report(store.facade, out_dir, top=50, min_risk=0.9))
     assert [a.css_first("footer.post-f code").text() for a in tree.css("article.post")] == ["p19", "p18"]
 
 
 @pytest.mark.parametrize("store", BACKENDS, indirect=True)
 def test_empty_store(store: Store, out_dir: Path) -> None:
-    index = write_report(store.engine, out_dir)
+    index = write_report(store.facade, out_dir)
     tree = _tree(index)
     assert tree.css("article.post") == []
     assert "No run recorded" in tree.css_first("header.top").text()
@@ -272,7 +273,7 @@ def test_empty_store(store: Store, out_dir: Path) -> None:
 def test_long_text_is_cut_on_the_page(store: Store, out_dir: Path) -> None:
     body = "a" * 7000 + " late keyword"
     store.add([P("long", body=body, risk=0.5, hits=[Hit("late", "x", "late keyword")])])
-    card = _card(_tree(write_report(store.engine, out_dir)), 1)
+    card = _card(_tree(write_report(store.facade, out_dir)), 1)
     assert len(card.css_first("div.text").text()) == 6000
     assert "1,013 more characters" in card.css_first("p.cut").text()
     assert card.css("div.text mark") == []
@@ -297,7 +298,7 @@ def test_section_hook_and_post_flags(store: Store, out_dir: Path) -> None:
     def broken(ctx: ReportContext) -> Section:
         raise RuntimeError("boom <b>")
 
-    def media(conn: Connection, ids: Sequence[str]) -> dict[str, list[PostFlag]]:
+    def media(facade: Facade, ids: Sequence[str]) -> dict[str, list[PostFlag]]:
         assert "top" in ids
         return {"top": [PostFlag("hash_bank_match", "image matched a hash list", "bank X", "alert", True)]}
 
@@ -306,7 +307,7 @@ def test_section_hook_and_post_flags(store: Store, out_dir: Path) -> None:
     register_section(broken)
     register_post_flagger(media)
     try:
-        tree = _tree(write_report(store.engine, out_dir))
+        tree = _tree(write_report(store.facade, out_dir))
     finally:
         for obj in (networks, skipped, broken, media):
             unregister(obj)
@@ -324,7 +325,7 @@ def test_section_hook_and_post_flags(store: Store, out_dir: Path) -> None:
     footer = card.css_first("footer.post-f").text()
     assert "img.example" not in footer and "1 reference(s) withheld" in footer
     # Without the flagger the reference is shown, as text only.
-    tree = _tree(write_report(store.engine, out_dir))
+    tree = _tree(write_report(store.facade, out_dir))
     assert _card(tree, 1).css_first("footer code.url").text() == "https://img.example/1.jpg"
     assert tree.css("img") == [] and tree.css("a[href^='https']") == []
 
@@ -333,13 +334,13 @@ def test_failing_flagger_fails_the_report(store: Store, out_dir: Path) -> None:
     # A flagger may be the thing that withholds abuse-material references: never show the page without it.
     store.add(_sample())
 
-    def bad(conn: Connection, ids: Sequence[str]) -> dict[str, list[PostFlag]]:
+    def bad(facade: Facade, ids: Sequence[str]) -> dict[str, list[PostFlag]]:
         raise RuntimeError("bank offline")
 
     register_post_flagger(bad)
     try:
         with pytest.raises(RuntimeError):
-            write_report(store.engine, out_dir)
+            write_report(store.facade, out_dir)
     finally:
         unregister(bad)
     assert not (out_dir / "index.html").exists()
@@ -350,7 +351,7 @@ def test_odd_stored_values_do_not_break_the_page(store: Store, out_dir: Path) ->
     hits = [Hit("g", "youth", "girls", start=6 * k, end=6 * k + 5) for k in range(100)]
     reasons: list[dict[str, object]] = [{"code": "a", "contribution": "high"}, {"code": "b"}, {"detail": "no code"}]
     store.add([P("odd", body=body, risk=0.8, hits=hits, reasons=reasons)])
-    card = _card(_tree(write_report(store.engine, out_dir)), 1)
+    card = _card(_tree(write_report(store.facade, out_dir)), 1)
     assert len(card.css("div.text mark.hl")) == 100  # every span highlighted
     assert len(card.css("table.hits tbody tr")) == 61  # 60 rows and a "more" line
     assert "40 more" in card.css_first("table.hits td.more").text()
@@ -373,7 +374,7 @@ def test_abuse_material_posts_never_show_image_references(store: Store, out_dir:
                 post_id="flagged", status="pending", reason="bank match", sha256s=["0" * 64], flagged_at=T0
             )
         )
-    source = write_report(store.engine, out_dir).read_text(encoding="utf-8")
+    source = write_report(store.facade, out_dir).read_text(encoding="utf-8")
     assert "secret" not in source
     tree = LexborHTMLParser(source)
     flagged, clean = _card(tree, 1), _card(tree, 2)

@@ -17,13 +17,14 @@ def label(
     db: str | None = typer.Option(None, "--db", help="Database URL."),
 ) -> None:
     """Record a reviewer's decision on posts. Decisions become training labels (`tipwatch labels-export`)."""
-    from tipwatch.store.db import open_engine
-    from tipwatch.store.labels import UnknownPosts, add_labels
+    from tipwatch.services.labels import UnknownPosts, add_labels
+    from tipwatch.store.facade import open_store
 
-    try:
-        n = add_labels(open_engine(db), post_ids, value, author=author, origin="reviewer", note=note)
-    except UnknownPosts as exc:
-        fail(str(exc))
+    with open_store(db) as store:
+        try:
+            n = add_labels(store, post_ids, value, author=author, origin="reviewer", note=note)
+        except UnknownPosts as exc:
+            fail(str(exc))
     console.print(f"labelled {n} post(s) {value} by {author}")
 
 
@@ -32,14 +33,9 @@ def labels_export(
     db: str | None = typer.Option(None, "--db", help="Database URL."),
 ) -> None:
     """Write every labelled post (latest decision) for `tipwatch train --text-col title,body --label-col label`."""
-    import orjson
+    from tipwatch.services.labels import export_training_rows
+    from tipwatch.store.facade import open_store
 
-    from tipwatch.store.db import open_engine
-    from tipwatch.store.labels import iter_training_rows
-
-    n = 0
-    with out.open("wb") as fh:
-        for row in iter_training_rows(open_engine(db)):
-            fh.write(orjson.dumps(row) + b"\n")
-            n += 1
+    with open_store(db) as store:
+        n = export_training_rows(store, out)
     console.print(f"{n} labelled post(s) written to {out}")

@@ -16,8 +16,9 @@ def report(
     min_risk: float = typer.Option(0.0, "--min-risk", min=0.0, max=1.0, help="Show only posts at or above this risk."),
 ) -> None:
     """Write the HTML report (ranked leads with reasons, charts) and CSV/JSONL exports from the store."""
-    from tipwatch.report import write_report
-    from tipwatch.store.db import open_engine
+    from tipwatch.services.report import write_report
+    from tipwatch.store.facade import open_store
 
-    index = write_report(open_engine(db), out, top=top, min_risk=min_risk)
+    with open_store(db) as store:
+        index = write_report(store, out, top=top, min_risk=min_risk)
     console.print(f"report: {index}")

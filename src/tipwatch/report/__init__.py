@@ -1,8 +1,9 @@
 """The static HTML report: ranked leads with highlighted reasons, charts, and CSV/JSONL exports.
 
-``write_report(engine, out_dir, top=200, min_risk=0.0)`` writes ``index.html`` (one self-contained file that opens
-from disk, offline, under a strict Content-Security-Policy), ``posts.csv`` and ``posts.jsonl``. Later capabilities add
-sections and per-post flags through ``register_section`` and ``register_post_flagger`` (see ``sections.py``).
+Rendering only: ``tipwatch.services.report.write_report(store, out_dir, top=200, min_risk=0.0)`` reads the store and
+writes ``index.html`` (one self-contained file that opens from disk, offline, under a strict Content-Security-Policy),
+``posts.csv`` and ``posts.jsonl``. Later capabilities add sections and per-post flags through ``register_section``
+and ``register_post_flagger`` (see ``sections.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from tipwatch.report.sections import (
     register_post_flagger,
     register_section,
 )
-from tipwatch.report.writer import write_report
 
 __all__ = [
     "PostFlag",
@@ -26,5 +26,4 @@ __all__ = [
     "SectionProvider",
     "register_post_flagger",
     "register_section",
-    "write_report",
 ]

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tipwatch.report import queries
 from tipwatch.report.charts import Chart, build
 from tipwatch.report.highlight import Highlighted, Span, highlight
 from tipwatch.report.sections import PostFlag, PostFlagger, ReportContext, Section
-from tipwatch.store.tables import indicator_hits, posts
+from tipwatch.store.interface.reports import RankedPost
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +25,15 @@ HIST_BINS = 20
 
 
 def charts_section(ctx: ReportContext) -> Section:
-    with ctx.engine.connect() as conn:
-        hist = queries.risk_histogram(conn, HIST_BINS)
-        by_category = queries.count_by(conn, indicator_hits.c.category)
-        by_hit_lang = queries.count_by(conn, indicator_hits.c.language)
-        weekly = queries.posts_per_week(conn)
-        places = queries.top_places(conn, 15)
-        by_kind = queries.count_by(conn, posts.c.kind)
-        by_lang = queries.count_by(conn, posts.c.language, limit=15)
-        by_platform = queries.count_by(conn, posts.c.platform, limit=15)
+    reports = ctx.store.reports
+    hist = reports.risk_histogram(HIST_BINS)
+    by_category = reports.count_by("hit_category")
+    by_hit_lang = reports.count_by("hit_language")
+    weekly = reports.posts_per_week()
+    places = reports.top_places(15)
+    by_kind = reports.count_by("post_kind")
+    by_lang = reports.count_by("post_language", limit=15)
+    by_platform = reports.count_by("post_platform", limit=15)
     step = 1 / HIST_BINS
     week_notes = []
     if weekly.undated:
@@ -86,14 +85,14 @@ class ReasonView:
 
 @dataclass(frozen=True, slots=True)
 class PostView:
-    post: queries.RankedPost
+    post: RankedPost
     text: Highlighted
     reasons: list[ReasonView]
     flags: Sequence[PostFlag]
     images_withheld: bool
 
 
-def _reasons(p: queries.RankedPost) -> list[ReasonView]:
+def _reasons(p: RankedPost) -> list[ReasonView]:
     # Stored JSON: take what is there, typed, rather than let one odd value break the page.
     out = []
     for r in p.reasons[:MAX_REASONS]:
@@ -103,7 +102,7 @@ def _reasons(p: queries.RankedPost) -> list[ReasonView]:
     return out
 
 
-def _spans(p: queries.RankedPost) -> list[Span]:
+def _spans(p: RankedPost) -> list[Span]:
     spans = [
         Span(h.start, h.end, "ind", f"i{n}", f"indicator {h.code} — {h.category} ({h.domain}, weight {h.weight:+.2f})")
         for n, h in enumerate(p.hits)
@@ -119,21 +118,20 @@ def collect_flags(ctx: ReportContext, flaggers: Sequence[PostFlagger], ids: Sequ
     flags: dict[str, list[PostFlag]] = {}
     if not ids:
         return flags
-    with ctx.engine.connect() as conn:
-        for flagger in flaggers:
-            try:
-                found = flagger(conn, ids)
-            except Exception:
-                # A broken flagger must not hide images it was meant to withhold: fail the report instead.
-                log.exception("post flagger %r failed", flagger)
-                raise
-            for pid, fl in found.items():
-                flags.setdefault(pid, []).extend(fl)
+    for flagger in flaggers:
+        try:
+            found = flagger(ctx.store, ids)
+        except Exception:
+            # A broken flagger must not hide images it was meant to withhold: fail the report instead.
+            log.exception("post flagger %r failed", flagger)
+            raise
+        for pid, fl in found.items():
+            flags.setdefault(pid, []).extend(fl)
     return flags
 
 
 def posts_section(ctx: ReportContext) -> Section:
-    ranked: list[queries.RankedPost] = ctx.extra["ranked"]
+    ranked: list[RankedPost] = ctx.extra["ranked"]
     flags: dict[str, list[PostFlag]] = ctx.extra.get("flags", {})
     views = []
     for p in ranked:

@@ -1,17 +1,20 @@
 """Built-in post flagger: posts whose images matched an abuse-material hash bank get their image references withheld.
 
-The media capability keeps the never-shown list (``tipwatch.media.restricted``); the report asks it for every post
-it shows rather than trusting a plug-in to be installed. The page never embeds images anyway; for these posts even
-the text references (file names, URLs) are left out. Errors propagate: no page is better than one that leaks.
+The media capability keeps the never-shown list (``tipwatch.media.restricted``); the report asks the store for every
+post it shows (``ReportStore.restricted_posts``) rather than trusting a plug-in to be installed. The page never
+embeds images anyway; for these posts even the text references (file names, URLs) are left out. Errors propagate: no
+page is better than one that leaks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
 
 from tipwatch.report.sections import PostFlag
+
+if TYPE_CHECKING:
+    from tipwatch.store.facade import Store
 
 RESTRICTED = PostFlag(
     code="restricted_media",
@@ -23,7 +26,5 @@ RESTRICTED = PostFlag(
 )
 
 
-def restricted_media_flagger(conn: Connection, post_ids: Sequence[str]) -> dict[str, list[PostFlag]]:
-    from tipwatch.media.restricted import restricted_posts
-
-    return {pid: [RESTRICTED] for pid in restricted_posts(conn, post_ids)}
+def restricted_media_flagger(store: Store, post_ids: Sequence[str]) -> dict[str, list[PostFlag]]:
+    return {pid: [RESTRICTED] for pid in store.reports.restricted_posts(post_ids)}

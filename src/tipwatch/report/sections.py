@@ -3,18 +3,19 @@
 Two hooks:
 
 - **Sections.** A provider is a callable ``(ctx: ReportContext) -> Section | None`` (None: nothing to show). It reads
-  the store through ``ctx.engine`` (aggregates and top-N only: the store may hold millions of posts) and renders its
+  the store through the repositories of ``ctx.store`` (aggregates and top-N only: the store may hold millions of
+  posts) and renders its
   HTML with ``ctx.render(template, **values)``, which uses the report's autoescaping Jinja environment and filters
   (``ad`` for hostile text). Sections are shown by ``order`` (built-ins: ranked posts 100, charts 300; networks
   would sit at 200). A provider that raises does not sink the report: its section shows the error and the rest is
   written.
-- **Post flags.** A flagger is a callable ``(conn, post_ids) -> {post_id: [PostFlag, ...]}`` for the posts on the
+- **Post flags.** A flagger is a callable ``(store, post_ids) -> {post_id: [PostFlag, ...]}`` for the posts on the
   page, shown as badges on each post. ``PostFlag.withhold_images`` hides even the text references of a post's images
   (e.g. a hash-bank match: such images are never copied, shown or linked). The report never embeds images at all.
 
 Register with ``register_section`` / ``register_post_flagger`` (usable as decorators) from a module listed in
-``PLUGIN_MODULES``; ``write_report`` imports those modules that exist, so a capability plugs in by creating its
-module, with no change to the report.
+``PLUGIN_MODULES``; ``tipwatch.services.report.write_report`` imports those modules that exist, so a capability plugs
+in by creating its module, with no change to the report.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment
 from markupsafe import Markup
-from sqlalchemy import Connection, Engine
+
+if TYPE_CHECKING:
+    from tipwatch.store.facade import Store
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ class PostFlag:
 class ReportContext:
     """What a section provider gets: the store, the options, and the renderer."""
 
-    engine: Engine
+    store: Store
     out_dir: Path
     top: int
     min_risk: float
@@ -75,9 +78,15 @@ class ReportContext:
     def render(self, template: str, **values: Any) -> Markup:
         return Markup(self.env.get_template(template).render(**values))
 
+    @property
+    def engine(self) -> Any:
+        """Transitional: the store's database engine, for a section provider that has not yet moved to the
+        repositories of ``store`` (the networks section, until its queries move to the links repository)."""
+        return self.store._engine
+
 
 SectionProvider = Callable[[ReportContext], "Section | None"]
-PostFlagger = Callable[[Connection, Sequence[str]], Mapping[str, Sequence[PostFlag]]]
+PostFlagger = Callable[["Store", Sequence[str]], Mapping[str, Sequence[PostFlag]]]
 
 _SECTIONS: list[SectionProvider] = []
 _FLAGGERS: list[PostFlagger] = []

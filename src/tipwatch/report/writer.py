@@ -1,4 +1,5 @@
-"""``write_report``: the static HTML report plus the CSV/JSONL exports, read from the store."""
+"""The page itself: the section providers to run, index.html rendered from what the store returned, and its atomic
+write. Reading the store and running the sections is ``tipwatch.services.report.write_report``."""
 
 from __future__ import annotations
 
@@ -7,79 +8,71 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from jinja2 import Environment
 
-from tipwatch.report import queries
-from tipwatch.report.builtin import charts_section, collect_flags, posts_section
-from tipwatch.report.exports import write_exports
+from tipwatch.report.builtin import charts_section, posts_section
+from tipwatch.report.exports import ExportCounts
 from tipwatch.report.media_guard import restricted_media_flagger
-from tipwatch.report.render import csp_for, inline_css, make_env, stylesheet
+from tipwatch.report.render import csp_for, inline_css, stylesheet
 from tipwatch.report.sections import (
     PostFlagger,
     ReportContext,
     Section,
     SectionProvider,
-    load_plugins,
     registered_flaggers,
     registered_sections,
     run_provider,
-    template_packages,
 )
+from tipwatch.store.interface.reports import RunSummary, StoreTotals
 
 BUILTIN_SECTIONS: tuple[SectionProvider, ...] = (charts_section, posts_section)
 BUILTIN_FLAGGERS: tuple[PostFlagger, ...] = (restricted_media_flagger,)
 
 
-def write_report(
-    engine: Engine,
-    out_dir: Path,
-    *,
-    top: int = 200,
-    min_risk: float = 0.0,
-    sections: Sequence[SectionProvider] | None = None,
-) -> Path:
-    """Write ``index.html``, ``posts.csv`` and ``posts.jsonl`` into ``out_dir``; return the path of index.html.
+def all_flaggers() -> list[PostFlagger]:
+    """The built-in flaggers (never optional: they withhold abuse-material references) and every registered one."""
+    return [*BUILTIN_FLAGGERS, *registered_flaggers()]
 
-    The page shows the latest run and store totals, the ``top`` riskiest posts with risk >= ``min_risk`` (text with
-    highlighted spans, reasons, identifiers) and charts; the exports hold every post. ``sections``: the section
-    providers to show (default: the built-in ones plus every registered one).
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    load_plugins()
-    env = make_env(template_packages())
-    ctx = ReportContext(engine=engine, out_dir=out_dir, top=top, min_risk=min_risk, env=env)
 
-    exports = write_exports(engine, out_dir)
-    with engine.connect() as conn:
-        run = queries.latest_run(conn)
-        totals = queries.store_totals(conn, min_risk)
-        ranked = queries.top_posts(conn, top, min_risk)
-    ctx.shown_post_ids = [p.id for p in ranked]
-    ctx.extra.update(
-        ranked=ranked,
-        totals=totals,
-        flags=collect_flags(ctx, [*BUILTIN_FLAGGERS, *registered_flaggers()], ctx.shown_post_ids),
-    )
-
+def build_sections(ctx: ReportContext, sections: Sequence[SectionProvider] | None = None) -> list[Section]:
+    """Run the providers (default: the built-in ones plus every registered one); the sections in page order."""
     providers = list(BUILTIN_SECTIONS) + registered_sections() if sections is None else list(sections)
     built: list[Section] = [s for s in (run_provider(p, ctx) for p in providers) if s is not None]
     built.sort(key=lambda s: s.order)
+    return built
 
+
+def render_page(
+    env: Environment,
+    *,
+    store: str,
+    run: RunSummary | None,
+    totals: StoreTotals,
+    exports: ExportCounts,
+    top: int,
+    min_risk: float,
+    shown: int,
+    sections: Sequence[Section],
+) -> str:
+    """index.html: the header (store, latest run, totals, exports) and the sections."""
     css = stylesheet()
-    html = env.get_template("index.html").render(
+    return env.get_template("index.html").render(
         csp=csp_for(css),
         css=inline_css(css),
         generated_at=datetime.now(UTC),
-        store=engine.url.render_as_string(hide_password=True),
+        store=store,
         run=run,
         totals=totals,
         exports=exports,
         top=top,
         min_risk=min_risk,
-        shown=len(ranked),
-        sections=built,
+        shown=shown,
+        sections=sections,
     )
+
+
+def write_page(out_dir: Path, html: str) -> Path:
+    """Write ``out_dir``/index.html under a temporary name, then rename; return its path."""
     index = out_dir / "index.html"
     tmp = out_dir / "index.html.part"
     # errors="replace": a lone surrogate that slipped through must not abort the write.

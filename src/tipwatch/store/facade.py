@@ -9,6 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tipwatch.store.db import open_engine, resolve_url
+from tipwatch.store.interface.labels import LabelStore
+from tipwatch.store.interface.reports import ReportStore
+from tipwatch.store.sql.labels import SqlLabels
+from tipwatch.store.sql.reports import SqlReports
 
 
 class Store:
@@ -19,6 +23,8 @@ class Store:
         # Internal to the storage package: services and front doors use the repositories below.
         self._engine = open_engine(self.url, migrate=migrate)
         # Repositories are added here, one line per area (see tipwatch.store.interface).
+        self.reports: ReportStore = SqlReports(self._engine)
+        self.labels: LabelStore = SqlLabels(self._engine)
 
     @property
     def dialect(self) -> str:
