@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tipwatch.store.db import open_engine, resolve_url
-from tipwatch.store.tables import metadata
+from tipwatch.store.schema import metadata
 
 
 def test_migrations_match_declared_tables(engine: sa.Engine) -> None:

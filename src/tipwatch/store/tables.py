@@ -1,5 +1,5 @@
-"""Core tables. Each capability may add its tables to ``metadata`` in its own module of this package
-(imported at the bottom so that Alembic sees them all); every schema change comes with a migration."""
+"""Core tables. Each capability adds its tables to ``metadata`` in its own module of this package, and
+``store.schema`` imports them all (for Alembic and schema checks); every schema change comes with a migration."""
 
 from __future__ import annotations
 
@@ -131,6 +131,3 @@ labels = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_labels_post_id", "post_id"),
 )
-
-from tipwatch.store import link_tables as _link_tables  # noqa: E402, F401  (registers the link tables)
-from tipwatch.store import media_tables as _media_tables  # noqa: E402, F401  (registers the media tables)

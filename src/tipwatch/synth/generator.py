@@ -18,9 +18,10 @@ from typing import Any
 
 from tipwatch.synth import idents, images, render
 from tipwatch.synth.actor import Actor, Ctx
-from tipwatch.synth.knowledge import City, Frame, Platform, knowledge
+from tipwatch.synth.knowledge import City, Frame, Platform, check_slots, knowledge
 from tipwatch.synth.plan import Chunk, World, pick_city, pick_frame, pick_platform
 from tipwatch.synth.rand import between, pick
+from tipwatch.synth.slots import SLOT_FUNCTIONS
 
 
 @cache
@@ -209,6 +210,7 @@ def generate(n: int, seed: int, *, images_dir: Path | None = None) -> Iterator[t
     """
     if n < 0:
         raise ValueError("n must be >= 0")
+    check_slots(knowledge(), set(SLOT_FUNCTIONS))
     if images_dir is not None:
         images_dir.mkdir(parents=True, exist_ok=True)
     world = World(seed)

@@ -236,19 +236,25 @@ def knowledge() -> Knowledge:
     return know
 
 
-def _check(know: Knowledge) -> None:
-    """Fail at load, not mid-corpus, when a frame names a slot nobody fills or a kind no platform carries."""
-    from tipwatch.synth.slots import SLOT_FUNCTIONS  # imported late: the slot functions import this module
+def check_slots(know: Knowledge, fillers: set[str]) -> None:
+    """Fail before a corpus is generated when a frame names a slot that neither ``fillers`` nor a word list fills.
 
+    The slot functions live in slots.py, which reads this module: the caller passes their names in.
+    """
+    for fr in know.frames:
+        for alt in fr.title + tuple(a for s in fr.body for a in s):
+            for p in alt.parts:
+                if isinstance(p, Slot) and p.name not in fillers and p.name not in know.words:
+                    raise ValueError(f"frame {fr.id}: unknown slot {{{p.name}}}")
+
+
+def _check(know: Knowledge) -> None:
+    """Fail at load, not mid-corpus, when a frame names an unknown language or a kind no platform carries."""
     for fr in know.frames:
         if fr.lang not in LANGS:
             raise ValueError(f"frame {fr.id}: unknown language {fr.lang}")
         if fr.kind not in know.platforms_by_kind:
             raise ValueError(f"frame {fr.id}: no platform carries kind {fr.kind}")
-        for alt in fr.title + tuple(a for s in fr.body for a in s):
-            for p in alt.parts:
-                if isinstance(p, Slot) and p.name not in SLOT_FUNCTIONS and p.name not in know.words:
-                    raise ValueError(f"frame {fr.id}: unknown slot {{{p.name}}}")
     for cat in list(know.mix["indicative_categories"]) + list(know.mix["benign_categories"]):
         if cat not in know.frames_by_category:
             raise ValueError(f"mix names category {cat} without frames")

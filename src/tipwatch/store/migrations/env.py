@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from tipwatch.store.tables import metadata
+from tipwatch.store.schema import metadata
 
 config = context.config
 engine = config.attributes["engine"]
