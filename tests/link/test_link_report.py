@@ -7,8 +7,9 @@ from pathlib import Path
 from link_helpers import Corpus, small_config, store_posts
 
 from tipwatch.link.api import iter_networks, update_networks
-from tipwatch.report.writer import write_report
+from tipwatch.services.report import write_report
 from tipwatch.store.db import open_engine
+from tipwatch.store.facade import open_store
 
 
 def test_report_shows_ranked_networks_with_their_evidence(tmp_path: Path) -> None:
@@ -20,11 +21,13 @@ def test_report_shows_ranked_networks_with_their_evidence(tmp_path: Path) -> Non
     c.add("x-1", hostile, "x", ids=(("phone", phone, phone),))
     c.add("x-2", hostile.replace("alert", "prompt"), "x", ids=(("phone", phone, phone),))
     c.benign("b", 10)
-    engine = open_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    engine = open_engine(url)
     store_posts(engine, c.posts)
     update_networks(engine, state_dir=tmp_path / "state", config=small_config())
     nets = list(iter_networks(engine))
-    html = write_report(engine, tmp_path / "report").read_text()
+    with open_store(url, migrate=False) as store:
+        html = write_report(store, tmp_path / "report").read_text()
     assert 'id="networks"' in html and f"{len(nets)} networks" in html
     positions = [html.index(f'id="network-{n.network_id}"') for n in nets]
     assert positions == sorted(positions)  # best first
