@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from tipwatch.cli.common import console, fail
+from tipwatch.cli.common import DB_OPTION, console, fail, open_store
 
 
 def label(
@@ -14,11 +14,10 @@ def label(
     value: int = typer.Option(..., "--label", help="1: trafficking-indicative, 0: not.", min=0, max=1),
     author: str = typer.Option(..., "--author", help="Who decided (kept with the label)."),
     note: str = typer.Option("", "--note", help="Why."),
-    db: str | None = typer.Option(None, "--db", help="Database URL."),
+    db: str | None = DB_OPTION,
 ) -> None:
     """Record a reviewer's decision on posts. Decisions become training labels (`tipwatch labels-export`)."""
     from tipwatch.services.labels import UnknownPosts, add_labels
-    from tipwatch.store.facade import open_store
 
     with open_store(db) as store:
         try:
@@ -30,11 +29,10 @@ def label(
 
 def labels_export(
     out: Path = typer.Option(..., "--out", help="JSON lines: id, kind, title, body, label, author."),
-    db: str | None = typer.Option(None, "--db", help="Database URL."),
+    db: str | None = DB_OPTION,
 ) -> None:
     """Write every labelled post (latest decision) for `tipwatch train --text-col title,body --label-col label`."""
     from tipwatch.services.labels import export_training_rows
-    from tipwatch.store.facade import open_store
 
     with open_store(db) as store:
         n = export_training_rows(store, out)
