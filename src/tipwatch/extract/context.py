@@ -6,13 +6,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from tipwatch.text.digits import DigitView, digit_view_of
 from tipwatch.text.normalize import Normalized, normalize
 
+if TYPE_CHECKING:
+    from tipwatch.extract.urls import Url
+
 
 class Context:
-    __slots__ = ("_digits", "claimed", "norm", "region", "text")
+    __slots__ = ("_digits", "claimed", "norm", "region", "text", "urls")
 
     def __init__(self, text: str, region: str = "IN", normalized: Normalized | None = None) -> None:
         self.text = text
@@ -22,6 +26,8 @@ class Context:
         self.norm: Normalized = normalized if ok and normalized is not None else normalize(text)
         self._digits: DigitView | None = None
         self.claimed: list[tuple[int, int]] = []
+        # The URLs found (by the url type), for the types that read them (handles from platform links).
+        self.urls: list[Url] = []
 
     @property
     def digits(self) -> DigitView:

@@ -1,29 +1,26 @@
 """extract(): every identifier and attribute of one text, with spans in the original text, sorted by start.
 
-Order matters: URLs, e-mails and wallets claim their spans first, so the digits inside them are not read as phone
-numbers; handles come from the URLs and from keyword forms; then phones, prices, ages and places.
-A pure function of (text, region) plus read-only knowledge loaded once per process.
+The types come from the registry (extract/registry.py, built-ins in extract/types/). Order matters: the types that
+claim their spans (URLs, e-mails, wallets) go first, so the digits inside them are not read as phone numbers, and an
+identifier inside the span of a type it yields to is dropped (the e-mail address wins over the domain a URL pattern
+sees in it); then the other types in their order (handles from the surviving URLs and from keyword forms, phones,
+prices, ages, places). A pure function of (text, region) plus read-only knowledge loaded once per process.
 """
 
 from __future__ import annotations
 
-from tipwatch.extract.ages import find_ages
 from tipwatch.extract.context import Context
-from tipwatch.extract.emails import find_emails
-from tipwatch.extract.handles import handles_from_keywords, handles_from_urls
-from tipwatch.extract.phones import find_phones
-from tipwatch.extract.places import find_places
-from tipwatch.extract.prices import find_prices
-from tipwatch.extract.urls import find_urls, url_identifiers
-from tipwatch.extract.wallets import find_wallets
+from tipwatch.extract.registry import identifier_types
 from tipwatch.model import Identifier
 from tipwatch.text.normalize import Normalized
 
-_TYPE_ORDER = {"url": 0, "email": 1, "handle": 2, "wallet": 3, "phone": 4, "price": 5, "age": 6, "place": 7}
+
+def _inside(ident: Identifier, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= ident.start and ident.end <= e for s, e in spans)
 
 
 def extract(text: str, region: str = "IN", *, normalized: Normalized | None = None) -> list[Identifier]:
-    """Find phones, e-mails, URLs, handles, wallets, prices, ages and places in ``text``.
+    """Find every registered identifier type (phones, e-mails, URLs, handles, wallets, prices, ages, places...).
 
     ``region`` (ISO 3166 alpha-2) is the default for phone numbers written without a country code and for the
     rupee; it never restricts which countries' numbers are found. ``normalized``: ``normalize(text)`` if the
@@ -32,24 +29,22 @@ def extract(text: str, region: str = "IN", *, normalized: Normalized | None = No
     if not text or not isinstance(text, str):
         return []
     ctx = Context(text, region, normalized)
+    types = identifier_types()
+    order = {t.name: t.order for t in types}
+    claiming = [t for t in types if t.claims]
     found: list[Identifier] = []
-    urls = find_urls(ctx)
-    found.extend(url_identifiers(urls))
-    emails = find_emails(ctx)
-    # A URL regex also sees the domain of an address ("gmail.com"): the address wins.
-    if emails:
-        found = [u for u in found if not any(e.start <= u.start and u.end <= e.end for e in emails)]
-        urls = [u for u in urls if not any(e.start <= u.start and u.end <= e.end for e in emails)]
-    found.extend(emails)
-    wallets = find_wallets(ctx)
-    found.extend(wallets)
+    for itype in claiming:
+        found.extend(itype.find(ctx))
+    for itype in claiming:
+        if itype.yields_to:
+            winners = [(i.start, i.end) for i in found if i.type in itype.yields_to]
+            if winners:
+                found = [i for i in found if i.type != itype.name or not _inside(i, winners)]
+                itype.yielded(ctx, winners)
     for ident in found:
         ctx.claim(ident.start, ident.end)
-    found.extend(handles_from_urls(urls, ctx))
-    found.extend(handles_from_keywords(ctx))
-    found.extend(find_phones(ctx))
-    found.extend(find_prices(ctx))
-    found.extend(find_ages(ctx))
-    found.extend(find_places(ctx))
-    found.sort(key=lambda i: (i.start, i.end, _TYPE_ORDER.get(i.type, 9), i.value))
+    for itype in types:
+        if not itype.claims:
+            found.extend(itype.find(ctx))
+    found.sort(key=lambda i: (i.start, i.end, order.get(i.type, len(order)), i.value))
     return found
