@@ -43,6 +43,7 @@ class IdentifierType(ABC):
 
     def yielded(self, ctx: Context, spans: list[tuple[int, int]]) -> None:
         """Called with the spans this type yielded to: forget any side data kept on ``ctx`` for them."""
+        return None  # most types keep none
 
     def canonical(self, value: str, region: str = "IN") -> str | None:
         """The stored form of a value an analyst typed ("98765 43210" -> "+919876543210"); None if it is not one."""
