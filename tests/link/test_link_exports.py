@@ -13,9 +13,9 @@ from link_helpers import Corpus, small_config, store_posts
 from typer.testing import CliRunner
 
 from tipwatch.cli.main import app
-from tipwatch.link.api import update_networks
-from tipwatch.link.exports import export, load_graph
+from tipwatch.services.networks import export, load_graph, update_networks
 from tipwatch.store.db import open_engine
+from tipwatch.store.facade import open_store
 
 
 @pytest.fixture
@@ -30,13 +30,13 @@ def store(tmp_path: Path) -> tuple[str, Corpus]:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     engine = open_engine(url)
     store_posts(engine, c.posts)
-    update_networks(engine, state_dir=tmp_path / "state", config=small_config())
+    update_networks(open_store(url), state_dir=tmp_path / "state", config=small_config())
     return url, c
 
 
 def test_graph_holds_networks_posts_entities_and_evidence(store: tuple[str, Corpus]) -> None:
     url, c = store
-    g = load_graph(open_engine(url))
+    g = load_graph(open_store(url))
     nets = g.of_kind("network")
     assert len(nets) == 2 and {n.attrs["size"] for n in nets} == {5, 4}
     assert {n.attrs["post_id"] for n in g.of_kind("post")} == {p for p, op in c.truth.items() if op}
@@ -49,7 +49,7 @@ def test_graphml_and_gexf_load_back_in_networkx(store: tuple[str, Corpus], tmp_p
     url, _ = store
     for fmt, reader in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
         path = tmp_path / f"n.{fmt}"
-        g = export(open_engine(url), fmt, path)
+        g = export(open_store(url), fmt, path)
         back = reader(path)
         assert back.number_of_nodes() == len(g.nodes)
         assert back.number_of_edges() == len(g.edges)
@@ -59,7 +59,7 @@ def test_graphml_and_gexf_load_back_in_networkx(store: tuple[str, Corpus], tmp_p
 
 def test_csv_tables_for_i2_and_maltego(store: tuple[str, Corpus], tmp_path: Path) -> None:
     url, _ = store
-    g = export(open_engine(url), "csv", tmp_path / "csv")
+    g = export(open_store(url), "csv", tmp_path / "csv")
     with open(tmp_path / "csv" / "entities.csv", newline="") as fh:
         ents = list(csv.DictReader(fh))
     with open(tmp_path / "csv" / "links.csv", newline="") as fh:
@@ -76,7 +76,7 @@ def test_followthemoney_entities_validate(store: tuple[str, Corpus], tmp_path: P
 
     url, _ = store
     path = tmp_path / "ftm.jsonl"
-    export(open_engine(url), "ftm", path)
+    export(open_store(url), "ftm", path)
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     schemata = {r["schema"] for r in rows}
     assert schemata == {"LegalEntity", "Document", "UnknownLink"}
@@ -95,7 +95,7 @@ def test_stix_bundle_parses(store: tuple[str, Corpus], tmp_path: Path) -> None:
 
     url, _ = store
     path = tmp_path / "bundle.json"
-    export(open_engine(url), "stix", path, created=datetime(2026, 1, 1, tzinfo=UTC))
+    export(open_store(url), "stix", path, created=datetime(2026, 1, 1, tzinfo=UTC))
     bundle = stix2.parse(path.read_text(), allow_custom=True)
     types = {o["type"] for o in bundle.objects}
     assert {"identity", "extension-definition", "grouping", "email-addr", "file", "user-account"} <= types

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from tipwatch.cli.main import app
-from tipwatch.link.api import update_networks
 from tipwatch.link.evaluate import evaluate, read_truth
 from tipwatch.model import Post
+from tipwatch.services.networks import update_networks
 from tipwatch.store.db import open_engine
+from tipwatch.store.facade import open_store
 from tipwatch.store.link_tables import network_posts
 from tipwatch.store.media_tables import media_items
 
@@ -58,7 +59,7 @@ def test_planted_networks_are_found(seed: int, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     engine = open_engine(url)
     _store_media_if_missing(engine, posts)
-    update_networks(engine, state_dir=tmp_path / "link-state")
+    update_networks(open_store(url), state_dir=tmp_path / "link-state")
     truth, benign = read_truth(truth_path)
     with engine.connect() as conn:
         predicted = {

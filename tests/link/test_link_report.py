@@ -6,7 +6,7 @@ from pathlib import Path
 
 from link_helpers import Corpus, small_config, store_posts
 
-from tipwatch.link.api import iter_networks, update_networks
+from tipwatch.services.networks import iter_networks, update_networks
 from tipwatch.services.report import write_report
 from tipwatch.store.db import open_engine
 from tipwatch.store.facade import open_store
@@ -24,9 +24,9 @@ def test_report_shows_ranked_networks_with_their_evidence(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'r.db'}"
     engine = open_engine(url)
     store_posts(engine, c.posts)
-    update_networks(engine, state_dir=tmp_path / "state", config=small_config())
-    nets = list(iter_networks(engine))
     with open_store(url, migrate=False) as store:
+        update_networks(store, state_dir=tmp_path / "state", config=small_config())
+        nets = list(iter_networks(store))
         html = write_report(store, tmp_path / "report").read_text()
     assert 'id="networks"' in html and f"{len(nets)} networks" in html
     positions = [html.index(f'id="network-{n.network_id}"') for n in nets]

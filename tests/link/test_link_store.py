@@ -14,9 +14,10 @@ from link_helpers import Corpus, small_config, store_posts
 from typer.testing import CliRunner
 
 from tipwatch.cli.main import app
-from tipwatch.link.api import iter_networks, update_networks
 from tipwatch.link.config import DEFAULT_PATH, LinkConfig
+from tipwatch.services.networks import iter_networks, update_networks
 from tipwatch.store.db import open_engine
+from tipwatch.store.facade import Store, open_store
 from tipwatch.store.link_tables import link_entities, links, network_posts, networks
 
 
@@ -43,8 +44,8 @@ def _cfg() -> LinkConfig:
     return dataclasses.replace(cfg, identifiers=dataclasses.replace(cfg.identifiers, max_posts=6))
 
 
-def _stored_partition(engine: sa.Engine) -> set[frozenset[str]]:
-    return {frozenset(n.post_ids) for n in iter_networks(engine)}
+def _stored_partition(store: Store) -> set[frozenset[str]]:
+    return {frozenset(n.post_ids) for n in iter_networks(store)}
 
 
 def _truth(c: Corpus) -> set[frozenset[str]]:
@@ -55,12 +56,13 @@ def _truth(c: Corpus) -> set[frozenset[str]]:
     return {frozenset(v) for v in ops.values()}
 
 
-def test_networks_links_and_hubs_are_stored(engine: sa.Engine, tmp_path: Path) -> None:
+def test_networks_links_and_hubs_are_stored(engine: sa.Engine, db_url: str, tmp_path: Path) -> None:
     c = _corpus()
     store_posts(engine, c.posts)
-    summary = update_networks(engine, state_dir=tmp_path / "state", config=_cfg())
+    store = open_store(db_url)
+    summary = update_networks(store, state_dir=tmp_path / "state", config=_cfg())
     assert summary.full and summary.posts == len(c.posts)
-    assert _stored_partition(engine) == _truth(c)
+    assert _stored_partition(store) == _truth(c)
     with engine.connect() as conn:
         hubs = conn.execute(sa.select(link_entities).where(link_entities.c.hub.is_(True))).mappings().all()
         assert [(h["value"], h["n_posts"]) for h in hubs] == [("+919900000000", 7)]
@@ -81,16 +83,17 @@ def test_networks_links_and_hubs_are_stored(engine: sa.Engine, tmp_path: Path) -
 def test_incremental_updates_match_a_rebuild_and_keep_ids(db_url: str, tmp_path: Path) -> None:
     c = _corpus(22)
     engine = open_engine(db_url)
+    store = open_store(db_url)
     cfg = _cfg()
     state = tmp_path / "state"
     half = len(c.posts) // 2
     store_posts(engine, c.posts[:half])
-    assert update_networks(engine, state_dir=state, config=cfg).full
-    first = {n.network_id: set(n.post_ids) for n in iter_networks(engine)}
+    assert update_networks(store, state_dir=state, config=cfg).full
+    first = {n.network_id: set(n.post_ids) for n in iter_networks(store)}
     store_posts(engine, c.posts[half:])
-    summary = update_networks(engine, state_dir=state, config=cfg)
+    summary = update_networks(store, state_dir=state, config=cfg)
     assert not summary.full and summary.new_posts == len(c.posts) - half
-    incremental = {n.network_id: set(n.post_ids) for n in iter_networks(engine)}
+    incremental = {n.network_id: set(n.post_ids) for n in iter_networks(store)}
     assert {frozenset(v) for v in incremental.values()} == _truth(c)
     # The helpline crossed the hub cap with the second half: its early "network" is gone; the others grew and
     # kept their ids.
@@ -100,23 +103,24 @@ def test_incremental_updates_match_a_rebuild_and_keep_ids(db_url: str, tmp_path:
         if nid not in gone:
             assert members < incremental[nid]
     # Nothing new: nothing to do.
-    assert update_networks(engine, state_dir=state, config=cfg).networks_changed == 0
+    assert update_networks(store, state_dir=state, config=cfg).networks_changed == 0
     # A rebuild from scratch finds the same networks under the same ids.
-    rebuilt = update_networks(engine, state_dir=state, config=cfg, rebuild=True)
+    rebuilt = update_networks(store, state_dir=state, config=cfg, rebuild=True)
     assert rebuilt.full
-    assert {n.network_id: set(n.post_ids) for n in iter_networks(engine)} == incremental
+    assert {n.network_id: set(n.post_ids) for n in iter_networks(store)} == incremental
 
 
 def test_a_state_that_does_not_belong_to_the_database_is_rebuilt(sqlite_url: str, tmp_path: Path) -> None:
     c = _corpus(23)
     engine = open_engine(sqlite_url)
+    store = open_store(sqlite_url)
     store_posts(engine, c.posts)
     state = tmp_path / "state"
-    update_networks(engine, state_dir=state, config=_cfg())
+    update_networks(store, state_dir=state, config=_cfg())
     with engine.begin() as conn:
         conn.execute(sa.update(sa.table("link_meta", sa.column("key"), sa.column("value"))).values(value="other"))
-    again = update_networks(engine, state_dir=state, config=_cfg())
-    assert again.full and _stored_partition(engine) == _truth(c)
+    again = update_networks(store, state_dir=state, config=_cfg())
+    assert again.full and _stored_partition(store) == _truth(c)
 
 
 @pytest.fixture

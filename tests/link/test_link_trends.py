@@ -13,9 +13,11 @@ from typer.testing import CliRunner
 from tipwatch.cli.main import app
 from tipwatch.indicators.config import Source
 from tipwatch.indicators.lexicon import default_lexicon, load_file, word_sets
-from tipwatch.link.trends import candidate_lexicon, trends
+from tipwatch.link.trends import candidate_lexicon
 from tipwatch.model import Assessment, Identifier, IndicatorHit, Post, PostResult
+from tipwatch.services.trends import trends
 from tipwatch.store.db import open_engine
+from tipwatch.store.facade import open_store
 from tipwatch.store.writer import PostWriter, finish_run, start_run
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)  # a Monday
@@ -53,7 +55,7 @@ def _corpus(tmp_path: Path) -> str:
 
 def test_emerging_terms_and_counts(tmp_path: Path) -> None:
     url = _corpus(tmp_path)
-    result = trends(open_engine(url))
+    result = trends(open_store(url))
     assert len(result["weeks"]) == 16 and result["weeks"][0]["week"] == T0.date().isoformat()
     youth = {r["week"]: r["posts"] for r in result["indicators_by_week"] if r["category"] == "youth"}
     assert youth[T0.date().isoformat()] == 3 and youth[(T0 + timedelta(weeks=15)).date().isoformat()] == 7
@@ -68,7 +70,7 @@ def test_emerging_terms_and_counts(tmp_path: Path) -> None:
 
 def test_candidates_are_valid_lexicon_files_once_the_source_is_known(tmp_path: Path) -> None:
     url = _corpus(tmp_path)
-    files = candidate_lexicon(trends(open_engine(url))["emerging"])
+    files = candidate_lexicon(trends(open_store(url))["emerging"])
     assert list(files) == ["trends.sex_ad.und.yaml"]
     path = tmp_path / "cand.yaml"
     path.write_text(files["trends.sex_ad.und.yaml"])

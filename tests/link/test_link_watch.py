@@ -10,10 +10,14 @@ from link_helpers import Corpus, small_config, store_posts
 from typer.testing import CliRunner
 
 from tipwatch.cli.main import app
-from tipwatch.link.api import iter_networks, update_networks
 from tipwatch.link.batch import PostInput
-from tipwatch.link.watch import Matcher, Watch, add_watch, backfill, list_alerts, normalize
+from tipwatch.link.watch import Matcher, Watch, normalize
+from tipwatch.services.networks import iter_networks, update_networks
+from tipwatch.services.watches import add as add_watch
+from tipwatch.services.watches import alerts as list_alerts
+from tipwatch.services.watches import backfill
 from tipwatch.store.db import open_engine
+from tipwatch.store.facade import open_store
 
 
 def test_values_are_normalized_like_the_extractor() -> None:
@@ -51,17 +55,18 @@ def test_new_posts_raise_alerts_once_through_the_link_stage(db_url: str, tmp_pat
     c.benign("b", 10)
     phone = c.posts[0].identifiers[0][1]
     engine = open_engine(db_url)
+    store = open_store(db_url)
     state, cfg = tmp_path / "state", small_config()
     store_posts(engine, c.posts[:8])
-    update_networks(engine, state_dir=state, config=cfg)
-    watch = add_watch(engine, "phone", phone[3:], note="case 12")  # written without the country code
-    net = next(iter_networks(engine)).network_id
-    net_watch = add_watch(engine, "network", net)
-    assert list_alerts(engine) == []  # watches look at new posts ...
-    assert backfill(engine, watch) == len([p for p in c.posts[:8] if p.id.startswith("p1")])  # ... or on request
+    update_networks(store, state_dir=state, config=cfg)
+    watch = add_watch(store, "phone", phone[3:], note="case 12")  # written without the country code
+    net = next(iter_networks(store)).network_id
+    net_watch = add_watch(store, "network", net)
+    assert list_alerts(store) == []  # watches look at new posts ...
+    assert backfill(store, watch) == len([p for p in c.posts[:8] if p.id.startswith("p1")])  # ... or on request
     store_posts(engine, c.posts[8:])
-    summary = update_networks(engine, state_dir=state, config=cfg)
-    rows = list_alerts(engine, unseen_only=False)
+    summary = update_networks(store, state_dir=state, config=cfg)
+    rows = list_alerts(store, unseen_only=False)
     p1 = {p.id for p in c.posts if p.id.startswith("p1")}
     assert {r["post_id"] for r in rows if r["watch_id"] == watch.id} == p1
     later = {p.id for p in c.posts[8:] if p.id.startswith("p1")}
@@ -69,9 +74,9 @@ def test_new_posts_raise_alerts_once_through_the_link_stage(db_url: str, tmp_pat
     assert summary.alerts == 2 * len(later)
     assert all(r["reason"] == f"phone {phone}" for r in rows if r["watch_id"] == watch.id)
     # Nothing new: no new alert; listing with --mark-seen empties the unseen list.
-    assert update_networks(engine, state_dir=state, config=cfg).alerts == 0
-    assert len(list_alerts(engine, mark_seen=True)) == len(rows)
-    assert list_alerts(engine) == []
+    assert update_networks(store, state_dir=state, config=cfg).alerts == 0
+    assert len(list_alerts(store, mark_seen=True)) == len(rows)
+    assert list_alerts(store) == []
 
 
 def test_watch_and_alerts_commands(tmp_path: Path) -> None:

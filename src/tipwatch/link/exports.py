@@ -7,7 +7,8 @@
 - A STIX 2.1 bundle: per network a Grouping of observables (email-addr, url, user-account, file SHA-256, and phone
   numbers and crypto wallets through an extension definition: STIX has no phone object).
 
-All read the same ``ExportGraph`` from the store, so every format carries the same networks and evidence. Exported
+All write the same ``ExportGraph`` (read from the store by ``tipwatch.services.networks.load_graph``), so every
+format carries the same networks and evidence. Exported
 identifiers are selectors of possible victims as well as of operators: share them under the partner agreement.
 """
 
@@ -16,18 +17,14 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-
-from tipwatch.link.persist import unsigned
-from tipwatch.link.producers import chunks
-from tipwatch.store.link_tables import link_entities, links, network_posts, networks
-from tipwatch.store.tables import posts
+from tipwatch.store.interface.links import StoredEntity, StoredLink, StoredNetwork
+from tipwatch.store.interface.posts import PostRecord
 
 Value = str | int | float | bool
 FORMATS = ("graphml", "gexf", "csv", "ftm", "stix")
@@ -60,7 +57,7 @@ class ExportGraph:
         return [n for n in self.nodes.values() if n.kind in kinds]
 
 
-def _clean(attrs: dict[str, Any]) -> dict[str, Value]:
+def clean_attrs(attrs: dict[str, Any]) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for k, v in attrs.items():
         if v is None:
@@ -69,70 +66,43 @@ def _clean(attrs: dict[str, Any]) -> dict[str, Value]:
     return out
 
 
-def load_graph(engine: Engine, *, network_ids: Sequence[str] | None = None, min_score: float = 0.0) -> ExportGraph:
-    """The networks (all, or ``network_ids``; score >= ``min_score``) with their posts, entities and links."""
+def build_graph(
+    networks: Iterable[StoredNetwork],
+    member: Mapping[str, str],
+    posts: Iterable[PostRecord],
+    links: Iterable[StoredLink],
+    entities: Iterable[StoredEntity],
+) -> ExportGraph:
+    """The graph of ``networks`` (best first), their posts (``member``: post id -> network id), the links from those
+    posts, and the shared entities those links point at."""
     g = ExportGraph()
-    with engine.connect() as conn:
-        stmt = select(networks.c.id, networks.c.size, networks.c.score, networks.c.reasons).where(
-            networks.c.score >= min_score
-        )
-        if network_ids is not None:
-            stmt = stmt.where(networks.c.id.in_(list(network_ids)))
-        for nid, size, score, reasons in conn.execute(stmt.order_by(networks.c.score.desc(), networks.c.id)):
-            g.nodes[f"network:{nid}"] = Node(
-                f"network:{nid}", "network", nid, {"size": size, "score": score, "reasons": "; ".join(reasons or [])}
+    for net in networks:
+        attrs: dict[str, Value] = {"size": net.size, "score": net.score, "reasons": "; ".join(net.reasons)}
+        g.nodes[f"network:{net.id}"] = Node(f"network:{net.id}", "network", net.id, attrs)
+    for p in posts:
+        pid = p.id
+        post_attrs: dict[str, Any] = {"post_id": pid, "network_id": member[pid], "url": p.url, "platform": p.platform}
+        post_attrs.update(post_kind=p.kind, posted_at=p.posted_at, risk=p.risk)
+        g.nodes[f"post:{pid}"] = Node(f"post:{pid}", "post", (p.title or pid)[:80], clean_attrs(post_attrs))
+        g.edges.append(Edge(f"post:{pid}", f"network:{member[pid]}", "member_of", 1.0))
+    # Pair edges as they come; entity edges once the entities' nodes exist.
+    entity_edges: list[StoredLink] = []
+    for link in links:
+        if link.entity_key is not None:
+            entity_edges.append(link)
+        elif link.post_b in member:
+            g.edges.append(
+                Edge(f"post:{link.post_a}", f"post:{link.post_b}", link.signal, link.weight, json.dumps(link.evidence))
             )
-        nets = [n.label for n in g.of_kind("network")]
-        member: dict[str, str] = {}
-        for part in chunks(nets):
-            for pid, nid in conn.execute(
-                select(network_posts.c.post_id, network_posts.c.network_id).where(network_posts.c.network_id.in_(part))
-            ):
-                member[pid] = nid
-        pids = sorted(member)
-        for part in chunks(pids):
-            cols = (posts.c.id, posts.c.title, posts.c.url, posts.c.platform, posts.c.kind, posts.c.posted_at)
-            for pid, title, url, platform, kind, posted_at, risk in conn.execute(
-                select(*cols, posts.c.risk).where(posts.c.id.in_(part))
-            ):
-                attrs = {"post_id": pid, "network_id": member[pid], "url": url, "platform": platform}
-                attrs.update(post_kind=kind, posted_at=posted_at, risk=float(risk))
-                g.nodes[f"post:{pid}"] = Node(f"post:{pid}", "post", (title or pid)[:80], _clean(attrs))
-                g.edges.append(Edge(f"post:{pid}", f"network:{member[pid]}", "member_of", 1.0))
-        keys: set[int] = set()
-        entity_edges: list[tuple[str, int, str, float, Any]] = []
-        for part in chunks(pids):
-            for a, b, key, signal, weight, evidence in conn.execute(
-                select(
-                    links.c.post_a,
-                    links.c.post_b,
-                    links.c.entity_key,
-                    links.c.signal,
-                    links.c.weight,
-                    links.c.evidence,
-                ).where(links.c.post_a.in_(part))
-            ):
-                if key is not None:
-                    keys.add(int(key))
-                    entity_edges.append((a, int(key), signal, float(weight), evidence))
-                elif b in member:
-                    g.edges.append(Edge(f"post:{a}", f"post:{b}", signal, float(weight), json.dumps(evidence)))
-        entity_node: dict[int, str] = {}
-        key_list = sorted(keys)
-        for key_part in chunks(key_list):
-            for key, etype, value, n_posts in conn.execute(
-                select(link_entities.c.key, link_entities.c.type, link_entities.c.value, link_entities.c.n_posts).where(
-                    link_entities.c.key.in_(key_part)
-                )
-            ):
-                node_id = f"entity:{etype}:{value}"
-                entity_node[int(key)] = node_id
-                g.nodes[node_id] = Node(
-                    node_id, etype, value, {"value": value, "posts": n_posts, "entity_key": str(unsigned(int(key)))}
-                )
-        for a, key, signal, weight, evidence in entity_edges:
-            if key in entity_node:
-                g.edges.append(Edge(f"post:{a}", entity_node[key], signal, weight, json.dumps(evidence)))
+    entity_node: dict[int, str] = {}
+    for key, etype, value, n_posts in entities:
+        node_id = f"entity:{etype}:{value}"
+        entity_node[key] = node_id
+        g.nodes[node_id] = Node(node_id, etype, value, {"value": value, "posts": n_posts, "entity_key": str(key)})
+    for link in entity_edges:
+        if link.entity_key in entity_node:
+            target = entity_node[link.entity_key]
+            g.edges.append(Edge(f"post:{link.post_a}", target, link.signal, link.weight, json.dumps(link.evidence)))
     return g
 
 
@@ -379,19 +349,14 @@ def write_stix(g: ExportGraph, path: Path, created: datetime) -> None:
     path.write_text(stix_bundle(g, created).serialize(pretty=True), encoding="utf-8")
 
 
-def export(
-    engine: Engine,
-    fmt: str,
-    out: Path,
-    *,
-    network_ids: Sequence[str] | None = None,
-    min_score: float = 0.0,
-    created: datetime | None = None,
-) -> ExportGraph:
-    """Write networks in ``fmt`` (one of FORMATS) to ``out`` (a directory for csv)."""
+def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    g = load_graph(engine, network_ids=network_ids, min_score=min_score)
+
+
+def write_graph(g: ExportGraph, fmt: str, out: Path, *, created: datetime | None = None) -> None:
+    """Write ``g`` in ``fmt`` (one of FORMATS) to ``out`` (a directory for csv)."""
+    check_format(fmt)
     if fmt != "csv":
         out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "graphml":
@@ -406,4 +371,3 @@ def export(
         from datetime import UTC
 
         write_stix(g, out, created or datetime.now(UTC))
-    return g

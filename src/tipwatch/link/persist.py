@@ -1,86 +1,37 @@
-"""Write what an update changed to the store: entities and hubs, links with evidence, networks with profiles.
+"""What an update changed, as the rows the store keeps: entities and hubs, links with evidence, networks with
+profiles. Pure functions of the link state, the update's delta and the member posts' facts; the networks service
+reads those facts and writes the rows (tipwatch.store.interface.links.LinkStore.write).
 
-Only the posts the update reclustered are rewritten (all of them on a full build), in one transaction, so a reader
-sees the networks before or after an update, never half of one.
+Only the posts the update reclustered are rewritten (all of them on a full build).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, delete, func, insert, select
 
 from tipwatch.link.config import LinkConfig
 from tipwatch.link.engine import Delta
 from tipwatch.link.entities import ENTITY_TYPES, hub_reason
-from tipwatch.link.producers import chunks
 from tipwatch.link.profile import CONTACT_TYPES, MemberFacts, build_profile
 from tipwatch.link.rank import score
 from tipwatch.link.state import PAIR_SIGNALS, LinkState
 from tipwatch.link.template import build_template
 from tipwatch.model import post_text
-from tipwatch.store.link_tables import link_entities, link_meta, links, network_posts, networks
-from tipwatch.store.tables import identifiers, indicator_hits, posts
+from tipwatch.store.interface.links import EntityWrite, LinkUpdate, LinkWrite, MemberWrite, NetworkWrite
+from tipwatch.store.interface.posts import IdentifierRow, PostRecord
 
 I64 = npt.NDArray[np.int64]
-INSERT_BATCH = 5000
 _PROFILE_TYPES = frozenset(("place", *CONTACT_TYPES))
-TOKEN_KEY = "state_token"
-
-
-def signed(key: int) -> int:
-    """A 64-bit unsigned entity key as the signed BIGINT the store holds."""
-    return key - (1 << 64) if key >= 1 << 63 else key
-
-
-def unsigned(key: int) -> int:
-    return key + (1 << 64) if key < 0 else key
-
-
-def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> int:
-    n = 0
-    buf: list[dict[str, Any]] = []
-    for row in rows:
-        buf.append(row)
-        if len(buf) >= INSERT_BATCH:
-            conn.execute(insert(table), buf)
-            n += len(buf)
-            buf = []
-    if buf:
-        conn.execute(insert(table), buf)
-        n += len(buf)
-    return n
-
-
-def _delete_in(conn: Connection, column: Any, values: Sequence[Any]) -> None:
-    for part in chunks(values):
-        conn.execute(delete(column.table).where(column.in_(part)))
-
-
-def read_token(conn: Connection) -> str | None:
-    return conn.execute(select(link_meta.c.value).where(link_meta.c.key == TOKEN_KEY)).scalar_one_or_none()
-
-
-def _set_meta(conn: Connection, values: dict[str, str]) -> None:
-    _delete_in(conn, link_meta.c.key, list(values))
-    conn.execute(insert(link_meta), [{"key": k, "value": v} for k, v in values.items()])
-
-
-def prior_networks(conn: Connection) -> dict[str, str]:
-    """post id -> network id as stored (a full rebuild carries these ids over)."""
-    return {pid: nid for pid, nid in conn.execute(select(network_posts.c.post_id, network_posts.c.network_id))}
 
 
 # --- entities and links ---------------------------------------------------------------------------------------
 
 
-def _entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkConfig) -> Iterator[dict[str, Any]]:
+def entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkConfig) -> Iterator[EntityWrite]:
     st = delta.stats
     wanted = np.asarray(list(keys), dtype=np.uint64)
     rows = np.minimum(st.lookup(wanted), max(len(st.keys) - 1, 0))
@@ -91,7 +42,7 @@ def _entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkC
             continue
         etype, value = state.values[key]
         yield {
-            "key": signed(key),
+            "key": key,
             "type": etype,
             "value": value[:512],
             "n_posts": int(st.n_posts[row]),
@@ -120,9 +71,7 @@ def top_pairs(state: LinkState, in_s: npt.NDArray[np.bool_], k: int) -> I64:
     return np.unique(pair[order][rank < k])
 
 
-def _link_rows(
-    state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: LinkConfig
-) -> Iterator[dict[str, Any]]:
+def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: LinkConfig) -> Iterator[LinkWrite]:
     st = delta.stats
     ids = state.ids
     memb_post, memb_key, memb_type = state.memberships()
@@ -134,7 +83,7 @@ def _link_rows(
         yield {
             "post_a": ids[int(memb_post[j])],
             "post_b": None,
-            "entity_key": signed(key),
+            "entity_key": key,
             "signal": ENTITY_TYPES[int(memb_type[j])],
             "weight": float(st.weight[row]),
             "strong": bool(st.strong[row]),
@@ -158,48 +107,33 @@ def _link_rows(
 # --- network profiles -----------------------------------------------------------------------------------------
 
 
-def member_facts(conn: Connection, ids: Sequence[str]) -> dict[str, MemberFacts]:
-    p, ident, hits = posts, identifiers, indicator_hits
-    out: dict[str, MemberFacts] = {}
-    for part in chunks(ids):
-        for pid, platform, kind, posted_at, location, language, risk in conn.execute(
-            select(p.c.id, p.c.platform, p.c.kind, p.c.posted_at, p.c.location, p.c.language, p.c.risk).where(
-                p.c.id.in_(part)
-            )
-        ):
-            out[pid] = MemberFacts(pid, platform, kind, posted_at, location, language, float(risk or 0.0))
-        # Filter types here, not in SQL: with a type condition SQLite picks the (type, value) index and scans every
-        # identifier of those types for each chunk (quadratic); by post id alone it uses the post_id index.
-        rows = conn.execute(
-            select(ident.c.post_id, ident.c.type, ident.c.value, ident.c.start).where(ident.c.post_id.in_(part))
-        ).all()
-        for pid, typ, value, _start in sorted(rows, key=lambda r: (r[0], r[3])):
-            if typ not in _PROFILE_TYPES:
-                continue
+def member_facts(
+    posts: Iterable[PostRecord], identifiers: Iterable[IdentifierRow], hit_counts: dict[str, int]
+) -> dict[str, MemberFacts]:
+    """What a network profile needs of each member post: its fields, places and contacts (in text order), hits."""
+    out = {p.id: MemberFacts(p.id, p.platform, p.kind, p.posted_at, p.location, p.language, p.risk) for p in posts}
+    found: dict[str, list[tuple[int, str, str]]] = {}
+    for pid, typ, value, start, _end in identifiers:
+        if typ in _PROFILE_TYPES:
+            found.setdefault(pid, []).append((start, typ, value))
+    for pid, rows in found.items():
+        for _start, typ, value in sorted(rows, key=lambda r: r[0]):
             if typ == "place":
                 out[pid].places.append(value)
             else:
                 out[pid].contacts.append((typ, value))
-        for pid, n in conn.execute(
-            select(hits.c.post_id, func.count()).where(hits.c.post_id.in_(part)).group_by(hits.c.post_id)
-        ):
-            out[pid].hits = int(n)
+    for pid, n in hit_counts.items():
+        out[pid].hits = int(n)
     return out
 
 
-def _texts(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, list[tuple[int, int, str]]]]:
-    out: dict[str, tuple[str, list[tuple[int, int, str]]]] = {}
-    for part in chunks(ids):
-        for pid, title, body in conn.execute(
-            select(posts.c.id, posts.c.title, posts.c.body).where(posts.c.id.in_(part))
-        ):
-            out[pid] = (post_text(title or "", body or ""), [])
-        for pid, typ, start, end in conn.execute(
-            select(identifiers.c.post_id, identifiers.c.type, identifiers.c.start, identifiers.c.end).where(
-                identifiers.c.post_id.in_(part)
-            )
-        ):
-            out[pid][1].append((start, end, typ))
+def post_texts(
+    posts: Iterable[PostRecord], identifiers: Iterable[IdentifierRow]
+) -> dict[str, tuple[str, list[tuple[int, int, str]]]]:
+    """Text and identifier spans of posts (read with text): the template's input."""
+    out: dict[str, tuple[str, list[tuple[int, int, str]]]] = {p.id: (post_text(p.title, p.body), []) for p in posts}
+    for pid, typ, _value, start, end in identifiers:
+        out[pid][1].append((start, end, typ))
     return out
 
 
@@ -235,16 +169,28 @@ def _sample(ids: list[str], k: int) -> list[str]:
     return [ids[int(i * step)] for i in range(k)]
 
 
-def _network_rows(
-    conn: Connection, state: LinkState, delta: Delta, cfg: LinkConfig, created: dict[str, datetime], now: datetime
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    members = {name: sorted(state.ids[i] for i in idx.tolist()) for name, idx in delta.networks.items()}
+def network_members(state: LinkState, delta: Delta) -> dict[str, list[str]]:
+    """The sorted post ids of each network the update changed."""
+    return {name: sorted(state.ids[i] for i in idx.tolist()) for name, idx in delta.networks.items()}
+
+
+def template_samples(members: dict[str, list[str]], cfg: LinkConfig) -> dict[str, list[str]]:
+    """The members whose texts make each network's template (spread over the sorted ids)."""
+    return {name: _sample(ids, cfg.profile.template_members) for name, ids in members.items()}
+
+
+def network_rows(
+    state: LinkState,
+    delta: Delta,
+    cfg: LinkConfig,
+    members: dict[str, list[str]],
+    samples: dict[str, list[str]],
+    facts: dict[str, MemberFacts],
+    texts: dict[str, tuple[str, list[tuple[int, int, str]]]],
+) -> tuple[list[NetworkWrite], list[MemberWrite]]:
     signals = _signals(state, delta.networks)
-    facts = member_facts(conn, [pid for ids in members.values() for pid in ids])
-    samples = {name: _sample(ids, cfg.profile.template_members) for name, ids in members.items()}
-    texts = _texts(conn, [pid for ids in samples.values() for pid in ids])
-    net_rows: list[dict[str, Any]] = []
-    post_rows: list[dict[str, Any]] = []
+    net_rows: list[NetworkWrite] = []
+    post_rows: list[MemberWrite] = []
     for name, ids in members.items():
         mf = [facts[pid] for pid in ids if pid in facts]
         profile = build_profile(mf, signals[name])
@@ -263,42 +209,34 @@ def _network_rows(
                 "profile": profile,
                 "first_posted_at": min(times) if times else None,
                 "last_posted_at": max(times) if times else None,
-                "created_at": created.get(name, now),
-                "updated_at": now,
             }
         )
         post_rows.extend({"post_id": pid, "network_id": name} for pid in ids)
     return net_rows, post_rows
 
 
-def write_delta(conn: Connection, state: LinkState, delta: Delta, cfg: LinkConfig, *, full: bool) -> str:
-    """Store the update's changes (all link tables on a full build); returns the new state token."""
-    now = datetime.now(UTC)
+def build_update(
+    state: LinkState,
+    delta: Delta,
+    cfg: LinkConfig,
+    *,
+    full: bool,
+    networks: list[NetworkWrite],
+    members: list[MemberWrite],
+) -> LinkUpdate:
+    """The store's changes for an update (every link table on a full build). Entity and link rows are generated as
+    the store writes them."""
     in_s = np.zeros(state.n, dtype=bool)
     in_s[delta.affected] = True
-    s_ids = [state.ids[i] for i in delta.affected.tolist()]
-    changed = list(delta.networks) + delta.removed_networks
-    created: dict[str, datetime] = {}
-    if full:
-        created.update({nid: ts for nid, ts in conn.execute(select(networks.c.id, networks.c.created_at))})
-        for table in (network_posts, networks, links, link_entities):
-            conn.execute(delete(table))
-        keys: Iterable[int] = np.unique(state.memberships()[1]).tolist()
-    else:
-        for part in chunks(changed):
-            stmt = select(networks.c.id, networks.c.created_at).where(networks.c.id.in_(part))
-            created.update({nid: ts for nid, ts in conn.execute(stmt)})
-        _delete_in(conn, network_posts.c.post_id, s_ids)
-        _delete_in(conn, networks.c.id, changed)
-        _delete_in(conn, links.c.post_a, s_ids)
-        _delete_in(conn, links.c.post_b, s_ids)
-        keys = delta.changed_keys.tolist()
-        _delete_in(conn, link_entities.c.key, [signed(k) for k in keys])
-    _insert(conn, link_entities, _entity_rows(state, delta, keys, cfg))
-    _insert(conn, links, _link_rows(state, delta, in_s, cfg))
-    net_rows, post_rows = _network_rows(conn, state, delta, cfg, created, now)
-    _insert(conn, networks, net_rows)
-    _insert(conn, network_posts, post_rows)
-    token = uuid.uuid4().hex
-    _set_meta(conn, {TOKEN_KEY: token, "fingerprint": state.fingerprint, "updated_at": now.isoformat()})
-    return token
+    keys: Sequence[int] = np.unique(state.memberships()[1]).tolist() if full else delta.changed_keys.tolist()
+    return LinkUpdate(
+        full=full,
+        fingerprint=state.fingerprint,
+        post_ids=[state.ids[i] for i in delta.affected.tolist()],
+        network_ids=list(delta.networks) + delta.removed_networks,
+        entity_keys=[] if full else keys,
+        entities=entity_rows(state, delta, keys, cfg),
+        links=link_rows(state, delta, in_s, cfg),
+        networks=networks,
+        members=members,
+    )

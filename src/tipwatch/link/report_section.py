@@ -1,7 +1,8 @@
 """The report's networks section: ranked networks, each with a graph picture, a timeline of its posts by place,
 its movement path, its shared template with the variable slots, and its member posts.
 
-Registered through the report's section hook (tipwatch.report.sections); reads only the top networks from the store.
+Registered through the report's section hook (tipwatch.report.sections); reads only the top networks, through the
+store's link and post repositories.
 Drawings are inline SVG built from numbers in Python and labels escaped by the template (ad text is hostile); the
 page's policy allows no scripts and no inline styles, so colours are SVG attributes.
 """
@@ -12,12 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
-
-from tipwatch.link.producers import chunks
 from tipwatch.report.sections import ReportContext, Section, register_section
-from tipwatch.store.link_tables import link_entities, links, network_posts, networks
-from tipwatch.store.tables import identifiers, posts
+from tipwatch.store.interface.links import LinkStore
+from tipwatch.store.interface.posts import PostStore
 
 TOP_NETWORKS = 25
 MAX_GRAPH_NODES = 80
@@ -103,70 +101,44 @@ def _timeline(view: NetworkView) -> None:
         view.timeline.append(Dot(round(x, 1), round(20 + (row + 0.5) * step, 1), m["id"], COLOURS["post"]))
 
 
-def _load(conn: Connection, top: int) -> list[NetworkView]:
-    rows = conn.execute(
-        select(networks.c.id, networks.c.score, networks.c.size, networks.c.reasons, networks.c.profile)
-        .order_by(networks.c.score.desc(), networks.c.id)
-        .limit(top)
-    ).all()
-    views = {r[0]: NetworkView(r[0], float(r[1]), int(r[2]), list(r[3] or []), dict(r[4] or {})) for r in rows}
-    member_of: dict[str, str] = {}
-    for part in chunks(list(views)):
-        for pid, nid in conn.execute(
-            select(network_posts.c.post_id, network_posts.c.network_id).where(network_posts.c.network_id.in_(part))
-        ):
-            member_of[pid] = nid
+def _load(links: LinkStore, posts: PostStore, top: int) -> list[NetworkView]:
+    views = {
+        n.id: NetworkView(n.id, n.score, n.size, n.reasons, n.profile)
+        for n in links.networks(limit=top, with_profile=True)
+    }
+    member_of = links.membership(list(views))
     pids = sorted(member_of)
     # A post's place as the profile saw it: the first place named in its text, else its location field.
     places: dict[str, str] = {}
-    for part in chunks(pids):
-        # The type is filtered here: with it in SQL, SQLite would scan the (type, value) index for every chunk.
-        found = conn.execute(
-            select(identifiers.c.post_id, identifiers.c.type, identifiers.c.value, identifiers.c.start).where(
-                identifiers.c.post_id.in_(part)
-            )
-        ).all()
-        for pid, typ, value, _start in sorted(found, key=lambda r: (r[0], r[3])):
-            if typ == "place":
-                places.setdefault(pid, value)
-    edges: dict[str, list[tuple[str, str, str]]] = {nid: [] for nid in views}
+    for pid, typ, value, _start, _end in sorted(posts.identifiers(pids), key=lambda r: (r.post_id, r.start)):
+        if typ == "place":
+            places.setdefault(pid, value)
     labels: dict[str, str] = {}
+    for p in posts.posts(pids):
+        views[member_of[p.id]].members.append(
+            {
+                "id": p.id,
+                "title": p.title,
+                "platform": p.platform,
+                "kind": p.kind,
+                "posted_at": p.posted_at,
+                "place": places.get(p.id) or p.location,
+            }
+        )
+        labels[f"post:{p.id}"] = f"{p.id}: {p.title[:60]}"
+    edges: dict[str, list[tuple[str, str, str]]] = {nid: [] for nid in views}
     keys: set[int] = set()
-    for part in chunks(pids):
-        for pid, title, platform, kind, posted_at, location in conn.execute(
-            select(
-                posts.c.id, posts.c.title, posts.c.platform, posts.c.kind, posts.c.posted_at, posts.c.location
-            ).where(posts.c.id.in_(part))
-        ):
-            views[member_of[pid]].members.append(
-                {
-                    "id": pid,
-                    "title": title or "",
-                    "platform": platform,
-                    "kind": kind,
-                    "posted_at": posted_at,
-                    "place": places.get(pid) or location,
-                }
-            )
-            labels[f"post:{pid}"] = f"{pid}: {(title or '')[:60]}"
-        for a, b, key, signal in conn.execute(
-            select(links.c.post_a, links.c.post_b, links.c.entity_key, links.c.signal).where(links.c.post_a.in_(part))
-        ):
-            nid = member_of[a]
-            if key is not None:
-                keys.add(int(key))
-                edges[nid].append((f"post:{a}", f"key:{key}", signal))
-            elif member_of.get(b) == nid:
-                edges[nid].append((f"post:{a}", f"post:{b}", signal))
+    for a, b, key, signal, _weight, _evidence in links.links_from(pids):
+        nid = member_of[a]
+        if key is not None:
+            keys.add(key)
+            edges[nid].append((f"post:{a}", f"key:{key}", signal))
+        elif member_of.get(b or "") == nid:
+            edges[nid].append((f"post:{a}", f"post:{b}", signal))
     names: dict[str, str] = {}
-    for part in chunks(sorted(keys)):
-        for key, etype, value in conn.execute(
-            select(link_entities.c.key, link_entities.c.type, link_entities.c.value).where(
-                link_entities.c.key.in_(part)
-            )
-        ):
-            names[f"key:{key}"] = f"entity:{etype}:{value}"
-            labels[f"entity:{etype}:{value}"] = f"{etype}: {value}"
+    for key, etype, value, _n in links.entities(sorted(keys)):
+        names[f"key:{key}"] = f"entity:{etype}:{value}"
+        labels[f"entity:{etype}:{value}"] = f"{etype}: {value}"
     for nid, view in views.items():
         view.members.sort(key=lambda m: (m["posted_at"] is None, m["posted_at"] or datetime.min, m["id"]))
         named = [(a, names.get(b, b), k) for a, b, k in edges[nid]]
@@ -176,21 +148,21 @@ def _load(conn: Connection, top: int) -> list[NetworkView]:
 
 
 def networks_section(ctx: ReportContext) -> Section | None:
-    with ctx.engine.connect() as conn:
-        total = conn.execute(select(networks.c.id)).all()
-        if not total:
-            return None
-        views = _load(conn, min(TOP_NETWORKS, max(ctx.top, 1)))
+    links, posts = ctx.store.links, ctx.store.posts
+    total = links.count_networks()
+    if not total:
+        return None
+    views = _load(links, posts, min(TOP_NETWORKS, max(ctx.top, 1)))
     html = ctx.render(
         "section_networks.html",
         views=views,
-        total=len(total),
+        total=total,
         width=W,
         height=H,
         max_rows=MAX_MEMBER_ROWS,
         colours=COLOURS,
     )
-    return Section("networks", "Networks", html, order=200, summary=f"{len(total):,} networks")
+    return Section("networks", "Networks", html, order=200, summary=f"{total:,} networks")
 
 
 register_section(networks_section, templates_package="tipwatch.link")

@@ -1,4 +1,5 @@
-"""The persisted link state: every compact column an incremental update needs, in a directory of .npy files.
+"""The persisted link state: every compact column an incremental update needs, kept by a LinkStateStore (by default
+a directory of .npy files, tipwatch.store.link_state).
 
 It is a cache derived from the store (posts and identifiers): deleting it costs one full rebuild, never data. The
 store holds the same generation token, so a state that does not belong to the database (a restored backup, a
@@ -7,8 +8,6 @@ recreated database) is detected and rebuilt instead of being trusted.
 
 from __future__ import annotations
 
-import json
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ import numpy.typing as npt
 import orjson
 
 from tipwatch.link.entities import TYPE_CODE
+from tipwatch.store.interface.links import StateSnapshot
+from tipwatch.store.link_state import DirectoryLinkState
 
 FORMAT = 3
 IMAGE_CODE = TYPE_CODE["image"]
@@ -120,12 +121,8 @@ class LinkState:
         return st
 
 
-def save_state(state: LinkState, path: Path) -> None:
-    """Write the state to directory ``path`` atomically (a reader sees the old or the new state, never half)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
+def to_snapshot(state: LinkState) -> StateSnapshot:
+    """The state in storable parts (see tipwatch.store.interface.links.LinkStateStore)."""
     meta = {
         "format": FORMAT,
         "fingerprint": state.fingerprint,
@@ -137,27 +134,18 @@ def save_state(state: LinkState, path: Path) -> None:
         "platforms": state.platforms,
         "kinds": state.kinds,
     }
-    (tmp / "meta.json").write_text(json.dumps(meta))
-    (tmp / "ids.json").write_bytes(orjson.dumps(state.ids))
-    (tmp / "net_names.json").write_bytes(orjson.dumps(state.net_names))
-    (tmp / "values.json").write_bytes(orjson.dumps([[str(k), t, v] for k, (t, v) in state.values.items()]))
-    for name in _ARRAYS:
-        np.save(tmp / f"{name}.npy", getattr(state, name), allow_pickle=False)
-    old = path.with_name(path.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if path.exists():
-        path.rename(old)
-    tmp.rename(path)
-    if old.exists():
-        shutil.rmtree(old)
+    blobs = {
+        "ids.json": orjson.dumps(state.ids),
+        "net_names.json": orjson.dumps(state.net_names),
+        "values.json": orjson.dumps([[str(k), t, v] for k, (t, v) in state.values.items()]),
+    }
+    return StateSnapshot(meta, blobs, {name: getattr(state, name) for name in _ARRAYS})
 
 
-def load_state(path: Path) -> LinkState | None:
-    """The state saved in ``path``, or None when there is none or it is unreadable (then: rebuild)."""
-    path = Path(path)
+def from_snapshot(snap: StateSnapshot) -> LinkState | None:
+    """The state in ``snap``, or None when it is of another format or incomplete (then: rebuild)."""
     try:
-        meta = json.loads((path / "meta.json").read_text())
+        meta = snap.meta
         if meta.get("format") != FORMAT:
             return None
         st = LinkState(meta["fingerprint"], meta["generation"], meta["num_perm"], meta["shingle_bits"])
@@ -165,11 +153,22 @@ def load_state(path: Path) -> LinkState | None:
         st.next_comp = int(meta["next_comp"])
         st.platforms = list(meta["platforms"])
         st.kinds = list(meta["kinds"])
-        st.ids = orjson.loads((path / "ids.json").read_bytes())
-        st.net_names = orjson.loads((path / "net_names.json").read_bytes())
-        st.values = {int(k): (t, v) for k, t, v in orjson.loads((path / "values.json").read_bytes())}
+        st.ids = orjson.loads(snap.blobs["ids.json"])
+        st.net_names = orjson.loads(snap.blobs["net_names.json"])
+        st.values = {int(k): (t, v) for k, t, v in orjson.loads(snap.blobs["values.json"])}
         for name in _ARRAYS:
-            setattr(st, name, np.load(path / f"{name}.npy", allow_pickle=False))
-    except (OSError, ValueError, KeyError):
+            setattr(st, name, snap.arrays[name])
+    except (ValueError, KeyError):
         return None
     return st
+
+
+def save_state(state: LinkState, path: Path) -> None:
+    """Write the state to directory ``path`` atomically (a reader sees the old or the new state, never half)."""
+    DirectoryLinkState(path).save(to_snapshot(state))
+
+
+def load_state(path: Path) -> LinkState | None:
+    """The state saved in ``path``, or None when there is none or it is unreadable (then: rebuild)."""
+    snap = DirectoryLinkState(path).load()
+    return None if snap is None else from_snapshot(snap)

@@ -1,9 +1,10 @@
 """Trends: which terms are in use. Counts of indicator categories, terms and emoji per week, platform and place, and
 emerging terms (rising lately, and co-occurring with known indicators) proposed as candidate lexicon entries.
 
-One streaming pass over the store (posts in chunks, with their indicator hits and places): memory holds counters,
-not texts. Candidates are written in the lexicon file format for an analyst to review, edit and accept (a folder on
-TIPWATCH_LEXICON_PATH); nothing is added to the lexicon automatically.
+One streaming pass over the store (posts in chunks, with their indicator hits and places; the reading is
+tipwatch.services.trends): memory holds counters, not texts. Candidates are written in the lexicon file format for
+an analyst to review, edit and accept (a folder on TIPWATCH_LEXICON_PATH); nothing is added to the lexicon
+automatically.
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine, select
 
-from tipwatch.link.producers import chunks
 from tipwatch.link.textsig import mask_text, tokens
 from tipwatch.model import post_text
-from tipwatch.store.tables import identifiers, indicator_hits, posts
+from tipwatch.store.interface.posts import HitRow, IdentifierRow, PostRecord
 
 _EMOJI = re.compile(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF]$")
 _WORD = re.compile(r"^\w{3,}$")
@@ -61,62 +60,45 @@ def week_of(ts: datetime) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def _rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
-    """(id, text, posted_at, platform, language, location, hit categories, places, identifier spans) per post."""
-    with engine.connect() as conn:
-        ids = list(conn.execute(select(posts.c.id).where(posts.c.posted_at.is_not(None))).scalars())
-        for part in chunks(ids):
-            cats: dict[str, set[str]] = defaultdict(set)
-            domains: dict[str, set[str]] = defaultdict(set)
-            for pid, cat, dom in conn.execute(
-                select(indicator_hits.c.post_id, indicator_hits.c.category, indicator_hits.c.domain).where(
-                    indicator_hits.c.post_id.in_(part)
-                )
-            ):
-                cats[pid].add(cat)
-                domains[pid].add(dom)
-            places: dict[str, list[str]] = defaultdict(list)
-            spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-            for pid, typ, value, start, end in conn.execute(
-                select(
-                    identifiers.c.post_id,
-                    identifiers.c.type,
-                    identifiers.c.value,
-                    identifiers.c.start,
-                    identifiers.c.end,
-                ).where(identifiers.c.post_id.in_(part))
-            ):
-                spans[pid].append((start, end, typ))
-                if typ == "place":
-                    places[pid].append(value)
-            for pid, title, body, posted_at, platform, language, location in conn.execute(
-                select(
-                    posts.c.id,
-                    posts.c.title,
-                    posts.c.body,
-                    posts.c.posted_at,
-                    posts.c.platform,
-                    posts.c.language,
-                    posts.c.location,
-                ).where(posts.c.id.in_(part))
-            ):
-                yield (
-                    pid,
-                    post_text(title or "", body or ""),
-                    posted_at,
-                    platform or "unknown",
-                    language or "und",
-                    (places[pid] or [location or "unknown"])[0],
-                    cats.get(pid, set()),
-                    domains.get(pid, set()),
-                    spans.get(pid, []),
-                )
+TrendRow = tuple[str, str, datetime, str, str, str, set[str], set[str], list[tuple[int, int, str]]]
 
 
-def _accumulate(engine: Engine) -> tuple[_Acc, dict[str, Counter[str]]]:
+def trend_rows(
+    posts: Iterable[PostRecord], hits: Iterable[HitRow], identifiers: Iterable[IdentifierRow]
+) -> Iterator[TrendRow]:
+    """(id, text, posted_at, platform, language, place, hit categories, hit domains, identifier spans) per dated post
+    of one chunk (posts read with text; their hits and identifiers)."""
+    cats: dict[str, set[str]] = defaultdict(set)
+    domains: dict[str, set[str]] = defaultdict(set)
+    for pid, cat, dom in hits:
+        cats[pid].add(cat)
+        domains[pid].add(dom)
+    places: dict[str, list[str]] = defaultdict(list)
+    spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for pid, typ, value, start, end in identifiers:
+        spans[pid].append((start, end, typ))
+        if typ == "place":
+            places[pid].append(value)
+    for p in posts:
+        if p.posted_at is None:
+            continue
+        yield (
+            p.id,
+            post_text(p.title, p.body),
+            p.posted_at,
+            p.platform or "unknown",
+            p.language or "und",
+            (places[p.id] or [p.location or "unknown"])[0],
+            cats.get(p.id, set()),
+            domains.get(p.id, set()),
+            spans.get(p.id, []),
+        )
+
+
+def _accumulate(rows: Iterable[TrendRow]) -> tuple[_Acc, dict[str, Counter[str]]]:
     acc = _Acc()
     term_domains: dict[str, Counter[str]] = defaultdict(Counter)
-    for pid, text, posted_at, platform, language, place, cats, doms, spans in _rows(engine):
+    for pid, text, posted_at, platform, language, place, cats, doms, spans in rows:
         week = week_of(posted_at)
         acc.weeks[week] += 1
         for cat in cats:
@@ -155,10 +137,10 @@ def _top(counter: Counter[tuple[Any, str]], n: int) -> list[dict[str, Any]]:
     return [{"key": str(k), "term": t, "posts": c} for (k, t), c in counter.most_common(n)]
 
 
-def trends(engine: Engine, cfg: TrendConfig | None = None) -> dict[str, Any]:
-    """Counts per week, platform and place, and emerging terms with their evidence."""
+def trends(rows: Iterable[TrendRow], cfg: TrendConfig | None = None) -> dict[str, Any]:
+    """Counts per week, platform and place, and emerging terms with their evidence, from ``trend_rows``."""
     cfg = cfg or TrendConfig()
-    acc, term_domains = _accumulate(engine)
+    acc, term_domains = _accumulate(rows)
     weeks = sorted(acc.weeks)
     out: dict[str, Any] = {
         "weeks": [{"week": w.isoformat(), "posts": acc.weeks[w]} for w in weeks],

@@ -1,0 +1,216 @@
+"""Networks: link stored posts into networks, read them back, score them against a truth, export them.
+
+``update_networks(store)`` links the posts stored since the last update into the existing networks (a full build
+the first time, or when the link state is missing, stale or made with other thresholds), raises the watches' alerts
+for the new posts, and writes links, hubs and networks to the store. The link state lives in a ``LinkStateStore`` (by
+default a directory beside the database: tipwatch.store.link_state).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tipwatch.link import persist
+from tipwatch.link.batch import Batch, concat_batches, prepare_batch
+from tipwatch.link.config import LinkConfig, load_config
+from tipwatch.link.engine import Delta
+from tipwatch.link.engine import update as link_update
+from tipwatch.link.evaluate import evaluate
+from tipwatch.link.exports import ExportGraph, build_graph, check_format, write_graph
+from tipwatch.link.producers import chunks, post_inputs
+from tipwatch.link.state import LinkState, from_snapshot, to_snapshot
+from tipwatch.link.textsig import TokenHasher
+from tipwatch.link.watch import Hit, Matcher
+from tipwatch.store.facade import Store
+from tipwatch.store.interface.links import LinkStateStore
+from tipwatch.store.link_state import DirectoryLinkState, default_state_dir
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class LinkSummary:
+    posts: int
+    new_posts: int
+    networks: int
+    networks_changed: int
+    networks_removed: int
+    full: bool
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+    alerts: int = 0
+
+
+@dataclass(slots=True)
+class NetworkRecord:
+    network_id: str
+    post_ids: list[str]
+    score: float
+    reasons: list[str]
+    size: int
+    profile: dict[str, Any]
+
+
+def state_store(store: Store, state_dir: Path | None = None) -> LinkStateStore:
+    """The link state of ``store``: in ``state_dir``, or where ``default_state_dir`` puts it."""
+    return DirectoryLinkState(state_dir or default_state_dir(store.url))
+
+
+def _read_batch(
+    store: Store, ids: list[str], cfg: LinkConfig, progress: Progress | None, matcher: Matcher | None
+) -> tuple[Batch, list[Hit]]:
+    hasher = TokenHasher()
+    parts: list[Batch] = []
+    hits: list[Hit] = []
+    done = 0
+    posts = store.posts
+    for part in chunks(ids):
+        chunk = post_inputs(
+            posts.posts(part, text=True, images=True),
+            posts.identifiers(part),
+            posts.image_hashes(part),
+            min_quality=cfg.images.pdq_min_quality,
+        )
+        parts.append(prepare_batch(chunk, cfg.text, hasher))
+        if matcher is not None:
+            hits.extend(matcher.match_posts(chunk))
+        done += len(chunk)
+        if progress:
+            progress("read", done, len(ids))
+    if not parts:
+        return prepare_batch([], cfg.text), hits
+    return concat_batches(parts), hits
+
+
+def _write(store: Store, state: LinkState, delta: Delta, cfg: LinkConfig, *, full: bool) -> str:
+    """Store the update's changes (all link tables on a full build); returns the new state token."""
+    members = persist.network_members(state, delta)
+    samples = persist.template_samples(members, cfg)
+    posts = store.posts
+    member_ids = [pid for ids in members.values() for pid in ids]
+    facts = persist.member_facts(posts.posts(member_ids), posts.identifiers(member_ids), posts.hit_counts(member_ids))
+    sample_ids = [pid for ids in samples.values() for pid in ids]
+    texts = persist.post_texts(posts.posts(sample_ids, text=True), posts.identifiers(sample_ids))
+    net_rows, member_rows = persist.network_rows(state, delta, cfg, members, samples, facts, texts)
+    return store.links.write(persist.build_update(state, delta, cfg, full=full, networks=net_rows, members=member_rows))
+
+
+def update_networks(
+    store: Store,
+    *,
+    state: LinkStateStore | None = None,
+    state_dir: Path | None = None,
+    config: LinkConfig | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> LinkSummary:
+    """Bring links and networks up to date with the posts in the store; returns what changed.
+
+    The link state is ``state``, else a directory: ``state_dir`` or the default beside the database.
+    """
+    t0 = time.perf_counter()
+    cfg = config or load_config()
+    kept = state or state_store(store, state_dir)
+    with kept.lock():
+        token = store.links.token()
+        db_ids = store.posts.all_ids()
+        snap = None if rebuild else kept.load()
+        st = None if snap is None else from_snapshot(snap)
+        full = (
+            st is None
+            or st.fingerprint != cfg.fingerprint()
+            or st.generation != token
+            or st.num_perm != cfg.text.num_perm
+            or st.shingle_bits != cfg.text.shingle_bits
+        )
+        if st is not None and not full:
+            known = set(db_ids)
+            full = any(pid not in known for pid in st.ids)  # posts were deleted (retention): rebuild
+        prior: dict[str, str] = {}
+        if full or st is None:
+            prior = store.links.membership()
+            st = LinkState.empty(cfg.fingerprint(), cfg.text.num_perm, cfg.text.shingle_bits)
+            new_ids = db_ids
+        else:
+            seen = set(st.ids)
+            new_ids = [pid for pid in db_ids if pid not in seen]
+        timings: dict[str, float] = {"load": time.perf_counter() - t0}
+        if not new_ids and not full:
+            return LinkSummary(st.n, 0, len(st.net_names), 0, 0, False, time.perf_counter() - t0, timings)
+        # Watches raise alerts for posts new to the store; a rebuild of posts already linked raises none.
+        first_run = token is None
+        matcher = Matcher.build(store.watches.active()) if not full or first_run else None
+        batch, hits = _read_batch(store, new_ids, cfg, progress, matcher)
+        timings["read_prepare"] = time.perf_counter() - t0 - sum(timings.values())
+        delta = link_update(st, batch, cfg, prior=prior)
+        timings.update({f"update_{k}": v for k, v in delta.timings.items()})
+        if matcher is not None and matcher.networks:
+            new = set(new_ids)
+            joined = {st.ids[i]: name for name, idx in delta.networks.items() for i in idx.tolist()}
+            hits.extend(matcher.match_networks({p: n for p, n in joined.items() if p in new}))
+        # Alerts first, in their own transaction: if writing the links fails, the state is not saved, the next
+        # update sees the same new posts again, and alerts already raised are not raised twice.
+        alerts_raised = store.watches.raise_alerts(hits)
+        st.generation = _write(store, st, delta, cfg, full=full)
+        timings["store"] = time.perf_counter() - t0 - sum(timings.values())
+        kept.save(to_snapshot(st))
+        timings["save_state"] = time.perf_counter() - t0 - sum(timings.values())
+        return LinkSummary(
+            st.n,
+            len(new_ids),
+            len(st.net_names),
+            len(delta.networks),
+            len(delta.removed_networks),
+            full,
+            time.perf_counter() - t0,
+            timings,
+            alerts_raised,
+        )
+
+
+def iter_networks(store: Store, *, with_profile: bool = False) -> Iterator[NetworkRecord]:
+    """Stored networks, highest score first (ties by id), each with its sorted post ids."""
+    nets = store.links.networks(with_profile=with_profile)
+    members: dict[str, list[str]] = {}
+    for pid, nid in store.links.membership().items():
+        members.setdefault(nid, []).append(pid)
+    for net in nets:
+        yield NetworkRecord(net.id, sorted(members.get(net.id, [])), net.score, net.reasons, net.size, net.profile)
+
+
+def evaluate_networks(
+    store: Store, truth: dict[str, str | None], benign: dict[str, bool] | None = None
+) -> dict[str, Any]:
+    """The stored networks scored against ``truth`` (see tipwatch.link.evaluate)."""
+    return evaluate(truth, store.links.membership(), benign)
+
+
+def load_graph(store: Store, *, network_ids: Sequence[str] | None = None, min_score: float = 0.0) -> ExportGraph:
+    """The networks (all, or ``network_ids``; score >= ``min_score``) with their posts, entities and links."""
+    nets = store.links.networks(ids=network_ids, min_score=min_score)
+    member = store.links.membership([n.id for n in nets])
+    pids = sorted(member)
+    links = list(store.links.links_from(pids))
+    keys = sorted({link.entity_key for link in links if link.entity_key is not None})
+    return build_graph(nets, member, store.posts.posts(pids), links, store.links.entities(keys))
+
+
+def export(
+    store: Store,
+    fmt: str,
+    out: Path,
+    *,
+    network_ids: Sequence[str] | None = None,
+    min_score: float = 0.0,
+    created: datetime | None = None,
+) -> ExportGraph:
+    """Write networks in ``fmt`` (one of tipwatch.link.exports.FORMATS) to ``out`` (a directory for csv)."""
+    check_format(fmt)
+    g = load_graph(store, network_ids=network_ids, min_score=min_score)
+    write_graph(g, fmt, out, created=created)
+    return g

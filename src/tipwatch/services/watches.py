@@ -1,0 +1,44 @@
+"""Watches and alerts: follow a value, stop following it, raise alerts for posts already stored, list alerts.
+
+New posts raise alerts as they are linked (tipwatch.services.networks.update_networks); matching is tipwatch.link.watch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tipwatch.link.watch import IDENTIFIER_KINDS, Hit, Watch, normalize
+from tipwatch.store.facade import Store
+
+
+def add(store: Store, kind: str, value: str, *, note: str = "", by: str = "", region: str = "IN") -> Watch:
+    """Watch ``value`` as the extractor would normalize it. Raises ValueError for an unknown kind or a bad value."""
+    return store.watches.add(kind, normalize(kind, value, region), note=note, by=by)
+
+
+def list_watches(store: Store) -> list[dict[str, Any]]:
+    """Every watch, active or stopped, by id."""
+    return store.watches.all()
+
+
+def remove(store: Store, watch_id: int) -> bool:
+    """Deactivate a watch (its alerts stay, with their history); False when there is no such watch."""
+    return store.watches.deactivate(watch_id)
+
+
+def backfill(store: Store, watch: Watch) -> int:
+    """Alerts for posts already stored that match ``watch`` (identifier and network watches); returns how many."""
+    if watch.kind in IDENTIFIER_KINDS:
+        pids = store.posts.ids_with_identifier(watch.kind, watch.value)
+        reason = f"{watch.kind} {watch.value}"
+    elif watch.kind == "network":
+        pids = sorted(store.links.membership([watch.value]))
+        reason = f"in network {watch.value}"
+    else:
+        return 0
+    return store.watches.raise_alerts([Hit(watch.id, pid, reason) for pid in pids])
+
+
+def alerts(store: Store, *, unseen_only: bool = True, mark_seen: bool = False) -> list[dict[str, Any]]:
+    """Alerts, newest first, with the watch and the post's title, platform, risk and URL."""
+    return store.watches.alerts(unseen_only=unseen_only, mark_seen=mark_seen)

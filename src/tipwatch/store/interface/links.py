@@ -1,0 +1,167 @@
+"""Links and networks as stored, and the link state the incremental linker keeps between updates.
+
+Entity keys are the linker's unsigned 64-bit keys here; how a backend holds them (a signed BIGINT) is its own affair.
+An update is written as one ``LinkUpdate`` in one transaction, so a reader sees the networks before or after an
+update, never half of one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple, TypedDict
+
+import numpy.typing as npt
+
+# --- rows an update writes (plain dicts: a full build writes millions of them) ----------------------------------
+
+
+class EntityWrite(TypedDict):
+    key: int
+    type: str
+    value: str
+    n_posts: int
+    n_platforms: int
+    n_kinds: int
+    weight: float
+    strong: bool
+    hub: bool
+    hub_reason: str
+
+
+class LinkWrite(TypedDict):
+    post_a: str
+    post_b: str | None
+    entity_key: int | None
+    signal: str
+    weight: float
+    strong: bool
+    evidence: dict[str, Any]
+
+
+class NetworkWrite(TypedDict):
+    id: str
+    size: int
+    score: float
+    reasons: list[str]
+    profile: dict[str, Any]
+    first_posted_at: datetime | None
+    last_posted_at: datetime | None
+
+
+class MemberWrite(TypedDict):
+    post_id: str
+    network_id: str
+
+
+@dataclass(slots=True)
+class LinkUpdate:
+    """What one update changed. On ``full`` every link table is replaced; otherwise the rows of ``post_ids``
+    (links and memberships), ``network_ids`` (changed and removed networks) and ``entity_keys`` are replaced."""
+
+    full: bool
+    fingerprint: str
+    post_ids: Sequence[str]
+    network_ids: Sequence[str]
+    entity_keys: Sequence[int]
+    entities: Iterable[EntityWrite]
+    links: Iterable[LinkWrite]
+    networks: Sequence[NetworkWrite]
+    members: Iterable[MemberWrite]
+
+
+# --- rows read back -----------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class StoredNetwork:
+    id: str
+    score: float
+    size: int
+    reasons: list[str]
+    profile: dict[str, Any] = field(default_factory=dict)  # filled when asked for
+
+
+class StoredLink(NamedTuple):
+    post_a: str
+    post_b: str | None
+    entity_key: int | None
+    signal: str
+    weight: float
+    evidence: dict[str, Any]
+
+
+class StoredEntity(NamedTuple):
+    key: int
+    type: str
+    value: str
+    n_posts: int
+
+
+class LinkStore(ABC):
+    @abstractmethod
+    def token(self) -> str | None:
+        """The token of the last update written (None before the first): ties a link state to this database."""
+
+    @abstractmethod
+    def write(self, update: LinkUpdate) -> str:
+        """Store an update's changes in one transaction; returns the new token."""
+
+    @abstractmethod
+    def membership(self, network_ids: Sequence[str] | None = None) -> dict[str, str]:
+        """post id -> network id, for every networked post or for the members of ``network_ids``."""
+
+    @abstractmethod
+    def networks(
+        self,
+        *,
+        ids: Sequence[str] | None = None,
+        min_score: float | None = None,
+        limit: int | None = None,
+        with_profile: bool = False,
+    ) -> list[StoredNetwork]:
+        """Networks (all, or ``ids``; scoring at least ``min_score``), highest score first (ties by id)."""
+
+    @abstractmethod
+    def count_networks(self) -> int: ...
+
+    @abstractmethod
+    def links_from(self, post_ids: Sequence[str]) -> Iterator[StoredLink]:
+        """The stored links whose ``post_a`` is one of ``post_ids``."""
+
+    @abstractmethod
+    def entities(self, keys: Sequence[int]) -> Iterator[StoredEntity]:
+        """The shared entities with keys ``keys`` (keys without a row are skipped)."""
+
+
+# --- the link state -------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class StateSnapshot:
+    """A link state in storable parts: small JSON-able facts, serialized blobs, and named numpy arrays. The link
+    stage converts its state to and from this (tipwatch.link.state); a state store only keeps it."""
+
+    meta: dict[str, Any]
+    blobs: dict[str, bytes]
+    arrays: dict[str, npt.NDArray[Any]]
+
+
+class LinkStateStore(ABC):
+    """Where the link state lives between updates. It is a cache derived from the store: losing it costs one full
+    rebuild, never data."""
+
+    @abstractmethod
+    def load(self) -> StateSnapshot | None:
+        """The saved snapshot, or None when there is none or it is unreadable."""
+
+    @abstractmethod
+    def save(self, snapshot: StateSnapshot) -> None:
+        """Replace the saved snapshot atomically (a reader sees the old or the new one, never half)."""
+
+    @abstractmethod
+    def lock(self) -> AbstractContextManager[None]:
+        """Held for a whole update: one update at a time per state (a second one waits)."""

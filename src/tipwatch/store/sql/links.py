@@ -1,0 +1,170 @@
+"""LinkStore on SQLAlchemy: networks, memberships, links with evidence, shared entities, and the update token."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, Engine, Table, delete, func, insert, select
+
+from tipwatch.store.interface.links import (
+    EntityWrite,
+    LinkStore,
+    LinkUpdate,
+    LinkWrite,
+    StoredEntity,
+    StoredLink,
+    StoredNetwork,
+)
+from tipwatch.store.link_tables import link_entities, link_meta, links, network_posts, networks
+from tipwatch.store.sql.posts import chunked
+
+INSERT_BATCH = 5000
+TOKEN_KEY = "state_token"
+
+
+def signed(key: int) -> int:
+    """A 64-bit unsigned entity key as the signed BIGINT the store holds."""
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def unsigned(key: int) -> int:
+    return key + (1 << 64) if key < 0 else key
+
+
+def _insert(conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
+    n = 0
+    buf: list[Mapping[str, Any]] = []
+    for row in rows:
+        buf.append(row)
+        if len(buf) >= INSERT_BATCH:
+            conn.execute(insert(table), buf)
+            n += len(buf)
+            buf = []
+    if buf:
+        conn.execute(insert(table), buf)
+        n += len(buf)
+    return n
+
+
+def _delete_in(conn: Connection, column: Column[Any], values: Sequence[Any]) -> None:
+    for part in chunked(values):
+        conn.execute(delete(column.table).where(column.in_(part)))
+
+
+def _signed_entities(rows: Iterable[EntityWrite]) -> Iterator[EntityWrite]:
+    # In place: the rows are built for this write only, and a copy per row costs at millions of rows.
+    for row in rows:
+        row["key"] = signed(row["key"])
+        yield row
+
+
+def _signed_links(rows: Iterable[LinkWrite]) -> Iterator[LinkWrite]:
+    for row in rows:
+        key = row["entity_key"]
+        if key is not None:
+            row["entity_key"] = signed(key)
+        yield row
+
+
+class SqlLinks(LinkStore):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def token(self) -> str | None:
+        with self._engine.connect() as conn:
+            stmt = select(link_meta.c.value).where(link_meta.c.key == TOKEN_KEY)
+            return conn.execute(stmt).scalar_one_or_none()
+
+    def write(self, update: LinkUpdate) -> str:
+        now = datetime.now(UTC)
+        with self._engine.begin() as conn:
+            created: dict[str, datetime] = {}
+            if update.full:
+                created.update({nid: ts for nid, ts in conn.execute(select(networks.c.id, networks.c.created_at))})
+                for table in (network_posts, networks, links, link_entities):
+                    conn.execute(delete(table))
+            else:
+                for part in chunked(update.network_ids):
+                    stmt = select(networks.c.id, networks.c.created_at).where(networks.c.id.in_(part))
+                    created.update({nid: ts for nid, ts in conn.execute(stmt)})
+                _delete_in(conn, network_posts.c.post_id, update.post_ids)
+                _delete_in(conn, networks.c.id, update.network_ids)
+                _delete_in(conn, links.c.post_a, update.post_ids)
+                _delete_in(conn, links.c.post_b, update.post_ids)
+                _delete_in(conn, link_entities.c.key, [signed(k) for k in update.entity_keys])
+            _insert(conn, link_entities, _signed_entities(update.entities))
+            _insert(conn, links, _signed_links(update.links))
+            _insert(
+                conn,
+                networks,
+                ({**row, "created_at": created.get(row["id"], now), "updated_at": now} for row in update.networks),
+            )
+            _insert(conn, network_posts, update.members)
+            token = uuid.uuid4().hex
+            meta = {TOKEN_KEY: token, "fingerprint": update.fingerprint, "updated_at": now.isoformat()}
+            _delete_in(conn, link_meta.c.key, list(meta))
+            conn.execute(insert(link_meta), [{"key": k, "value": v} for k, v in meta.items()])
+        return token
+
+    def membership(self, network_ids: Sequence[str] | None = None) -> dict[str, str]:
+        stmt = select(network_posts.c.post_id, network_posts.c.network_id)
+        with self._engine.connect() as conn:
+            if network_ids is None:
+                return {pid: nid for pid, nid in conn.execute(stmt)}
+            out: dict[str, str] = {}
+            for part in chunked(network_ids):
+                out.update({pid: nid for pid, nid in conn.execute(stmt.where(network_posts.c.network_id.in_(part)))})
+            return out
+
+    def networks(
+        self,
+        *,
+        ids: Sequence[str] | None = None,
+        min_score: float | None = None,
+        limit: int | None = None,
+        with_profile: bool = False,
+    ) -> list[StoredNetwork]:
+        cols = [networks.c.id, networks.c.score, networks.c.size, networks.c.reasons]
+        if with_profile:
+            cols.append(networks.c.profile)
+        stmt = select(*cols)
+        if min_score is not None:
+            stmt = stmt.where(networks.c.score >= min_score)
+        if ids is not None:
+            stmt = stmt.where(networks.c.id.in_(list(ids)))
+        stmt = stmt.order_by(networks.c.score.desc(), networks.c.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            StoredNetwork(r[0], float(r[1]), int(r[2]), list(r[3] or []), dict(r[4] or {}) if with_profile else {})
+            for r in rows
+        ]
+
+    def count_networks(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(networks)).scalar_one())
+
+    def links_from(self, post_ids: Sequence[str]) -> Iterator[StoredLink]:
+        stmt = select(
+            links.c.post_a, links.c.post_b, links.c.entity_key, links.c.signal, links.c.weight, links.c.evidence
+        )
+        for part in chunked(post_ids):
+            with self._engine.connect() as conn:
+                rows = conn.execute(stmt.where(links.c.post_a.in_(part))).all()
+            for a, b, key, signal, weight, evidence in rows:
+                yield StoredLink(a, b, None if key is None else unsigned(int(key)), signal, float(weight), evidence)
+
+    def entities(self, keys: Sequence[int]) -> Iterator[StoredEntity]:
+        e = link_entities
+        stmt = select(e.c.key, e.c.type, e.c.value, e.c.n_posts)
+        # In the store's key order, as the rows are indexed.
+        for part in chunked(sorted(signed(k) for k in keys)):
+            with self._engine.connect() as conn:
+                rows = conn.execute(stmt.where(e.c.key.in_(part))).all()
+            for key, etype, value, n_posts in rows:
+                yield StoredEntity(unsigned(int(key)), etype, value, int(n_posts))
