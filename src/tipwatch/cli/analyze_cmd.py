@@ -7,8 +7,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from tipwatch.cli.common import console, fail
+from tipwatch.cli.common import DB_OPTION, config, console, fail, link_summary_line, open_store
 from tipwatch.cli.progress import estimate_records, progress_bar
+from tipwatch.model import POST_KINDS
+from tipwatch.sources import FORMATS
 
 
 def parse_columns(spec: str | None) -> dict[str, str] | None:
@@ -26,9 +28,7 @@ def parse_columns(spec: str | None) -> dict[str, str] | None:
 
 def analyze(
     inputs: list[Path] = typer.Argument(..., help="JSONL, CSV, WARC(.gz) files or folders of saved HTML pages."),
-    db: str | None = typer.Option(
-        None, "--db", help="Database URL (default: TIPWATCH_DATABASE_URL or sqlite under ./tipwatch-data/)."
-    ),
+    db: str | None = DB_OPTION,
     report: Path | None = typer.Option(None, "--report", help="Write the HTML report and CSV/JSONL exports here."),
     model: Path | None = typer.Option(None, "--model", help="A classifier trained with `tipwatch train`."),
     region: str = typer.Option("IN", "--region", help="Default region for phone numbers without a country code."),
@@ -53,89 +53,71 @@ def analyze(
     ),
 ) -> None:
     """Analyze posts: extract identifiers, find indicators, score, store, and report. Scores are leads for review."""
-    from tipwatch.engines.local import default_workers, map_ordered
-    from tipwatch.engines.workers import init_analyzer, process_chunk
-    from tipwatch.model import POST_KINDS
-    from tipwatch.pipeline import Settings
-    from tipwatch.sources import FORMATS, ReadStats, read
-    from tipwatch.store.db import DEFAULT_DIR, open_engine
-    from tipwatch.store.writer import PostWriter, finish_run, open_quarantine_file, start_run
+    from tipwatch.services.analyze import AnalyzeError, AnalyzeRequest, check_request
+    from tipwatch.services.analyze import analyze as run_analysis
 
-    missing = [str(p) for p in inputs if not p.exists()]
-    if missing:
-        fail(f"input not found: {', '.join(missing)}")
-    if model is not None and not model.is_file():
-        fail(f"model file not found: {model}")
-    mapping = parse_columns(columns)
+    request = AnalyzeRequest(
+        inputs=inputs,
+        report=report,
+        model=model,
+        region=region,
+        columns=parse_columns(columns),
+        fmt=fmt,
+        kind=kind,
+        platform=platform,
+        workers=workers,
+        batch=batch,
+        media=media,
+        images=images,
+        fetch_images=fetch_images,
+        link=link,
+        quarantine_path=quarantine_path,
+    )
     if kind is not None and kind not in POST_KINDS:
         raise typer.BadParameter(f"{kind!r} is not one of {', '.join(POST_KINDS)}", param_hint="--kind")
     if fmt is not None and fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
-    stats = ReadStats()
-    engine = open_engine(db)
-    settings = Settings(
-        region=region.upper(),
-        model_path=str(model) if model else None,
-        default_kind=kind,
-        default_platform=platform,
-        media=media,
-        images_dir=str(images) if images else None,
-        fetch_images=fetch_images,
-    )
-    media_index = None
-    if media:
-        from tipwatch.media.index import load_index
-
-        media_index = load_index(engine)
-        if len(media_index) == 0:
-            media_index = None
+    try:
+        check_request(request)
+    except AnalyzeError as exc:
+        fail(str(exc))
+    cfg = config(database_url=db)
     total = estimate_records(inputs)
-    n_workers = workers or default_workers()
-    if total is not None and total < 4 * batch:
-        n_workers = 1  # starting workers costs more than it saves on a small input
-    run_id = start_run(engine, "analyze", [str(p) for p in inputs], str(model) if model else None)
-    qpath = quarantine_path or (report / "quarantine.jsonl" if report else DEFAULT_DIR / "quarantine.jsonl")
-    status = "failed"
-    with open_quarantine_file(qpath) as qfile:
-        writer = PostWriter(engine, run_id, qfile)
-        try:
-            with progress_bar() as progress:
-                task = progress.add_task("analyzing", total=total)
-                for results in map_ordered(
-                    process_chunk,
-                    read(inputs, columns=mapping, fmt=fmt, stats=stats),
-                    workers=n_workers,
-                    chunk_size=batch,
-                    initializer=init_analyzer,
-                    initargs=(settings, media_index),
-                ):
-                    writer.write(results)
-                    progress.advance(task, len(results))
-            status = "ok"
-        finally:
-            finish_run(engine, run_id, writer.counts, status)
-    counts = writer.counts
-    table = Table(title=f"run {run_id}", show_header=False)
+    with open_store(db) as store, progress_bar() as progress:
+        task = progress.add_task("analyzing", total=total)
+        link_task = None
+
+        def on_link(_stage: str, done: int, todo: int) -> None:
+            nonlocal link_task
+            if link_task is None:
+                link_task = progress.add_task("linking", total=todo)
+            progress.update(link_task, completed=done, total=todo)
+
+        result = run_analysis(
+            store,
+            request,
+            data_dir=cfg.data_dir,
+            link_state_dir=cfg.link_state,
+            expected=total,
+            on_progress=lambda n: progress.advance(task, n),
+            on_link_progress=on_link,
+        )
+    counts = result.counts
+    table = Table(title=f"run {result.run_id}", show_header=False)
     for name in ("read", "stored", "duplicates", "quarantined"):
         table.add_row(name, f"{getattr(counts, name):,}")
     table.add_row("reconciles", "yes" if counts.reconciles else "NO")
     console.print(table)
-    if writer.images_seen:
-        console.print(f"images: {writer.images_seen:,} referenced, {writer.images_rejected:,} rejected (quarantined)")
-    for reason, n in sorted(stats.skipped.items()):
+    if result.images_seen:
+        console.print(f"images: {result.images_seen:,} referenced, {result.images_rejected:,} rejected (quarantined)")
+    for reason, n in result.passed_over.items():
         # Not records (stylesheets in a crawl, images beside pages): counted so nothing is passed over silently.
         console.print(f"passed over, not records: {n:,} x {reason}")
     if counts.quarantined:
-        console.print(f"{counts.quarantined:,} rejected records listed with reasons in {qpath}")
+        console.print(f"{counts.quarantined:,} rejected records listed with reasons in {result.quarantine_path}")
     if not counts.reconciles:
         fail("counts do not reconcile: read != stored + duplicates + quarantined")
-    if link:
-        from tipwatch.cli.networks_cmd import link_networks
-
-        # Same code path as `tipwatch networks`: incremental over what is already linked.
-        link_networks(db, rebuild=False, state=None, config=None)
-    if report is not None:
-        from tipwatch.report import write_report
-
-        index = write_report(engine, report)
-        console.print(f"report: {index}")
+    if result.link is not None:
+        console.print(link_summary_line(result.link))
+    if result.report_index is not None:
+        console.print(f"report: {result.report_index}")

@@ -74,9 +74,10 @@ def analyze(
     req: AnalyzeRequest,
     *,
     data_dir: Path = Path("tipwatch-data"),
+    link_state_dir: Path | None = None,
     expected: int | None = None,
     on_progress: Callable[[int], None] | None = None,
-    on_stage: Callable[[str], None] | None = None,
+    on_link_progress: Callable[[str, int, int], None] | None = None,
 ) -> AnalyzeResult:
     """Run ``req`` into ``store``. ``expected`` (an estimate of the records) only sizes the worker pool."""
     from tipwatch.engines.local import default_workers, map_ordered
@@ -132,14 +133,10 @@ def analyze(
     if req.link:
         from tipwatch.services.networks import update_networks
 
-        if on_stage is not None:
-            on_stage("linking")
         # Same code path as `tipwatch networks`: incremental over what is already linked.
-        result.link = update_networks(store)
+        result.link = update_networks(store, state_dir=link_state_dir, progress=on_link_progress)
     if req.report is not None:
         from tipwatch.services.report import write_report
 
-        if on_stage is not None:
-            on_stage("report")
         result.report_index = write_report(store, req.report)
     return result
