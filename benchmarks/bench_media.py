@@ -1,13 +1,12 @@
 """Benchmark: media targets of issue 4.
 
-Usage: .venv/bin/python benchmarks/bench_media.py [hash|match|memory|faces|reuse|all] [--quick]
+Usage: .venv/bin/python benchmarks/bench_media.py [hash|match|memory|faces|all] [--quick]
 
 - hash: 1-megapixel JPEGs (decode included) per second, one process and a pool over all cores.
 - match: a 1,000,000-hash bank, each query = the 8 dihedral variants of one image, one core: our numpy multi-index
   search vs a numpy flat scan and (if faiss-cpu is installed) FAISS IndexBinaryFlat.
 - memory: resident memory of a 10,000,000-hash PDQ index (measured in a fresh process).
 - faces: ranking one face against a 10,000-face registry (synthetic embeddings), after detection.
-- reuse: reuse links over 100,000 post images with planted near-duplicates.
 Bank hashes are uniformly random 256-bit values; real PDQ hashes are less uniform, which makes some buckets fuller.
 """
 
@@ -177,28 +176,9 @@ def bench_faces(n: int, k: int) -> None:
     print(f"| face search, {n:,}-face registry, after detection | - | {per:.2f} ms/query |")
 
 
-def bench_reuse(n: int) -> None:
-    from tipwatch.media.reuse import ReuseColumns, reuse_links
-
-    rng = np.random.default_rng(0)
-    pdq = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
-    sha = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
-    planted = n // 10
-    src = rng.integers(0, n, planted)
-    dst = rng.integers(0, n, planted)
-    pdq[dst] = pdq[src]
-    pdq[dst, 0] ^= 0x0F  # 4 bits off: a re-encoded copy
-    sha[dst[: planted // 2]] = sha[src[: planted // 2]]  # half of them the very same file
-    cols = ReuseColumns([f"p{i // 2}" for i in range(n)], sha, pdq, np.full(n, 90, np.int16))
-    start = time.perf_counter()
-    links = reuse_links(cols)
-    secs = time.perf_counter() - start
-    print(f"| reuse links over {n:,} images | - | {secs:.1f} s, {len(links):,} links |")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", nargs="?", default="all", choices=["hash", "match", "memory", "faces", "reuse", "all"])
+    ap.add_argument("what", nargs="?", default="all", choices=["hash", "match", "memory", "faces", "all"])
     ap.add_argument("--quick", action="store_true", help="Smaller sizes, for a smoke run.")
     args = ap.parse_args()
     q = args.quick
@@ -211,8 +191,6 @@ def main() -> None:
         bench_memory(1_000_000 if q else 10_000_000)
     if args.what in ("faces", "all"):
         bench_faces(10_000, 100)
-    if args.what in ("reuse", "all"):
-        bench_reuse(10_000 if q else 100_000)
 
 
 if __name__ == "__main__":

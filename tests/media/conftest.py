@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from media_helpers import PDQ_DIR
+
+from tipwatch.store.facade import Store, open_store
 
 
 @pytest.fixture(scope="session")
@@ -13,3 +16,10 @@ def pdq_dir() -> Path:
     if not (PDQ_DIR / "expected.csv").is_file():
         pytest.skip(f"PDQ reference data not found at {PDQ_DIR} (CI places shared/ beside the clone)")
     return PDQ_DIR
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """The store over the same database as ``engine`` (SQLite, and PostgreSQL when TIPWATCH_TEST_PG_URL is set)."""
+    with open_store(db_url) as opened:
+        yield opened

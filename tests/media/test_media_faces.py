@@ -14,7 +14,8 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from tipwatch.media.faces.model import Face, available
-from tipwatch.media.faces.registry import (
+from tipwatch.media.faces.search import rank_candidates
+from tipwatch.services.faces import (
     EnrolPhoto,
     FaceRegistryError,
     add_embeddings,
@@ -25,7 +26,7 @@ from tipwatch.media.faces.registry import (
     search_log,
     verify_log,
 )
-from tipwatch.media.faces.search import rank_candidates
+from tipwatch.store.facade import Store
 
 FUTURE = date.today() + timedelta(days=365)
 needs_model = pytest.mark.skipif(
@@ -38,9 +39,9 @@ def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True) * 0.9
 
 
-def _enrol(engine: Engine, case: str, emb: np.ndarray, until: date = FUTURE) -> int:
+def _enrol(store: Store, case: str, emb: np.ndarray, until: date = FUTURE) -> int:
     return enrol_person(
-        engine,
+        store,
         case_ref=case,
         label=f"person {case}",
         enrolled_by="officer 1",
@@ -51,14 +52,14 @@ def _enrol(engine: Engine, case: str, emb: np.ndarray, until: date = FUTURE) -> 
     ).person_id
 
 
-def test_ranked_candidates_and_log(engine: Engine) -> None:
+def test_ranked_candidates_and_log(store: Store) -> None:
     rng = np.random.default_rng(0)
     people = _unit(rng, 3)
-    ids = [_enrol(engine, f"case-{i}", people[i]) for i in range(3)]
-    add_embeddings(engine, ids[1], [("second.jpg", "11" * 32, people[1] + 0.05)])
+    ids = [_enrol(store, f"case-{i}", people[i]) for i in range(3)]
+    add_embeddings(store, ids[1], [("second.jpg", "11" * 32, people[1] + 0.05)])
     query = Face((1, 2, 3, 4), people[1] + 0.02)
     out = search_and_log(
-        engine,
+        store,
         query_faces=[query],
         query_ref="ad-77.jpg",
         query_sha256="22" * 32,
@@ -74,7 +75,7 @@ def test_ranked_candidates_and_log(engine: Engine) -> None:
     assert [c["rank"] for c in cands] == [1, 2, 3]
     assert all("match" not in c and "identified" not in c for c in cands)  # candidates, never a yes/no
     assert cands == sorted(cands, key=lambda c: c["distance"])
-    log = search_log(engine)
+    log = search_log(store)
     assert len(log) == 1 and log[0]["id"] == out.log_id
     assert (log[0]["searched_by"], log[0]["purpose"], log[0]["legal_basis"]) == (
         "analyst 3",
@@ -84,7 +85,7 @@ def test_ranked_candidates_and_log(engine: Engine) -> None:
     assert log[0]["results"] == out.faces and log[0]["faces_in_query"] == 1
     # Default cut-off 0.6: unrelated persons (distance ~1.3 here) are not listed at all.
     near = search_and_log(
-        engine,
+        store,
         query_faces=[query],
         query_ref="ad-77.jpg",
         query_sha256="22" * 32,
@@ -93,28 +94,28 @@ def test_ranked_candidates_and_log(engine: Engine) -> None:
         legal_basis="b",
     )
     assert [c["person_id"] for c in near.faces[0]["candidates"]] == [ids[1]]
-    assert verify_log(engine) == [] and len(search_log(engine)) == 2
+    assert verify_log(store) == [] and len(search_log(store)) == 2
 
 
-def test_search_needs_who_why_and_basis(engine: Engine) -> None:
+def test_search_needs_who_why_and_basis(store: Store) -> None:
     face = Face((0, 1, 1, 0), np.zeros(128, np.float32))
     for missing in ("searched_by", "purpose", "legal_basis"):
         kwargs = {"searched_by": "a", "purpose": "b", "legal_basis": "c", missing: "  "}
         with pytest.raises(FaceRegistryError, match=missing):
-            search_and_log(engine, query_faces=[face], query_ref="q", query_sha256="0" * 64, **kwargs)
-    assert search_log(engine) == []
+            search_and_log(store, query_faces=[face], query_ref="q", query_sha256="0" * 64, **kwargs)
+    assert search_log(store) == []
     # A search that finds no face is logged too.
     search_and_log(
-        engine, query_faces=[], query_ref="q", query_sha256="0" * 64, searched_by="a", purpose="b", legal_basis="c"
+        store, query_faces=[], query_ref="q", query_sha256="0" * 64, searched_by="a", purpose="b", legal_basis="c"
     )
-    assert search_log(engine)[0]["faces_in_query"] == 0
+    assert search_log(store)[0]["faces_in_query"] == 0
 
 
-def test_log_is_append_only_and_chained(engine: Engine) -> None:
+def test_log_is_append_only_and_chained(engine: Engine, store: Store) -> None:
     face = Face((0, 1, 1, 0), np.zeros(128, np.float32))
     for who in ("a", "b", "c"):
         search_and_log(
-            engine,
+            store,
             query_faces=[face],
             query_ref="q",
             query_sha256="0" * 64,
@@ -125,18 +126,18 @@ def test_log_is_append_only_and_chained(engine: Engine) -> None:
     for statement in ("UPDATE face_search_log SET purpose = 'x'", "DELETE FROM face_search_log"):
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
-    assert len(search_log(engine)) == 3 and verify_log(engine) == []
+    assert len(search_log(store)) == 3 and verify_log(store) == []
     if engine.dialect.name == "sqlite":  # with the guard removed by hand, tampering still shows in the chain
         with engine.begin() as conn:
             conn.execute(text("DROP TRIGGER face_search_log_no_update"))
             conn.execute(text("DROP TRIGGER face_search_log_no_delete"))
             conn.execute(text("UPDATE face_search_log SET searched_by = 'nobody' WHERE id = 2"))
             conn.execute(text("DELETE FROM face_search_log WHERE id = 3"))
-        problems = verify_log(engine)
+        problems = verify_log(store)
         assert problems == ["entry 2: content does not match its hash (edited)"]
 
 
-def test_enrolment_rules_and_retention(engine: Engine) -> None:
+def test_enrolment_rules_and_retention(store: Store) -> None:
     rng = np.random.default_rng(1)
     emb = _unit(rng, 2)
     base = {
@@ -148,20 +149,20 @@ def test_enrolment_rules_and_retention(engine: Engine) -> None:
         "retention_until": FUTURE,
     }
     with pytest.raises(FaceRegistryError, match="consent"):
-        enrol_person(engine, **{**base, "consent": ""}, photos=[EnrolPhoto("a", "0", [Face((0, 1, 1, 0), emb[0])])])
+        enrol_person(store, **{**base, "consent": ""}, photos=[EnrolPhoto("a", "0", [Face((0, 1, 1, 0), emb[0])])])
     with pytest.raises(FaceRegistryError, match="not in the future"):
-        enrol_person(engine, **{**base, "retention_until": date.today()}, photos=[])
+        enrol_person(store, **{**base, "retention_until": date.today()}, photos=[])
     two = [Face((0, 1, 1, 0), emb[0]), Face((0, 2, 2, 0), emb[1])]
     result = enrol_person(
-        engine, **base, photos=[EnrolPhoto("group.jpg", "0", two), EnrolPhoto("one.jpg", "0", two[:1])]
+        store, **base, photos=[EnrolPhoto("group.jpg", "0", two), EnrolPhoto("one.jpg", "0", two[:1])]
     )
     assert result.enrolled == ["one.jpg"] and "2 faces" in result.refused[0][1]
     with pytest.raises(FaceRegistryError, match="no face found"):
-        enrol_person(engine, **base, photos=[EnrolPhoto("empty.jpg", "0", [])])
-    assert len(load_registry(engine)) == 1
+        enrol_person(store, **base, photos=[EnrolPhoto("empty.jpg", "0", [])])
+    assert len(load_registry(store)) == 1
     later = date.today() + timedelta(days=400)
-    assert len(load_registry(engine, today=later)) == 0  # expired persons are never searched
-    assert purge_expired(engine, today=later) == 1 and len(load_registry(engine)) == 0
+    assert len(load_registry(store, today=later)) == 0  # expired persons are never searched
+    assert purge_expired(store, today=later) == 1 and len(load_registry(store)) == 0
 
 
 def test_ranking_is_exact_and_fast_enough_on_a_large_registry() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tipwatch.media.hamming import HammingIndex, flip_masks, scan
+from tipwatch.media.hamming import HammingIndex, distances, flip_masks, hamming, pair_distances, popcount_rows, scan
+from tipwatch.media.pdq import pack
 
 
 def _near(rng: np.random.Generator, base: np.ndarray, bits: int) -> np.ndarray:
@@ -62,3 +63,18 @@ def test_pickles_compactly_for_pool_workers() -> None:
     back = pickle.loads(blob)
     got, want = back.search(words[:50], 31), index.search(words[:50], 31)
     assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+
+
+def test_one_distance_for_every_layout() -> None:
+    # Bytes, raw (n, 32) uint8 rows and packed (n, 4) uint64 words all give the bit-by-bit distance.
+    rng = np.random.default_rng(3)
+    raw = rng.integers(0, 256, size=(50, 32), dtype=np.uint8)
+    reference = np.unpackbits(raw ^ raw[7], axis=1).sum(axis=1)
+    assert distances(raw, raw[7]).tolist() == reference.tolist()
+    assert distances(pack(raw), pack(raw[7:8])[0]).tolist() == reference.tolist()
+    assert popcount_rows(pack(raw) ^ pack(raw[7:8])[0]).tolist() == reference.tolist()
+    assert [hamming(bytes(r), bytes(raw[7])) for r in raw] == reference.tolist()
+    a = rng.integers(0, 50, size=200)
+    b = rng.integers(0, 50, size=200)
+    want = [int(np.unpackbits(raw[i] ^ raw[j]).sum()) for i, j in zip(a, b, strict=True)]
+    assert pair_distances(raw, a, b, step=7).tolist() == want

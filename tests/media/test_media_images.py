@@ -10,9 +10,9 @@ import pytest
 from media_helpers import encode, photo
 from PIL import Image
 
+from tipwatch.media.hamming import hamming
 from tipwatch.media.hashing import hash_bytes, hash_file
 from tipwatch.media.images import ImageRejected, LoadedImage, load_image
-from tipwatch.media.pdq import hamming
 
 
 def _png_header_only(width: int, height: int) -> bytes:

@@ -9,11 +9,11 @@ import pytest
 from media_helpers import expected_rows, photo
 from PIL import Image
 
+from tipwatch.media.hamming import hamming
 from tipwatch.media.hashing import hash_file
 from tipwatch.media.pdq import (
     DIHEDRAL_NAMES,
     from_hex,
-    hamming,
     pack,
     pdq_dihedral,
     pdq_hash,

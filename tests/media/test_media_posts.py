@@ -14,21 +14,16 @@ from sqlalchemy import Engine, insert, select
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tipwatch.media.banks import add_entries, create_bank, set_enabled
 from tipwatch.media.formats import EntryIn
 from tipwatch.media.hashing import hash_bytes
-from tipwatch.media.index import load_index
 from tipwatch.media.post_media import MediaOptions, analyze_post_media, media_quarantine
-from tipwatch.media.restricted import (
-    is_restricted_image,
-    is_restricted_post,
-    mandatory_report_queue,
-    mark_reported,
-    restricted_posts,
-    write_post_media,
-)
 from tipwatch.model import Post
+from tipwatch.services.banks import add_entries, create_bank, mark_reported, set_enabled
+from tipwatch.services.banks import report_queue as mandatory_report_queue
+from tipwatch.services.matching import load_index
+from tipwatch.store.facade import Store
 from tipwatch.store.media_tables import media_items, media_matches
+from tipwatch.store.sql.media import write_post_media
 from tipwatch.store.tables import posts, runs
 
 
@@ -147,14 +142,14 @@ def test_images_inside_a_warc(tmp_path: Path) -> None:
     assert gzip.decompress(path.read_bytes()).count(b"WARC/1") >= 2
 
 
-def test_abuse_material_is_flagged_stored_and_restricted(engine: Engine, folder: Path) -> None:
+def test_abuse_material_is_flagged_stored_and_restricted(engine: Engine, store: Store, folder: Path) -> None:
     abuse = hash_bytes((folder / "img" / "a.jpg").read_bytes())
-    create_bank(engine, "hotline csam", source="hotline", licence="members", is_abuse_material=True)
-    add_entries(engine, "hotline csam", [EntryIn("pdq", abuse.pdq or "")])
-    create_bank(engine, "known victims", source="case 12", licence="case")
+    create_bank(store, "hotline csam", source="hotline", licence="members", is_abuse_material=True)
+    add_entries(store, "hotline csam", [EntryIn("pdq", abuse.pdq or "")])
+    create_bank(store, "known victims", source="case 12", licence="case")
     other = hash_bytes((folder / "img" / "b.png").read_bytes())
-    add_entries(engine, "known victims", [EntryIn("md5", other.md5 or "")])
-    index = load_index(engine)
+    add_entries(store, "known victims", [EntryIn("md5", other.md5 or "")])
+    index = load_index(store)
 
     # p1 carries a re-encoded, mirrored copy of the abuse image; p2 the known-victim image; p3 nothing known.
     mirrored = Image.open(folder / "img" / "a.jpg").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
@@ -178,40 +173,21 @@ def test_abuse_material_is_flagged_stored_and_restricted(engine: Engine, folder:
         assert conn.execute(select(media_items.c.post_id)).scalars().all().count("p1") == 1
         assert len(conn.execute(select(media_matches)).all()) == 2
     mirror_sha = results[0].items[0].sha256 or ""
-    assert is_restricted_post(engine, "p1") and not is_restricted_post(engine, "p2")
-    assert is_restricted_image(engine, mirror_sha) and not is_restricted_image(engine, other.sha256 or "")
-    assert restricted_posts(engine, ["p1", "p2", "p3"]) == {"p1"} == restricted_posts(engine)
-    queue = mandatory_report_queue(engine)
+    assert store.media.is_restricted_post("p1") and not store.media.is_restricted_post("p2")
+    assert store.media.is_restricted_image(mirror_sha) and not store.media.is_restricted_image(other.sha256 or "")
+    assert store.media.restricted_posts(["p1", "p2", "p3"]) == {"p1"} == store.media.restricted_posts()
+    queue = mandatory_report_queue(store)
     assert [(q.post_id, q.sha256s) for q in queue] == [("p1", [mirror_sha])] and "hotline csam" in queue[0].reason
 
     # The restriction is sticky: disabling the bank does not lift it; the same file in a new post is restricted too.
-    set_enabled(engine, "hotline csam", False)
+    set_enabled(store, "hotline csam", False)
     _store_posts(engine, ["p4"])
     again = analyze_post_media(Post(id="p4", source="s", position="4", images=["img/a-mirror.jpg"]), folder)
-    with engine.begin() as conn:
-        write_post_media(conn, [again])
-    assert is_restricted_post(engine, "p4") and is_restricted_post(engine, "p1")
+    store.media.write_post_media([again])  # through the repository, in a transaction of its own
+    assert store.media.is_restricted_post("p4") and store.media.is_restricted_post("p1")
 
-    mark_reported(engine, "p1", by="analyst 7", reference="hotline ticket 991")
-    assert mandatory_report_queue(engine) == [] and mandatory_report_queue(engine, status="reported")[0].reported_by
-    assert is_restricted_post(engine, "p1")
+    mark_reported(store, "p1", by="analyst 7", reference="hotline ticket 991")
+    assert mandatory_report_queue(store) == [] and mandatory_report_queue(store, status="reported")[0].reported_by
+    assert store.media.is_restricted_post("p1")
     with pytest.raises(ValueError):
-        mark_reported(engine, "p2", by="x", reference="y")
-
-
-def test_reuse_links_from_the_store(engine: Engine, folder: Path) -> None:
-    from tipwatch.media.reuse import columns_from_media, load_reuse_columns, reuse_links
-
-    Image.open(folder / "img" / "a.jpg").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "img" / "m.jpg")
-    specs = {"r1": ["img/a.jpg"], "r2": ["img/a.jpg", "img/b.png"], "r3": ["img/m.jpg"], "r4": ["img/bad.jpg"]}
-    results = [analyze_post_media(Post(id=k, source="s", position="0", images=v), folder) for k, v in specs.items()]
-    _store_posts(engine, list(specs))
-    with engine.begin() as conn:
-        write_post_media(conn, results)
-    links = reuse_links(load_reuse_columns(engine))
-    assert links == reuse_links(columns_from_media(results))  # same links with or without the store
-    assert [(x.post_a, x.post_b, x.kind) for x in links] == [
-        ("r1", "r2", "image_sha256"),
-        ("r1", "r3", "image_pdq"),  # the mirrored copy, through the stored mirror hash
-        ("r2", "r3", "image_pdq"),
-    ]
+        mark_reported(store, "p2", by="x", reference="y")

@@ -6,15 +6,9 @@ whatever hashes could still be computed), and the command exits 1 at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
 import typer
 
 from tipwatch.cli.common import console, stdout_write
-
-if TYPE_CHECKING:
-    from tipwatch.media.hashing import ImageHashes
 
 
 def hash_files(
@@ -29,13 +23,10 @@ def hash_files(
     import orjson
 
     from tipwatch.cli.progress import progress_bar
-    from tipwatch.media.hashing import hash_files as run
+    from tipwatch.services.matching import hash_inputs
 
     failed = 0
-    if any(_is_url(f) for f in files):
-        results = _in_order(files, dihedral, download)
-    else:
-        results = run(files, dihedral=dihedral, workers=workers)
+    results = hash_inputs(files, dihedral=dihedral, workers=workers, download=download)
     show = len(files) >= 50
     with progress_bar() if show else _Null() as bar:
         task = bar.add_task("hashing", total=len(files)) if show else None
@@ -49,25 +40,6 @@ def hash_files(
         message = f"error: {failed} of {len(files)} file(s) could not be hashed (see their 'error')"
         console.print(message, style="bold red")
         raise typer.Exit(1)
-
-
-def _is_url(name: str) -> bool:
-    return name.lower().startswith(("http://", "https://"))
-
-
-def _in_order(names: list[str], dihedral: bool, download: bool) -> Iterator[tuple[str, ImageHashes]]:
-    """One at a time, in input order: URLs fetched here (only with --download), files read."""
-    from tipwatch.media.fetch import fetch_image
-    from tipwatch.media.hashing import ImageHashes, hash_bytes, hash_file
-
-    for name in names:
-        if not _is_url(name):
-            yield name, hash_file(name, dihedral=dihedral)
-        elif not download:
-            yield name, ImageHashes(error="URL not fetched: pass --download to fetch and hash it")
-        else:
-            got = fetch_image(name)
-            yield name, ImageHashes(error=got) if isinstance(got, str) else hash_bytes(got.data, dihedral=dihedral)
 
 
 class _Null:

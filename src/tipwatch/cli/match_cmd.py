@@ -6,12 +6,12 @@ from pathlib import Path
 
 import typer
 
-from tipwatch.cli.common import console, stdout_write
+from tipwatch.cli.common import DB_OPTION, console, open_store, stdout_write
 
 
 def match_files(
     files: list[Path] = typer.Argument(..., help="Image files to match."),
-    db: str | None = typer.Option(None, "--db", help="Database URL (default: ./tipwatch-data/tipwatch.db)."),
+    db: str | None = DB_OPTION,
     workers: int | None = typer.Option(None, "--workers", min=1, help="Hashing processes (default: all cores)."),
 ) -> None:
     """Print one JSON line per match: file, sha256, bank, entry_id, signal_type, distance, dihedral variant.
@@ -25,44 +25,30 @@ def match_files(
     """
     import orjson
 
-    from tipwatch.media.hashing import hash_files
-    from tipwatch.media.index import load_index
-    from tipwatch.media.post_media import file_digests
-    from tipwatch.media.video import FrameMatch, hash_video, is_video, match_video
-    from tipwatch.store.db import open_engine
+    from tipwatch.services.matching import load_index
+    from tipwatch.services.matching import match_files as run
 
-    index = load_index(open_engine(db))
+    with open_store(db) as store:
+        index = load_index(store)
     if len(index) == 0:
         console.print("no enabled hash bank has entries: nothing can match (see `tipwatch banks`)", style="yellow")
     failed = matched = 0
-    videos = [f for f in files if is_video(str(f))]
-    for video in videos:
-        vh = hash_video(video)
-        sha, md5, _ = file_digests(video, 500 * 1024 * 1024)
-        frame_hits = [FrameMatch(0.0, m) for m in index.match(sha256=sha, md5=md5, dihedral=None, quality=None)]
-        for fm in frame_hits + match_video(vh, index):
+    for result in run(index, files, workers=workers):
+        for i, hit in enumerate(result.matches):
             matched += 1
-            line = {"file": str(video), "sha256": sha, **fm.match.as_json(), "frame_second": fm.second}
-            stdout_write(orjson.dumps({**line, "restricted": fm.match.is_abuse_material}).decode())
-        if vh.error:
+            line = {"file": result.file, "sha256": result.sha256, **hit.as_json()}
+            if result.video:
+                line["frame_second"] = result.frame_seconds[i]
+            stdout_write(orjson.dumps({**line, "restricted": hit.is_abuse_material}).decode())
+        if result.error is not None:
             failed += 1
-            stdout_write(orjson.dumps({"file": str(video), "sha256": sha, "error": vh.error}).decode())
-    images = [f for f in files if not is_video(str(f))]
-    for name, h in hash_files(images, dihedral=True, workers=workers):
-        if h.error is not None and h.sha256 is None:
-            failed += 1
-            stdout_write(orjson.dumps({"file": name, "error": h.error}).decode())
-            continue
-        hits = index.match(sha256=h.sha256, md5=h.md5, dihedral=h.dihedral, quality=h.quality)
-        for hit in hits:
-            matched += 1
-            line = {"file": name, "sha256": h.sha256, **hit.as_json(), "restricted": hit.is_abuse_material}
-            stdout_write(orjson.dumps(line).decode())
-        if h.error is not None:  # exact hashes were still matched; say why PDQ could not be
-            failed += 1
-            stdout_write(orjson.dumps({"file": name, "sha256": h.sha256, "error": h.error}).decode())
-        elif h.quality is not None and h.quality < 50 and not hits:
-            console.print(f"{name}: PDQ quality {h.quality} < 50, matched by exact hashes only")
+            # A file that could not even be read has no SHA-256 to show; a video always says what it has.
+            where: dict[str, str | None] = {"file": result.file}
+            if result.video or result.sha256 is not None:
+                where["sha256"] = result.sha256
+            stdout_write(orjson.dumps({**where, "error": result.error}).decode())
+        elif result.low_quality is not None:
+            console.print(f"{result.file}: PDQ quality {result.low_quality} < 50, matched by exact hashes only")
     console.print(f"{matched} match(es) in {len(files)} file(s); {len(index)} bank entries searched")
     if failed:
         raise typer.Exit(1)

@@ -35,17 +35,43 @@ def flip_masks(radius: int) -> np.ndarray:
     return np.array(masks, dtype=np.int64)
 
 
-def _row_distances(xored: np.ndarray) -> np.ndarray:
-    """Popcount of each (n, 4) row; four column adds beat a sum over a 4-wide axis."""
+def popcount_rows(xored: np.ndarray) -> np.ndarray:
+    """Set bits of each row of an (n, k) unsigned array (int32): the Hamming distances of XORed hashes.
+
+    Every Hamming distance in tipwatch goes through here (packed (n, 4) uint64 words or raw (n, 32) uint8 bytes).
+    """
     c = np.bitwise_count(xored)
-    return c[:, 0].astype(np.int32) + c[:, 1] + c[:, 2] + c[:, 3]
+    if c.ndim == 2 and c.shape[1] == 4:
+        # Four column adds beat a sum over a 4-wide axis (the match index's hot path).
+        return c[:, 0].astype(np.int32) + c[:, 1] + c[:, 2] + c[:, 3]
+    return c.sum(axis=-1, dtype=np.int32)
+
+
+def distances(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Hamming distance of each row of ``rows`` to one ``query`` of the same layout ((4,) words or (32,) bytes)."""
+    return popcount_rows(np.asarray(rows) ^ np.asarray(query))
+
+
+def pair_distances(rows: np.ndarray, a: np.ndarray, b: np.ndarray, *, step: int = 500_000) -> np.ndarray:
+    """Hamming distance between rows ``a[i]`` and ``b[i]`` of (n, 32) uint8 hashes (int64), ``step`` pairs at a time
+    so that the XORed rows never take more than a few MB."""
+    words = np.ascontiguousarray(rows, dtype=np.uint8).view(np.uint64).reshape(-1, 4)
+    out = np.empty(len(a), dtype=np.int64)
+    for lo in range(0, len(a), step):
+        out[lo : lo + step] = popcount_rows(words[a[lo : lo + step]] ^ words[b[lo : lo + step]])
+    return out
+
+
+def hamming(a: bytes, b: bytes) -> int:
+    """Hamming distance between two hashes of equal length given as bytes."""
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_count()
 
 
 def scan(words: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat scan (reference and fallback): (query index, row, distance) for every pair within ``radius``."""
     qs, rows, ds = [], [], []
     for qi, q in enumerate(np.asarray(queries, dtype=np.uint64).reshape(-1, 4)):
-        d = _row_distances(words ^ q)
+        d = popcount_rows(words ^ q)
         hit = np.flatnonzero(d <= radius)
         qs.append(np.full(hit.size, qi, dtype=np.int64))
         rows.append(hit.astype(np.int64))
@@ -134,7 +160,7 @@ class HammingIndex:
         rows = np.take(self._perm_flat, pos).astype(np.int64)
         probes_per_query = SEGMENTS * masks.size
         qi = np.repeat(np.repeat(np.arange(k, dtype=np.int64), probes_per_query), counts)
-        d = _row_distances(np.take(self.words, rows, axis=0) ^ np.take(q, qi, axis=0))
+        d = popcount_rows(np.take(self.words, rows, axis=0) ^ np.take(q, qi, axis=0))
         keep = d <= radius
         qi, rows, d = qi[keep], rows[keep], d[keep]
         # A hit is found once per agreeing segment; keep one.

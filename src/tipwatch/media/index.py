@@ -1,20 +1,18 @@
 """The match index over all enabled banks: PDQ by Hamming radius (all 8 dihedral variants in one pass), MD5 and
-SHA-256 by exact lookup. Built once from the store (``load_index``), then read-only: cheap to share with a
-process pool by fork or pickle.
+SHA-256 by exact lookup. Built once from the store (``tipwatch.services.matching.load_index``), then read-only:
+cheap to share with a process pool by fork or pickle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
 
 from tipwatch.media.hamming import HammingIndex
 from tipwatch.media.pdq import DIHEDRAL_NAMES, MIN_QUALITY, pack
-from tipwatch.store.media_tables import hash_bank_entries, hash_banks
+from tipwatch.media_model import BankMatch
 
 _EXACT_BYTES = {"md5": 16, "sha256": 32}
 
@@ -25,32 +23,6 @@ class BankRef:
     name: str
     is_abuse_material: bool
     pdq_threshold: int
-
-
-@dataclass(slots=True, frozen=True)
-class BankMatch:
-    """One hit: which bank and entry, how far (0 for exact), and for PDQ which dihedral variant of the query."""
-
-    bank_id: int
-    bank_name: str
-    entry_id: int
-    signal_type: str
-    distance: int
-    variant: str  # a DIHEDRAL_NAMES value for pdq, "exact" for md5/sha256
-    is_abuse_material: bool
-    threshold: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "bank": self.bank_name,
-            "bank_id": self.bank_id,
-            "entry_id": self.entry_id,
-            "signal_type": self.signal_type,
-            "distance": self.distance,
-            "variant": self.variant,
-            "threshold": self.threshold,
-            "is_abuse_material": self.is_abuse_material,
-        }
 
 
 @dataclass(slots=True)
@@ -201,24 +173,4 @@ class MatchIndex:
         return hits
 
 
-def load_index(engine: Engine, *, include_disabled: bool = False) -> MatchIndex:
-    """Build the index from every enabled bank in the store (streamed; 10M entries take about 1 GB)."""
-    with engine.connect() as conn:
-        stmt = select(hash_banks).order_by(hash_banks.c.id)
-        if not include_disabled:
-            stmt = stmt.where(hash_banks.c.enabled.is_(True))
-        rows = conn.execute(stmt).all()
-    banks = [BankRef(r.id, r.name, bool(r.is_abuse_material), int(r.pdq_threshold)) for r in rows]
-    position = {b.id: i for i, b in enumerate(banks)}
-    if not banks:
-        return MatchIndex.from_entries([], [])
-
-    def stream() -> Iterable[tuple[int, int, str, str]]:
-        t = hash_bank_entries
-        stmt = select(t.c.id, t.c.bank_id, t.c.signal_type, t.c.value).where(t.c.bank_id.in_(list(position)))
-        with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=50000).execute(stmt)
-            for entry_id, bank_id, stype, value in result:
-                yield position[bank_id], entry_id, stype, value
-
-    return MatchIndex.from_entries(banks, stream())
+__all__ = ["BankMatch", "BankRef", "MatchIndex"]

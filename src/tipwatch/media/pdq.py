@@ -6,7 +6,7 @@ step hashes land a few bits off Meta's; with it they are bit-exact (tests/media/
 
 Hashes travel as 32 raw bytes in the reference tool's order (the 64-hex-digit string, most significant bit first),
 and as four uint64 words for matching; only XOR and popcount are ever applied to the words, so their byte order
-does not matter as long as every side packs the same way (``pack``).
+does not matter as long as every side packs the same way (``pack``). Distances: ``tipwatch.media.hamming``.
 """
 
 from __future__ import annotations
@@ -117,10 +117,6 @@ def from_hex(text: str) -> bytes:
         raise ValueError("a PDQ hash is hexadecimal") from None
 
 
-def hamming(a: bytes, b: bytes) -> int:
-    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_count()
-
-
 def pack(hashes: list[bytes] | np.ndarray) -> np.ndarray:
     """(n, 4) uint64 words from n 32-byte hashes (a list of bytes or an (n, 32) uint8 array)."""
     if isinstance(hashes, np.ndarray):
@@ -133,8 +129,3 @@ def pack(hashes: list[bytes] | np.ndarray) -> np.ndarray:
 def unpack(words: np.ndarray) -> list[bytes]:
     raw = np.ascontiguousarray(words, dtype=np.uint64).view(np.uint8).reshape(-1, 32)
     return [row.tobytes() for row in raw]
-
-
-def distances(words: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Hamming distance of each row of ``words`` (n, 4) to one packed query (4,)."""
-    return np.bitwise_count(words ^ query).sum(axis=1, dtype=np.int32)

@@ -1,7 +1,8 @@
 """The per-post media stage: resolve a post's image references, hash them, match them against the banks.
 
 A pure function of one Post (plus read-only knowledge: the match index), so it runs in the analyze process pool like
-the text stages. It reads files but writes nothing; ``tipwatch.media.restricted.write_post_media`` stores the result.
+the text stages. It reads files but writes nothing; the store's ``MediaStore.write_post_media`` stores the result
+(records: ``tipwatch.media_model``).
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlparse
 
 from tipwatch.media.fetch import FetchOptions, fetch_image
 from tipwatch.media.hashing import ImageHashes, hash_bytes, read_limited
 from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
-from tipwatch.media.index import BankMatch, MatchIndex
+from tipwatch.media.index import MatchIndex
 from tipwatch.media.pdq import DIHEDRAL_NAMES
 from tipwatch.media.video import DEFAULT_MAX_FRAMES, FrameMatch, hash_video, is_video, match_video
 from tipwatch.media.warc_images import is_warc, warc_images
+from tipwatch.media_model import BankMatch, MediaMatch, MediaRecord, PostMedia
 from tipwatch.model import Post, Quarantined
 
 MIRROR = DIHEDRAL_NAMES.index("flipy")  # PDQ's name for the left-right mirror
@@ -37,50 +38,6 @@ class MediaOptions:
     allow_outside_base: bool = False
     max_video_bytes: int = 500 * 1024 * 1024
     max_video_frames: int = DEFAULT_MAX_FRAMES
-
-
-@dataclass(slots=True)
-class MediaRecord:
-    ref: str
-    status: str  # "ok" (hashed and decoded), "rejected" (bad file: reason), "skipped" (not read: reason)
-    reason: str = ""
-    sha256: str | None = None
-    md5: str | None = None
-    pdq: str | None = None
-    pdq_mirror: str | None = None  # PDQ of the left-right mirror (dihedral "flipy"), for reuse links
-    quality: int | None = None
-    width: int | None = None
-    height: int | None = None
-    format: str | None = None
-    size: int | None = None
-    restricted: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
-
-
-@dataclass(slots=True)
-class MediaMatch:
-    ref: str
-    sha256: str | None
-    match: BankMatch
-    frame_second: float | None = None  # for a video: the sampled frame that matched
-
-
-@dataclass(slots=True)
-class PostMedia:
-    post_id: str
-    items: list[MediaRecord] = field(default_factory=list)
-    matches: list[MediaMatch] = field(default_factory=list)
-
-    @property
-    def restricted(self) -> bool:
-        """True when an image of this post matched an abuse-material bank: never show or copy its images."""
-        return any(m.match.is_abuse_material for m in self.matches)
-
-    @property
-    def rejected(self) -> list[MediaRecord]:
-        return [item for item in self.items if item.status == "rejected"]
 
 
 def analyze_post_media(
@@ -121,13 +78,9 @@ def analyze_post_media(
 
 
 def media_quarantine(post: Post, media: PostMedia) -> list[Quarantined]:
-    """Quarantine entries for the post's rejected images (bad files, paths outside the input, failed downloads), so
-    the run's quarantine names every image that could not be used and why. Skipped ones (not fetched) are not errors.
-    """
-    return [
-        Quarantined(post.source, f"{post.position} image {item.ref}"[:200], f"image rejected: {item.reason}", item.ref)
-        for item in media.rejected
-    ]
+    """Quarantine entries for the post's rejected images, so the run's quarantine names every image that could not
+    be used and why (``PostMedia.quarantine``, which the store's writer calls without importing media code)."""
+    return media.quarantine(post)
 
 
 # Operators repost the same file across many ads: remember the last few thousand files' hashes per process, keyed

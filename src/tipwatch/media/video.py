@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tipwatch.media.index import BankMatch, MatchIndex
+from tipwatch.media.index import MatchIndex
 from tipwatch.media.pdq import pdq_dihedral
+from tipwatch.media_model import BankMatch
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".3gp", ".mpg", ".mpeg", ".ts"})
 DEFAULT_MAX_FRAMES = 600  # 10 minutes at 1 fps

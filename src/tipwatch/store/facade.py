@@ -9,13 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from tipwatch.store.db import open_engine, resolve_url
+from tipwatch.store.interface.faces import FaceStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStore
+from tipwatch.store.interface.media import BankStore, MediaStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
 from tipwatch.store.interface.watches import WatchStore
+from tipwatch.store.sql.faces import SqlFaces
 from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.links import SqlLinks
+from tipwatch.store.sql.media import SqlBanks, SqlMedia
 from tipwatch.store.sql.posts import SqlPosts
 from tipwatch.store.sql.reports import SqlReports
 from tipwatch.store.sql.watches import SqlWatches
@@ -31,6 +35,9 @@ class Store:
         # Repositories are added here, one line per area (see tipwatch.store.interface).
         self.reports: ReportStore = SqlReports(self._engine)
         self.labels: LabelStore = SqlLabels(self._engine)
+        self.banks: BankStore = SqlBanks(self._engine)
+        self.media: MediaStore = SqlMedia(self._engine)
+        self.faces: FaceStore = SqlFaces(self._engine)
         self.posts: PostStore = SqlPosts(self._engine)
         self.links: LinkStore = SqlLinks(self._engine)
         self.watches: WatchStore = SqlWatches(self._engine)

@@ -12,22 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from tipwatch.media_model import Registry
+
 DEFAULT_MAX_DISTANCE = 0.6
 DEFAULT_TOP = 10
-
-
-@dataclass(slots=True)
-class Registry:
-    """The searchable registry: one row per enrolled face."""
-
-    embedding_ids: np.ndarray  # (n,) int64
-    person_ids: np.ndarray  # (n,) int64
-    embeddings: np.ndarray  # (n, 128) float32
-    case_refs: dict[int, str]  # person id -> case reference
-    labels: dict[int, str]  # person id -> label
-
-    def __len__(self) -> int:
-        return int(self.embedding_ids.shape[0])
 
 
 @dataclass(slots=True, frozen=True)
@@ -84,3 +72,6 @@ def rank_candidates(
             )
         )
     return out
+
+
+__all__ = ["DEFAULT_MAX_DISTANCE", "DEFAULT_TOP", "Candidate", "Registry", "rank_candidates"]
