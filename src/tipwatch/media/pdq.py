@@ -2,7 +2,7 @@
 
 The ``pdqhash`` package wraps Meta's C++ core but not the reference tool's first step: an image with a side over
 512 px is resized to 512x512 by nearest neighbour (aspect ratio ignored, row i <- row floor(i*H/512)). Without that
-step hashes land a few bits off Meta's; with it they are bit-exact (tests/media/test_pdq_conformance.py).
+step hashes land a few bits off Meta's; with it they are bit-exact (tests/media/test_media_pdq.py).
 
 Hashes travel as 32 raw bytes in the reference tool's order (the 64-hex-digit string, most significant bit first),
 and as four uint64 words for matching; only XOR and popcount are ever applied to the words, so their byte order
@@ -62,7 +62,7 @@ def reference_downsample_image(img: Image.Image) -> np.ndarray:
     Converting a 1-megapixel image to numpy costs more than hashing it; sampling first converts 4x fewer pixels. An
     affine NEAREST transform samples input column floor(a*(x + 0.5) + c); with a = W/512 and c = -a/2 + eps that is
     floor(x*W/512 + eps), the reference's column for any eps below 1/512 (the smallest fractional step) and above
-    float rounding. tests/media/test_pdq.py checks it against reference_downsample for thousands of sizes.
+    float rounding. tests/media/test_media_pdq.py checks it against reference_downsample for over a hundred sizes.
     """
     width, height = img.size
     if height <= REFERENCE_SIDE and width <= REFERENCE_SIDE:
