@@ -10,16 +10,18 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 from filelock import FileLock, Timeout
-from link_helpers import Corpus, store_posts
+from link_helpers import Corpus, small_config, store_posts
 
 from tipwatch.link.batch import PostInput
 from tipwatch.link.state import LinkState, from_snapshot, to_snapshot
+from tipwatch.services.networks import iter_networks, state_store, update_networks
 from tipwatch.store.facade import Store, open_store
 from tipwatch.store.interface.links import LinkUpdate, StateSnapshot
 from tipwatch.store.interface.posts import CHUNK
 from tipwatch.store.interface.watches import Hit
 from tipwatch.store.link_state import DirectoryLinkState, default_state_dir
 from tipwatch.store.media_tables import media_items
+from tipwatch.store.sql.link_state import ADVISORY_KEY
 
 BIG = (1 << 64) - 5  # an entity key past the signed range: stored as a negative BIGINT, read back unsigned
 
@@ -254,3 +256,44 @@ def test_default_state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert pg.parent == Path("tipwatch-data") and pg.name.startswith("link-state-")
     monkeypatch.setenv("TIPWATCH_LINK_STATE", str(tmp_path / "elsewhere"))
     assert default_state_dir("sqlite:///x.db") == tmp_path / "elsewhere"
+
+
+def test_state_kept_in_the_store(engine: sa.Engine, db_url: str, tmp_path: Path) -> None:
+    c = Corpus(72)
+    c.phone_op("p1", 6)
+    c.template_op("t1", 5)
+    c.benign("b", 10)
+    store = open_store(db_url)
+    kept = state_store(store, backend="store")
+    assert kept is store.link_state and kept.load() is None
+    half = len(c.posts) // 2
+    store_posts(engine, c.posts[:half])
+    assert update_networks(store, state=kept, config=small_config()).full
+    assert not (tmp_path / "store.db.link").exists()  # nothing beside the database
+    store_posts(engine, c.posts[half:])
+    summary = update_networks(store, state=kept, config=small_config())
+    assert not summary.full and summary.new_posts == len(c.posts) - half
+    incremental = {frozenset(n.post_ids) for n in iter_networks(store)}
+    assert update_networks(store, state=kept, config=small_config(), rebuild=True).full
+    assert {frozenset(n.post_ids) for n in iter_networks(store)} == incremental
+    snap = kept.load()
+    assert snap is not None and (back := from_snapshot(snap)) is not None and back.n == len(c.posts)
+    with pytest.raises(ValueError):
+        state_store(store, backend="nowhere")
+
+
+def test_store_state_lock_excludes_a_second_update(engine: sa.Engine, db_url: str) -> None:
+    store = open_store(db_url)
+    kept = store.link_state
+    with kept.lock():
+        if store.dialect == "postgresql":
+            with engine.connect() as conn:
+                taken = conn.execute(sa.select(sa.func.pg_try_advisory_lock(ADVISORY_KEY))).scalar_one()
+            assert taken is False
+        else:
+            db = store.sqlite_path()
+            assert db is not None
+            with pytest.raises(Timeout):
+                FileLock(db.with_name(db.name + ".link-state.lock"), timeout=0.2).acquire()
+    with kept.lock():  # released: taken again
+        pass

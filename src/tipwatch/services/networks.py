@@ -56,8 +56,16 @@ class NetworkRecord:
     profile: dict[str, Any]
 
 
-def state_store(store: Store, state_dir: Path | None = None) -> LinkStateStore:
-    """The link state of ``store``: in ``state_dir``, or where ``default_state_dir`` puts it."""
+STATE_BACKENDS = ("directory", "store")
+
+
+def state_store(store: Store, state_dir: Path | None = None, backend: str = "directory") -> LinkStateStore:
+    """Where the link state of ``store`` is kept: a directory (``state_dir``, else ``default_state_dir``) or, with
+    ``backend="store"``, the database itself (for machines that share the database but no directory)."""
+    if backend == "store":
+        return store.link_state
+    if backend != "directory":
+        raise ValueError(f"unknown link state backend {backend!r}: use one of {', '.join(STATE_BACKENDS)}")
     return DirectoryLinkState(state_dir or default_state_dir(store.url))
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 from tipwatch.store.db import open_engine, resolve_url
 from tipwatch.store.interface.faces import FaceStore
 from tipwatch.store.interface.labels import LabelStore
-from tipwatch.store.interface.links import LinkStore
+from tipwatch.store.interface.links import LinkStateStore, LinkStore
 from tipwatch.store.interface.media import BankStore, MediaStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
 from tipwatch.store.interface.watches import WatchStore
 from tipwatch.store.sql.faces import SqlFaces
 from tipwatch.store.sql.labels import SqlLabels
+from tipwatch.store.sql.link_state import SqlLinkState
 from tipwatch.store.sql.links import SqlLinks
 from tipwatch.store.sql.media import SqlBanks, SqlMedia
 from tipwatch.store.sql.posts import SqlPosts
@@ -41,6 +42,8 @@ class Store:
         self.posts: PostStore = SqlPosts(self._engine)
         self.links: LinkStore = SqlLinks(self._engine)
         self.watches: WatchStore = SqlWatches(self._engine)
+        # The link state kept in the database (services.networks.state_store picks it or a directory).
+        self.link_state: LinkStateStore = SqlLinkState(self._engine)
 
     @property
     def dialect(self) -> str:

@@ -1,5 +1,6 @@
 """Link tables: the links between posts with their evidence, shared entities (and hubs), networks and their posts
-(migration 0003_link); watches and alerts (migration 0004_link_watch).
+(migration 0003_link); watches and alerts (migration 0004_link_watch); the link state kept in the store
+(migration 0005_link_state).
 
 A link is either a pair (post_a, post_b) found by a similarity producer (text near-duplicates, PDQ image matches:
 ``signal`` names it, ``evidence`` holds the similarity or distance) or a post -> entity edge (``post_b`` null,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -121,4 +123,13 @@ alerts = Table(
     Column("seen", Boolean, nullable=False),
     UniqueConstraint("watch_id", "post_id", name="uq_alerts_watch_id"),
     Index("ix_alerts_post_id", "post_id"),
+)
+
+# The link state, when it is kept in the store instead of a directory (tipwatch.store.sql.link_state): one row per
+# part (meta.json, the JSON blobs, one .npy per array). Migration: 0005_link_state.
+link_state_parts = Table(
+    "link_state_parts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
