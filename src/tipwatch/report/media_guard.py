@@ -1,9 +1,8 @@
 """Built-in post flagger: posts whose images matched an abuse-material hash bank get their image references withheld.
 
-The media capability keeps the never-shown list (``tipwatch.media.restricted``); the report asks the store for every
-post it shows (``ReportStore.restricted_posts``) rather than trusting a plug-in to be installed. The page never
-embeds images anyway; for these posts even the text references (file names, URLs) are left out. Errors propagate: no
-page is better than one that leaks.
+The media repository keeps the never-shown list; the report asks it (``store.media.restricted_posts``) for every post
+it shows rather than trusting a plug-in to be installed. The page never embeds images anyway; for these posts even
+the text references (file names, URLs) are left out. Errors propagate: no page is better than one that leaks.
 """
 
 from __future__ import annotations
@@ -27,4 +26,4 @@ RESTRICTED = PostFlag(
 
 
 def restricted_media_flagger(store: Store, post_ids: Sequence[str]) -> dict[str, list[PostFlag]]:
-    return {pid: [RESTRICTED] for pid in store.reports.restricted_posts(post_ids)}
+    return {pid: [RESTRICTED] for pid in store.media.restricted_posts(post_ids)}

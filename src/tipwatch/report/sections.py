@@ -4,11 +4,10 @@ Two hooks:
 
 - **Sections.** A provider is a callable ``(ctx: ReportContext) -> Section | None`` (None: nothing to show). It reads
   the store through the repositories of ``ctx.store`` (aggregates and top-N only: the store may hold millions of
-  posts) and renders its
-  HTML with ``ctx.render(template, **values)``, which uses the report's autoescaping Jinja environment and filters
-  (``ad`` for hostile text). Sections are shown by ``order`` (built-ins: ranked posts 100, charts 300; networks
-  would sit at 200). A provider that raises does not sink the report: its section shows the error and the rest is
-  written.
+  posts) and renders its HTML with ``ctx.render(template, **values)``, which uses the report's autoescaping Jinja
+  environment and filters (``ad`` for hostile text). Sections are shown by ``order`` (built-ins: ranked posts 100,
+  charts 300; networks sit at 200). A provider that raises does not sink the report: its section shows the error
+  and the rest is written.
 - **Post flags.** A flagger is a callable ``(store, post_ids) -> {post_id: [PostFlag, ...]}`` for the posts on the
   page, shown as badges on each post. ``PostFlag.withhold_images`` hides even the text references of a post's images
   (e.g. a hash-bank match: such images are never copied, shown or linked). The report never embeds images at all.
@@ -77,12 +76,6 @@ class ReportContext:
 
     def render(self, template: str, **values: Any) -> Markup:
         return Markup(self.env.get_template(template).render(**values))
-
-    @property
-    def engine(self) -> Any:
-        """Transitional: the store's database engine, for a section provider that has not yet moved to the
-        repositories of ``store`` (the networks section, until its queries move to the links repository)."""
-        return self.store._engine
 
 
 SectionProvider = Callable[[ReportContext], "Section | None"]

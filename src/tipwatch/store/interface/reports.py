@@ -1,5 +1,5 @@
-"""The report's reads: small aggregates, the top N posts, chart series, the streamed export rows, and the never-shown
-guard for abuse-material images.
+"""The report's reads: small aggregates, the top N posts, chart series and the streamed export rows. (The never-shown
+guard for abuse-material images is the media repository's ``MediaStore.restricted_posts``.)
 
 Every method but ``iter_export_rows`` returns a bounded result (a LIMIT, a GROUP BY over few groups, or lookups for
 the posts on the page); ``iter_export_rows`` streams the whole store one post at a time, so memory stays flat
@@ -9,7 +9,7 @@ whatever the store holds.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypedDict
@@ -205,8 +205,3 @@ class ReportStore(ABC):
     @abstractmethod
     def iter_export_rows(self) -> Iterator[ExportRow]:
         """Every post once, riskiest first (ties by id), with its top reasons and identifiers; streamed."""
-
-    @abstractmethod
-    def restricted_posts(self, post_ids: Sequence[str]) -> set[str]:
-        """Those of ``post_ids`` whose images must never be shown: queued for mandatory reporting, or holding an
-        image (by SHA-256) that matched an abuse-material bank through any post."""

@@ -1,5 +1,4 @@
-"""ReportStore on SQLAlchemy (SQLite and PostgreSQL): the report's aggregates, top posts, export stream and the
-restricted-image guard."""
+"""ReportStore on SQLAlchemy (SQLite and PostgreSQL): the report's aggregates, top posts and export stream."""
 
 from __future__ import annotations
 
@@ -25,7 +24,6 @@ from tipwatch.store.interface.reports import (
     monday,
     weekly_series,
 )
-from tipwatch.store.media_tables import mandatory_reports, media_items, restricted_media
 from tipwatch.store.tables import identifiers, indicator_hits, posts, quarantine, runs
 
 # SQLite's default limit on bound parameters is 32766 in new builds but 999 in old ones.
@@ -266,20 +264,6 @@ class SqlReports(ReportStore):
                         current["identifiers"].append(key)
             if current is not None:
                 yield current
-
-    def restricted_posts(self, post_ids: Sequence[str]) -> set[str]:
-        q1 = select(mandatory_reports.c.post_id)
-        q2 = (
-            select(media_items.c.post_id)
-            .join(restricted_media, restricted_media.c.sha256 == media_items.c.sha256)
-            .distinct()
-        )
-        found: set[str] = set()
-        with self._engine.connect() as conn:
-            for chunk in _chunks(sorted(set(post_ids))):
-                found.update(conn.execute(q1.where(mandatory_reports.c.post_id.in_(chunk))).scalars())
-                found.update(conn.execute(q2.where(media_items.c.post_id.in_(chunk))).scalars())
-        return found
 
 
 def _add_shared_counts(conn: Connection, ranked: list[RankedPost]) -> None:
