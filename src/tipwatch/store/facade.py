@@ -15,6 +15,7 @@ from tipwatch.store.interface.links import LinkStateStore, LinkStore
 from tipwatch.store.interface.media import BankStore, MediaStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
+from tipwatch.store.interface.runs import RunStore
 from tipwatch.store.interface.watches import WatchStore
 from tipwatch.store.sql.faces import SqlFaces
 from tipwatch.store.sql.labels import SqlLabels
@@ -23,6 +24,7 @@ from tipwatch.store.sql.links import SqlLinks
 from tipwatch.store.sql.media import SqlBanks, SqlMedia
 from tipwatch.store.sql.posts import SqlPosts
 from tipwatch.store.sql.reports import SqlReports
+from tipwatch.store.sql.runs import SqlRuns
 from tipwatch.store.sql.watches import SqlWatches
 
 
@@ -34,6 +36,7 @@ class Store:
         # Internal to the storage package: services and front doors use the repositories below.
         self._engine = open_engine(self.url, migrate=migrate)
         # Repositories are added here, one line per area (see tipwatch.store.interface).
+        self.runs: RunStore = SqlRuns(self._engine)
         self.reports: ReportStore = SqlReports(self._engine)
         self.labels: LabelStore = SqlLabels(self._engine)
         self.banks: BankStore = SqlBanks(self._engine)
