@@ -31,7 +31,7 @@ N_POSTS = 1500
 def _store_media_if_missing(engine: sa.Engine, posts_path: Path) -> None:
     """Hash the posts' images with the media stage when the pipeline has not done it."""
     from tipwatch.media.post_media import analyze_post_media
-    from tipwatch.media.restricted import write_post_media
+    from tipwatch.store.sql.media import write_post_media
 
     with engine.connect() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(media_items)).scalar_one():

@@ -16,7 +16,7 @@ from warcio.warcwriter import WARCWriter
 
 from tipwatch.media.formats import EntryIn
 from tipwatch.media.hashing import hash_bytes
-from tipwatch.media.post_media import MediaOptions, analyze_post_media, media_quarantine
+from tipwatch.media.post_media import MediaOptions, analyze_post_media
 from tipwatch.model import Post
 from tipwatch.services.banks import add_entries, create_bank, mark_reported, set_enabled
 from tipwatch.services.banks import report_queue as mandatory_report_queue
@@ -100,7 +100,7 @@ def test_post_images_resolved_hashed_and_explained(folder: Path) -> None:
     assert "downloads are off" in by_ref["https://example.invalid/x.jpg"].reason
     assert by_ref["data:image/png;base64,AAAA"].status == "skipped"
     assert not out.matches and not out.restricted
-    quarantined = media_quarantine(post, out)
+    quarantined = out.quarantine(post)
     assert [q.raw for q in quarantined] == [
         "img/bad.jpg",
         "img/missing.jpg",

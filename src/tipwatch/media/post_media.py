@@ -22,7 +22,7 @@ from tipwatch.media.pdq import DIHEDRAL_NAMES
 from tipwatch.media.video import DEFAULT_MAX_FRAMES, FrameMatch, hash_video, is_video, match_video
 from tipwatch.media.warc_images import is_warc, warc_images
 from tipwatch.media_model import BankMatch, MediaMatch, MediaRecord, PostMedia
-from tipwatch.model import Post, Quarantined
+from tipwatch.model import Post
 
 MIRROR = DIHEDRAL_NAMES.index("flipy")  # PDQ's name for the left-right mirror
 
@@ -75,12 +75,6 @@ def analyze_post_media(
         out.items.append(out_item)
         out.matches.extend(MediaMatch(ref, out_item.sha256, h) for h in hits)
     return out
-
-
-def media_quarantine(post: Post, media: PostMedia) -> list[Quarantined]:
-    """Quarantine entries for the post's rejected images, so the run's quarantine names every image that could not
-    be used and why (``PostMedia.quarantine``, which the store's writer calls without importing media code)."""
-    return media.quarantine(post)
 
 
 # Operators repost the same file across many ads: remember the last few thousand files' hashes per process, keyed

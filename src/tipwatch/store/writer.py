@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from tipwatch.model import PostResult, Quarantined
 from tipwatch.store.interface.runs import Counts, PostSink
+from tipwatch.store.sql.media import write_post_media
 from tipwatch.store.tables import identifiers, indicator_hits, posts, quarantine, runs
 
 # SQLite allows 32766 bound parameters per statement; stay well below for IN (...) look-ups.
@@ -178,11 +179,9 @@ class PostWriter(PostSink):
                 self._quarantine(conn, rejected)
 
     def _media(self, conn: Connection, results: Sequence[PostResult]) -> list[Quarantined]:
-        from tipwatch.media.post_media import media_quarantine
-        from tipwatch.media.restricted import write_post_media
-
-        write_post_media(conn, [r.media for r in results])
-        bad = [q for r in results for q in media_quarantine(r.post, r.media)]
+        media = [r.media for r in results if r.media is not None]
+        write_post_media(conn, media)
+        bad = [q for r in results if r.media is not None for q in r.media.quarantine(r.post)]
         self.images_seen += sum(len(r.media.items) for r in results)
         self.images_rejected += len(bad)
         return bad
