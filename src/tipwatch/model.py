@@ -22,8 +22,7 @@ POST_KINDS: tuple[str, ...] = (
 )
 
 IdentifierType = Literal["phone", "email", "url", "handle", "wallet", "price", "age", "place"]
-# Identifiers that name a person or account and so can link posts; price/age/place are attributes.
-LINKING_TYPES: frozenset[str] = frozenset({"phone", "email", "url", "handle", "wallet"})
+# Which types can link posts (a person's or account's identifiers) is said by each type: extract/registry.py.
 
 
 @dataclass(slots=True)

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from tipwatch.extract.registry import linking_types
 from tipwatch.indicators.config import Knowledge, StructuralSpec
 from tipwatch.indicators.lexicon import word_sets
 from tipwatch.indicators.matcher import Match
 from tipwatch.indicators.patterns import expand
-from tipwatch.model import LINKING_TYPES, Identifier, IndicatorHit
+from tipwatch.model import Identifier, IndicatorHit
 from tipwatch.text import Normalized, normalize
 
 _PRICE = re.compile(r"^\s*([0-9][0-9.,]*)\s*([A-Za-z]{3})\s*(?:/\s*([A-Za-z]+))?")
@@ -112,11 +113,12 @@ def obscured_phone(rules: Rules, text: str, identifiers: Sequence[Identifier]) -
 def many_contacts(rules: Rules, text: str, identifiers: Sequence[Identifier]) -> list[IndicatorHit]:
     """Several phones (or many linking identifiers) in one post: someone handling several providers or lines."""
     phones = {i.value for i in identifiers if i.type == "phone"}
-    linking = {(i.type, i.value) for i in identifiers if i.type in LINKING_TYPES}
+    link_types = linking_types()
+    linking = {(i.type, i.value) for i in identifiers if i.type in link_types}
     if len(phones) >= rules.param("MANY_CONTACTS", "min_phones", 3) or len(linking) >= rules.param(
         "MANY_CONTACTS", "min_linking", 5
     ):
-        first = min((i for i in identifiers if i.type in LINKING_TYPES), key=lambda i: i.start)
+        first = min((i for i in identifiers if i.type in link_types), key=lambda i: i.start)
         return [rules.hit("MANY_CONTACTS", text, first.start, first.end)]
     return []
 

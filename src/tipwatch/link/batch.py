@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from tipwatch.extract.registry import linking_types
 from tipwatch.link.config import TextConfig
 from tipwatch.link.entities import TYPE_CODE, entity_key
 from tipwatch.link.textsig import TokenHasher, mask_text, shingle_csr, tokens
-from tipwatch.model import LINKING_TYPES
 
 _SHA256 = re.compile(r"^(?:sha256:)?([0-9a-f]{64})$", re.IGNORECASE)
 
@@ -83,6 +83,7 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
     i_pdq: list[bytes] = []
     i_key: list[int] = []
     contact: list[bool] = []
+    link_types = linking_types()
     for i, post in enumerate(posts):
         ids.append(post.id)
         platform.append(post.platform or "")
@@ -90,7 +91,7 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
         spans = [(s, e, t) for t, _v, s, e in post.identifiers if t in mask_types]
         token_hashes.append(hasher(tokens(mask_text(post.text, spans))))
         seen: set[int] = set()
-        found = [(t, v) for t, v, _s, _e in post.identifiers if t in LINKING_TYPES and v]
+        found = [(t, v) for t, v, _s, _e in post.identifiers if t in link_types and v]
         contact.append(bool(found))
         found += [("image_sha256", h) for h in map(image_sha256, post.images) if h]
         for etype, value in found:

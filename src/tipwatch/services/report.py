@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from tipwatch.extract.registry import linking_types
 from tipwatch.report.builtin import collect_flags
 from tipwatch.report.exports import write_exports
 from tipwatch.report.render import make_env
@@ -42,7 +43,7 @@ def write_report(
     exports = write_exports(reports.iter_export_rows(), out_dir)
     run = reports.latest_run()
     totals = reports.totals(min_risk)
-    ranked = reports.top_posts(top, min_risk)
+    ranked = reports.top_posts(top, min_risk, shared_types=linking_types())
     ctx.shown_post_ids = [p.id for p in ranked]
     ctx.extra.update(ranked=ranked, totals=totals, flags=collect_flags(ctx, all_flaggers(), ctx.shown_post_ids))
 

@@ -9,7 +9,7 @@ whatever the store holds.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypedDict
@@ -181,9 +181,10 @@ class ReportStore(ABC):
         """Row counts of the store, and how many posts have risk >= ``min_risk``."""
 
     @abstractmethod
-    def top_posts(self, top: int, min_risk: float) -> list[RankedPost]:
+    def top_posts(self, top: int, min_risk: float, *, shared_types: Collection[str] = ()) -> list[RankedPost]:
         """The ``top`` riskiest posts with risk >= ``min_risk`` (ties by id, so the order is stable), with their
-        identifiers and indicator hits in text order; linking identifiers carry how many posts share them."""
+        identifiers and indicator hits in text order; identifiers of ``shared_types`` carry how many posts share
+        them."""
 
     @abstractmethod
     def risk_histogram(self, bins: int = 20) -> list[int]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Date, Engine, and_, case, cast, distinct, func, select
 
-from tipwatch.model import LINKING_TYPES
 from tipwatch.store.interface.reports import (
     CountField,
     ExportRow,
@@ -94,7 +93,7 @@ class SqlReports(ReportStore):
                 at_or_above_min=_count(conn, posts, posts.c.risk >= min_risk),
             )
 
-    def top_posts(self, top: int, min_risk: float) -> list[RankedPost]:
+    def top_posts(self, top: int, min_risk: float, *, shared_types: Collection[str] = ()) -> list[RankedPost]:
         if top <= 0:
             return []
         cols = [c for c in posts.c if c.name not in ("raw", "run_id")]
@@ -151,7 +150,7 @@ class SqlReports(ReportStore):
                             m["language"],
                         )
                     )
-            _add_shared_counts(conn, ranked)
+            _add_shared_counts(conn, ranked, frozenset(shared_types))
         return ranked
 
     def risk_histogram(self, bins: int = 20) -> list[int]:
@@ -266,9 +265,9 @@ class SqlReports(ReportStore):
                 yield current
 
 
-def _add_shared_counts(conn: Connection, ranked: list[RankedPost]) -> None:
+def _add_shared_counts(conn: Connection, ranked: list[RankedPost], shared_types: frozenset[str]) -> None:
     """How many posts in the store carry each linking identifier shown: a first hint of a network."""
-    wanted = sorted({(i.type, i.value) for p in ranked for i in p.identifiers if i.type in LINKING_TYPES})
+    wanted = sorted({(i.type, i.value) for p in ranked for i in p.identifiers if i.type in shared_types})
     if not wanted:
         return
     types = sorted({t for t, _ in wanted})
@@ -285,7 +284,7 @@ def _add_shared_counts(conn: Connection, ranked: list[RankedPost]) -> None:
     for p in ranked:
         p.identifiers = [
             IdentifierRow(i.type, i.value, i.start, i.end, i.confidence, i.obfuscated, counts.get((i.type, i.value)))
-            if i.type in LINKING_TYPES
+            if i.type in shared_types
             else i
             for i in p.identifiers
         ]
