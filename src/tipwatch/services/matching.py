@@ -16,9 +16,6 @@ from tipwatch.store.facade import Store
 if TYPE_CHECKING:  # hashing loads Pillow and pdqhash: kept out of import time
     from tipwatch.media.hashing import ImageHashes
 
-# Videos larger than this are not hashed as files (their frames still are).
-MAX_VIDEO_BYTES = 500 * 1024 * 1024
-
 
 def load_index(store: Store, *, include_disabled: bool = False) -> MatchIndex:
     """Build the index from every enabled bank in the store (streamed; 10M entries take about 1 GB)."""
@@ -59,7 +56,7 @@ def match_files(index: MatchIndex, files: Sequence[Path], *, workers: int | None
 
     for video in (f for f in files if is_video(str(f))):
         vh = hash_video(video)
-        sha, md5, _ = file_digests(video, MAX_VIDEO_BYTES)
+        sha, md5, _ = file_digests(video)  # None over 500 MB: then only the frames are matched
         frame_hits = [FrameMatch(0.0, m) for m in index.match(sha256=sha, md5=md5, dihedral=None, quality=None)]
         hits = frame_hits + match_video(vh, index)
         yield FileMatches(
