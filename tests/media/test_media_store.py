@@ -60,7 +60,7 @@ def test_bank_repository(store: Store) -> None:
     assert [b.name for b in store.banks.list_banks()] == ["off", "on"]
     assert [(b.name, b.entries) for b in store.banks.list_banks(enabled_only=True)] == [("on", 2)]
     assert {b.entries for b in store.banks.list_banks(count_entries=False)} == {0}
-    signals = sorted(store.banks.iter_signals([on.id, off.id]))
+    signals = sorted(tuple(row) for row in store.banks.iter_signals([on.id, off.id]))
     assert [(s[0], s[2], s[3]) for s in signals] == sorted(
         [(on.id, "md5", MD5), (on.id, "pdq", "ab" * 32), (off.id, "md5", MD5)]
     )
