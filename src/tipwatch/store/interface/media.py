@@ -60,7 +60,7 @@ class NewBank:
     signal_types: list[str] = field(default_factory=list)
     enabled: bool = True
     is_abuse_material: bool = False
-    pdq_threshold: int = 31
+    pdq_threshold: int = 31  # Meta's recommendation, as tipwatch.media.pdq.DEFAULT_THRESHOLD (the table's default)
     created_by: str = ""
 
 
