@@ -20,7 +20,6 @@ from tipwatch.link.batch import Batch, concat_batches, prepare_batch
 from tipwatch.link.config import LinkConfig, load_config
 from tipwatch.link.engine import Delta
 from tipwatch.link.engine import update as link_update
-from tipwatch.link.evaluate import evaluate
 from tipwatch.link.exports import ExportGraph, build_graph, check_format, write_graph
 from tipwatch.link.producers import chunks, post_inputs
 from tipwatch.link.state import LinkState, from_snapshot, to_snapshot
@@ -195,6 +194,9 @@ def evaluate_networks(
     store: Store, truth: dict[str, str | None], benign: dict[str, bool] | None = None
 ) -> dict[str, Any]:
     """The stored networks scored against ``truth`` (see tipwatch.link.evaluate)."""
+    # Imported here: scikit-learn takes a second to import, and linking does not need it.
+    from tipwatch.link.evaluate import evaluate
+
     return evaluate(truth, store.links.membership(), benign)
 
 
