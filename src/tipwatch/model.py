@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from tipwatch.media_model import PostMedia  # media_model imports this module: for annotations only
 
 PostKind = Literal["escort_ad", "job_ad", "dating_profile", "marriage_profile", "social_post", "other"]
 POST_KINDS: tuple[str, ...] = (
@@ -140,5 +143,5 @@ class PostResult:
     identifiers: list[Identifier]
     hits: list[IndicatorHit]
     assessment: Assessment
-    # tipwatch.media.post_media.PostMedia when the media stage ran (typed loosely: the core imports no media code).
-    media: Any = None
+    # When the media stage ran: what the post's images gave (hashes, matches, rejects).
+    media: PostMedia | None = None

@@ -182,7 +182,7 @@ class PostWriter(PostSink):
         media = [r.media for r in results if r.media is not None]
         write_post_media(conn, media)
         bad = [q for r in results if r.media is not None for q in r.media.quarantine(r.post)]
-        self.images_seen += sum(len(r.media.items) for r in results)
+        self.images_seen += sum(len(m.items) for m in media)
         self.images_rejected += len(bad)
         return bad
 
