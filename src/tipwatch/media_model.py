@@ -26,7 +26,7 @@ class BankMatch:
     entry_id: int
     signal_type: str
     distance: int
-    variant: str  # a PDQ dihedral name ("original", "flipy", ...) for pdq, "exact" for md5/sha256
+    variant: str  # a PDQ dihedral name ("original", "flipy", ...) for pdq and other near types, "exact" for md5/sha256
     is_abuse_material: bool
     threshold: int | None = None
 
@@ -58,6 +58,8 @@ class MediaRecord:
     format: str | None = None
     size: int | None = None
     restricted: bool = False
+    # Hashes of registered signal types other than sha256/md5/pdq (name -> hex).
+    signals: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]

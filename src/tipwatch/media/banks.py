@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from tipwatch.media.formats import SIGNAL_TYPES, EntryIn
+from tipwatch.media.formats import EntryIn
 from tipwatch.media.pdq import BITS
+from tipwatch.media.signal_types import names
 
 
 class BankError(ValueError):
@@ -27,11 +28,12 @@ def check_name(name: str) -> str:
 
 
 def check_signal_types(signal_types: Iterable[str]) -> list[str]:
-    """The signal types as stored (sorted, distinct); BankError unless all are known and there is one at least."""
+    """The signal types as stored (sorted, distinct); BankError unless all are registered and there is one at least."""
     types = sorted(set(signal_types))
-    unknown = [t for t in types if t not in SIGNAL_TYPES]
+    known = names()
+    unknown = [t for t in types if t not in known]
     if unknown or not types:
-        raise BankError(f"signal types must be among {', '.join(SIGNAL_TYPES)}; got {', '.join(types) or 'none'}")
+        raise BankError(f"signal types must be among {', '.join(known)}; got {', '.join(types) or 'none'}")
     return types
 
 

@@ -1,14 +1,16 @@
 """Hash-list formats used in the field: parse (with a reason for every bad line) and write.
 
-- ``csv``: a header row; a hash column (``pdq``, ``md5``, ``sha256``, or ``hash``/``signal``/``value`` with an
-  optional ``signal_type`` column); every other non-empty column becomes per-entry metadata. PDQ CSV exports from
-  ThreatExchange tools (``pdq_hash,quality,...``) load as they are.
-- ``md5`` / ``sha256``: one hash per line, ``#`` comments and blank lines ignored; ``md5sum``/``sha256sum`` output
-  (``<hex>  <filename>``) keeps the filename as metadata.
+- ``csv``: a header row; a hash column (named after a signal type or one of its aliases: ``pdq``, ``md5``,
+  ``sha256``, ``pdq_hash``..., or ``hash``/``signal``/``value`` with an optional ``signal_type`` column); every other
+  non-empty column becomes per-entry metadata. PDQ CSV exports from ThreatExchange tools (``pdq_hash,quality,...``)
+  load as they are.
+- ``md5`` / ``sha256`` (every type with ``plain_format``): one hash per line, ``#`` comments and blank lines ignored;
+  ``md5sum``/``sha256sum`` output (``<hex>  <filename>``) keeps the filename as metadata.
 - ``te``: the ThreatExchange / HMA hash-and-signal-type form: ``<signal_type> <hash>`` per line (python-threatexchange's
   local-file exchange and ``threatexchange hash`` output), also accepted with a comma and in either order.
 
-Signal types are ``pdq``, ``md5`` and ``sha256``; ThreatExchange's ``photo_md5`` / ``video_md5`` read as ``md5``.
+Signal types are the registered ones (``tipwatch.media.signal_types``: pdq, md5, sha256 built in), read by name or
+alias (ThreatExchange's ``photo_md5`` / ``video_md5`` read as ``md5``) and written by name (``te``: export name).
 """
 
 from __future__ import annotations
@@ -20,23 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-SIGNAL_TYPES: tuple[str, ...] = ("pdq", "md5", "sha256")
-FORMATS: tuple[str, ...] = ("csv", "md5", "sha256", "te")
-_HEX_LEN = {"pdq": 64, "md5": 32, "sha256": 64}
-_ALIASES = {
-    "pdq": "pdq",
-    "photo_pdq": "pdq",
-    "pdq_hash": "pdq",
-    "md5": "md5",
-    "photo_md5": "md5",
-    "video_md5": "md5",
-    "md5_hash": "md5",
-    "sha256": "sha256",
-    "sha-256": "sha256",
-    "sha_256": "sha256",
-    "photo_sha256": "sha256",
-    "sha256_hash": "sha256",
-}
+from tipwatch.media.signal_types import lookup, names, signal_type, signal_types
+
 _GENERIC_HASH_COLUMNS = ("hash", "signal", "value", "signal_value", "hash_value")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
@@ -55,23 +42,29 @@ class Parsed:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
+def plain_formats() -> tuple[str, ...]:
+    """The one-hash-per-line formats: one per registered type that has one (md5, sha256)."""
+    return tuple(t.name for t in signal_types() if t.plain_format)
+
+
+def formats() -> tuple[str, ...]:
+    """Every format ``parse`` and ``write`` take: csv, the plain lists, te."""
+    return ("csv", *plain_formats(), "te")
+
+
 def signal_type_name(text: str) -> str | None:
-    return _ALIASES.get(text.strip().lower())
+    """The registered signal type a name or alias means; None if none."""
+    found = lookup(text)
+    return None if found is None else found.name
 
 
-def normalize_hash(signal_type: str, value: str) -> str:
+def normalize_hash(name: str, value: str) -> str:
     """Lower-case hex of the right length for the signal type; ValueError with the reason otherwise."""
-    clean = value.strip().lower()
-    expected = _HEX_LEN[signal_type]
-    if not _HEX.match(clean):
-        raise ValueError(f"{signal_type} hash is not hexadecimal: {value[:80]!r}")
-    if len(clean) != expected:
-        raise ValueError(f"{signal_type} hash must have {expected} hex digits, got {len(clean)}")
-    return clean
+    return signal_type(name).normalize(value)
 
 
 def parse(text: str, fmt: str, *, default_signal_type: str | None = None) -> Parsed:
-    """Parse a whole hash list in format ``fmt`` (see FORMATS)."""
+    """Parse a whole hash list in format ``fmt`` (see ``formats()``)."""
     out = Parsed()
     for item in iter_parse(text.splitlines(keepends=True), fmt, default_signal_type=default_signal_type):
         if isinstance(item, EntryIn):
@@ -88,11 +81,11 @@ def iter_parse(
     a 10M-line list imports without holding it."""
     if fmt == "csv":
         return _iter_csv(lines, default_signal_type)
-    if fmt in ("md5", "sha256"):
+    if fmt in plain_formats():
         return _iter_plain(lines, fmt)
     if fmt == "te":
         return _iter_te(lines)
-    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(formats())}")
 
 
 def _content_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
@@ -146,7 +139,7 @@ def _iter_csv(lines: Iterable[str], default_signal_type: str | None) -> Iterator
             header = [c.strip().lower() for c in row]
             hash_col, type_col, fixed_type = _csv_columns(header)
             if hash_col < 0:
-                yield (number, f"no hash column in header {row!r} (want pdq, md5, sha256 or hash)")
+                yield (number, f"no hash column in header {row!r} (want {', '.join(names())} or hash)")
                 return
             continue
         stype = fixed_type
@@ -214,8 +207,10 @@ def detect(text: str) -> str | None:
                 return "te"
         if "," in line:
             return "csv"
-        if parts and _HEX.match(parts[0]) and len(parts[0]) == 32:
-            return "md5"
+        if parts and _HEX.match(parts[0]):
+            # A bare hash: its length must name one registered type, and that type must have a plain list format.
+            same = [t for t in signal_types() if t.hex_digits == len(parts[0])]
+            return same[0].name if len(same) == 1 and same[0].plain_format else None
         return None
     return None
 
@@ -224,14 +219,14 @@ def write(entries: Iterable[EntryIn], fmt: str) -> str:
     """Serialize entries in ``fmt``; plain lists keep only their own signal type."""
     items = list(entries)
     buf = io.StringIO()
-    if fmt in ("md5", "sha256"):
+    if fmt in plain_formats():
         for e in items:
             if e.signal_type == fmt:
                 name = e.meta.get("filename")
                 buf.write(f"{e.value}  {name}\n" if name else f"{e.value}\n")
     elif fmt == "te":
         for e in items:
-            buf.write(f"{e.signal_type} {e.value}\n")
+            buf.write(f"{_te_name(e.signal_type)} {e.value}\n")
     elif fmt == "csv":
         keys = sorted({k for e in items for k in e.meta if k not in ("signal_type", "hash")})
         writer = csv.writer(buf, lineterminator="\n")
@@ -239,8 +234,14 @@ def write(entries: Iterable[EntryIn], fmt: str) -> str:
         for e in items:
             writer.writerow([e.signal_type, e.value, *(_cell(e.meta.get(k)) for k in keys)])
     else:
-        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(formats())}")
     return buf.getvalue()
+
+
+def _te_name(name: str) -> str:
+    # A stored type whose plugin is gone is written under its stored name.
+    found = lookup(name)
+    return name if found is None else found.te_name
 
 
 def _cell(value: Any) -> str:

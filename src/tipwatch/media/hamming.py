@@ -1,4 +1,5 @@
-"""Exact Hamming-radius search over 256-bit hashes: a multi-index hash (MIH) in numpy.
+"""Exact Hamming-radius search over 256-bit hashes (and any whole number of 64-bit words): a multi-index hash
+(MIH) in numpy.
 
 Why not a flat scan: a 1M-hash bank with 8 dihedral queries is 8M 256-bit comparisons per image; numpy does that in
 ~190 ms and FAISS IndexBinaryFlat in ~8 ms on this machine's core, over the 5 ms target (docs/decisions-media.md).
@@ -9,7 +10,8 @@ a bucket table, then verify those few candidates exactly. The result is exact: t
 
 Layout: ``perm[s]`` lists row numbers sorted by segment s; ``offsets[s, v] .. offsets[s, v + 1]`` is the slice of
 ``perm[s]`` whose segment value is v. Memory per hash: 32 bytes (words) + 16 * 4 (perm) = 96 bytes; 10M hashes
-take about 1 GB.
+take about 1 GB. Near signal types of other lengths use the same search with one 16-bit segment per 16 bits (a 64-bit
+hash: 4 segments, exact up to distance 11).
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ def hamming(a: bytes, b: bytes) -> int:
 def scan(words: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat scan (reference and fallback): (query index, row, distance) for every pair within ``radius``."""
     qs, rows, ds = [], [], []
-    for qi, q in enumerate(np.asarray(queries, dtype=np.uint64).reshape(-1, 4)):
+    width = words.shape[1] if words.ndim == 2 else 4
+    for qi, q in enumerate(np.asarray(queries, dtype=np.uint64).reshape(-1, width)):
         d = popcount_rows(words ^ q)
         hit = np.flatnonzero(d <= radius)
         qs.append(np.full(hit.size, qi, dtype=np.int64))
@@ -86,17 +89,19 @@ def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class HammingIndex:
-    """Exact radius search over n packed 256-bit hashes ((n, 4) uint64, see pdq.pack)."""
+    """Exact radius search over n packed hashes of ``width`` 64-bit words ((n, 4) uint64 for PDQ, see pdq.pack)."""
 
-    def __init__(self, words: np.ndarray) -> None:
-        self.words = np.ascontiguousarray(words, dtype=np.uint64).reshape(-1, 4)
+    def __init__(self, words: np.ndarray, *, width: int = 4) -> None:
+        self.width = width
+        self.segments = width * 4  # 16-bit segments: SEGMENTS for a 256-bit hash
+        self.words = np.ascontiguousarray(words, dtype=np.uint64).reshape(-1, width)
         n = self.words.shape[0]
         if n >= 2**31:
             raise ValueError("HammingIndex holds at most 2**31 - 1 hashes")
-        segs = self.words.view(np.uint16).reshape(n, SEGMENTS)
-        self.perm = np.empty((SEGMENTS, n), dtype=np.int32)
-        self.offsets = np.zeros((SEGMENTS, _BUCKETS + 1), dtype=np.int64)
-        for s in range(SEGMENTS):
+        segs = self.words.view(np.uint16).reshape(n, self.segments)
+        self.perm = np.empty((self.segments, n), dtype=np.int32)
+        self.offsets = np.zeros((self.segments, _BUCKETS + 1), dtype=np.int64)
+        for s in range(self.segments):
             col = segs[:, s]
             # A stable sort of 16-bit keys is a radix sort in numpy: linear time.
             self.perm[s] = np.argsort(col, kind="stable")
@@ -114,6 +119,8 @@ class HammingIndex:
 
     def __setstate__(self, state: dict[str, np.ndarray]) -> None:
         self.words, self.perm, self.offsets = state["words"], state["perm"], state["offsets"]
+        self.width = int(self.words.shape[1])
+        self.segments = self.width * 4
         self._perm_flat = self.perm.reshape(-1)
         self._offsets_flat = self.offsets.reshape(-1)
         self._masks = {}
@@ -124,10 +131,10 @@ class HammingIndex:
 
     def search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every (query index, row, distance) with distance <= radius, each pair once, sorted by query then row."""
-        q = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1, 4)
+        q = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1, self.width)
         if len(self) == 0 or q.shape[0] == 0 or radius < 0:
             return _empty()
-        per_segment = radius // SEGMENTS
+        per_segment = radius // self.segments
         if per_segment > _MAX_PROBE_RADIUS:
             return scan(self.words, q, radius)
         parts = [
@@ -142,23 +149,23 @@ class HammingIndex:
         masks = self._masks.get(per_segment)
         if masks is None:
             masks = self._masks[per_segment] = flip_masks(per_segment)
-        k, n = q.shape[0], len(self)
-        qsegs = q.view(np.uint16).reshape(k, SEGMENTS).astype(np.int64)
+        k, n, segments = q.shape[0], len(self), self.segments
+        qsegs = q.view(np.uint16).reshape(k, segments).astype(np.int64)
         # (k, 16, m) bucket numbers in the flattened offsets table.
-        seg_base = (np.arange(SEGMENTS, dtype=np.int64) * (_BUCKETS + 1))[None, :, None]
+        seg_base = (np.arange(segments, dtype=np.int64) * (_BUCKETS + 1))[None, :, None]
         buckets = (qsegs[:, :, None] ^ masks[None, None, :]) + seg_base
         starts = self._offsets_flat[buckets]
         counts = (self._offsets_flat[buckets + 1] - starts).reshape(-1)
         total = int(counts.sum())
         if total == 0:
             return _empty()
-        perm_base = (starts + (np.arange(SEGMENTS, dtype=np.int64) * n)[None, :, None]).reshape(-1)
+        perm_base = (starts + (np.arange(segments, dtype=np.int64) * n)[None, :, None]).reshape(-1)
         # Expand each (bucket, count) into its perm positions without a Python loop.
         first = np.cumsum(counts) - counts
         pos = np.arange(total, dtype=np.int64) + np.repeat(perm_base - first, counts)
         # np.take, not fancy indexing: for row gathers it is ~10x faster in numpy 2.
         rows = np.take(self._perm_flat, pos).astype(np.int64)
-        probes_per_query = SEGMENTS * masks.size
+        probes_per_query = segments * masks.size
         qi = np.repeat(np.repeat(np.arange(k, dtype=np.int64), probes_per_query), counts)
         d = popcount_rows(np.take(self.words, rows, axis=0) ^ np.take(q, qi, axis=0))
         keep = d <= radius

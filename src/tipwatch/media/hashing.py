@@ -1,7 +1,10 @@
-"""Hash one image (bytes or file) into SHA-256, MD5 and PDQ; hash many files with a process pool.
+"""Hash one image (bytes or file) into SHA-256, MD5, PDQ and every other registered signal type; hash many files
+with a process pool.
 
 SHA-256 and MD5 cover the file's bytes, so they exist even when the bytes are not a decodable image (hash lists in
-the field match files, not pictures). PDQ needs a decoded picture; when decoding fails ``error`` says why.
+the field match files, not pictures). PDQ needs a decoded picture; when decoding fails ``error`` says why. Those
+three are ImageHashes' own fields (the ``tipwatch hash`` JSON contract); any other registered type
+(``tipwatch.media.signal_types``) lands in ``signals``, from the bytes and/or the decoded picture as the type hashes.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageRejected, load_image
 from tipwatch.media.pdq import pdq_dihedral_image, pdq_hash_image
+from tipwatch.media.signal_types import SignalType, signal_types
+
+# The signal types with a field of their own (computed below as always); the others go to ImageHashes.signals.
+FIELD_TYPES = ("sha256", "md5", "pdq")
 
 
 @dataclass(slots=True)
@@ -33,13 +40,29 @@ class ImageHashes:
     format: str | None = None
     error: str | None = None
     note: str = ""
+    # Every other registered signal type that hashed this file: name -> hex.
+    signals: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
+    def signal_items(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(signal type, hex, metadata) of every hash this file has, sha256, md5, pdq (with its quality) first: the
+        bank entries ``banks add`` makes of it."""
+        out: list[tuple[str, str, dict[str, Any]]] = []
+        if self.sha256 is not None:
+            out.append(("sha256", self.sha256, {}))
+        if self.md5 is not None:
+            out.append(("md5", self.md5, {}))
+        if self.pdq is not None and self.quality is not None:
+            out.append(("pdq", self.pdq, {"quality": self.quality}))
+        out += [(name, value, {}) for name, value in self.signals.items()]
+        return out
+
     def as_json(self, name: str) -> dict[str, Any]:
-        """The ``tipwatch hash`` line: file, sha256, md5, pdq, quality (and error when there is one)."""
+        """The ``tipwatch hash`` line: file, sha256, md5, pdq, quality (and error when there is one; ``signals``
+        when other signal types are registered)."""
         out: dict[str, Any] = {
             "file": name,
             "sha256": self.sha256,
@@ -49,6 +72,8 @@ class ImageHashes:
         }
         if self.dihedral is not None:
             out["dihedral"] = self.dihedral
+        if self.signals:
+            out["signals"] = self.signals
         if self.error is not None:
             out["error"] = self.error
         return out
@@ -67,11 +92,16 @@ def hash_bytes(
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
         size=len(data),
     )
+    extra = [t for t in signal_types() if t.name not in FIELD_TYPES]
+    for st in extra:
+        _add_signal(out, st, st.hash_bytes, data)
     loaded = load_image(data, max_pixels=max_pixels, max_bytes=max_bytes)
     if isinstance(loaded, ImageRejected):
         out.error = loaded.reason
         return out
     out.width, out.height, out.format, out.note = loaded.width, loaded.height, loaded.format, loaded.note
+    for st in extra:
+        _add_signal(out, st, st.hash_image, loaded.image)
     try:
         if dihedral:
             variants, quality = pdq_dihedral_image(loaded.image)
@@ -83,6 +113,16 @@ def hash_bytes(
     except (ValueError, OSError, MemoryError) as exc:  # a decoded picture Pillow cannot resample: keep the file hashes
         out.error = f"PDQ failed: {type(exc).__name__}: {exc}"[:300]
     return out
+
+
+def _add_signal(out: ImageHashes, st: SignalType, fn: Callable[[Any], str | None], arg: Any) -> None:
+    try:
+        value = fn(arg)
+        if value is not None:
+            out.signals[st.name] = st.normalize(value)
+    except (ValueError, OSError, MemoryError) as exc:
+        # One type failing does not reject the file: the others' hashes stand, and the note says what is missing.
+        out.note = "; ".join(filter(None, [out.note, f"{st.name} failed: {type(exc).__name__}: {exc}"[:200]]))
 
 
 def read_limited(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | str:

@@ -19,6 +19,7 @@ from tipwatch.media.hashing import ImageHashes, hash_bytes, read_limited
 from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from tipwatch.media.index import MatchIndex
 from tipwatch.media.pdq import DIHEDRAL_NAMES
+from tipwatch.media.signal_types import generation
 from tipwatch.media.video import DEFAULT_MAX_FRAMES, FrameMatch, hash_video, is_video, match_video
 from tipwatch.media.warc_images import is_warc, warc_images
 from tipwatch.media_model import BankMatch, MediaMatch, MediaRecord, PostMedia
@@ -78,13 +79,14 @@ def analyze_post_media(
 
 
 # Operators repost the same file across many ads: remember the last few thousand files' hashes per process, keyed
-# by SHA-256, so a repeated file costs a SHA-256 instead of a decode. Results are identical either way.
-_SEEN: OrderedDict[tuple[str, int, int], ImageHashes] = OrderedDict()
+# by SHA-256, so a repeated file costs a SHA-256 instead of a decode. Results are identical either way (the key
+# holds the signal registry's generation: a type registered since then must be computed too).
+_SEEN: OrderedDict[tuple[str, int, int, int], ImageHashes] = OrderedDict()
 _SEEN_MAX = 4096
 
 
 def _hashes(data: bytes, opts: MediaOptions) -> ImageHashes:
-    key = (hashlib.sha256(data).hexdigest(), opts.max_pixels, opts.max_bytes)
+    key = (hashlib.sha256(data).hexdigest(), opts.max_pixels, opts.max_bytes, generation())
     known = _SEEN.get(key)
     if known is not None:
         _SEEN.move_to_end(key)
@@ -114,11 +116,12 @@ def _hash_and_match(
         height=h.height,
         format=h.format,
         size=h.size,
+        signals=dict(h.signals),
     )
     hits: list[BankMatch] = []
     if index is not None:
         # Exact hashes match even when the bytes do not decode: hash lists are lists of files.
-        hits = index.match(sha256=h.sha256, md5=h.md5, dihedral=h.dihedral, quality=h.quality)
+        hits = index.match(sha256=h.sha256, md5=h.md5, dihedral=h.dihedral, quality=h.quality, signals=h.signals)
         item.restricted = any(m.is_abuse_material for m in hits)
     return item, hits
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tipwatch.media.banks import BankError, accepted, check_name, check_signal_types, check_threshold
-from tipwatch.media.formats import FORMATS, SIGNAL_TYPES, EntryIn, detect, iter_parse, write
+from tipwatch.media.formats import EntryIn, detect, formats, iter_parse, write
 from tipwatch.media.pdq import DEFAULT_THRESHOLD
+from tipwatch.media.signal_types import names
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.media import Bank, BankEntry, NewBank, ReportItem
 
@@ -61,14 +62,15 @@ def create_bank(
     source: str,
     licence: str,
     description: str = "",
-    signal_types: Iterable[str] = SIGNAL_TYPES,
+    signal_types: Iterable[str] | None = None,
     is_abuse_material: bool = False,
     pdq_threshold: int = DEFAULT_THRESHOLD,
     created_by: str = "",
     enabled: bool = True,
 ) -> Bank:
+    """A new empty bank holding ``signal_types`` (None: every registered type)."""
     name = check_name(name)
-    types = check_signal_types(signal_types)
+    types = check_signal_types(names() if signal_types is None else signal_types)
     check_threshold(pdq_threshold)
     if store.banks.get_bank(name) is not None:
         raise BankError(f"a bank named {name!r} exists already")
@@ -136,8 +138,8 @@ def choose_format(path: Path, fmt: str = "auto") -> str:
 
 
 def check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise BankError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    if fmt not in formats():
+        raise BankError(f"unknown format {fmt!r}; one of {', '.join(formats())}")
 
 
 def import_file(
@@ -170,7 +172,7 @@ def import_file(
 
 
 def export_bank(store: Store, name: str, fmt: str = "csv") -> str:
-    """A bank's entries in one of the exchange formats (``tipwatch.media.formats.FORMATS``)."""
+    """A bank's entries in one of the exchange formats (``tipwatch.media.formats.formats()``)."""
     check_format(fmt)
     return write((EntryIn(e.signal_type, e.value, e.meta) for e in iter_entries(store, name)), fmt)
 
@@ -183,9 +185,9 @@ def add_images(
     note: str = "",
     on_problem: Callable[[str, str], None] | None = None,
 ) -> tuple[AddResult, int]:
-    """Hash image files into a bank: SHA-256, MD5 and PDQ as the bank's signal types allow (the images are not
-    stored). Returns the result and how many files had a problem (each reported to ``on_problem(file, message)``
-    as it is hashed)."""
+    """Hash image files into a bank: SHA-256, MD5, PDQ and any other registered signal type, as the bank's signal
+    types allow (the images are not stored). Returns the result and how many files had a problem (each reported to
+    ``on_problem(file, message)`` as it is hashed)."""
     from tipwatch.media.hashing import hash_files
 
     entries: list[EntryIn] = []
@@ -197,9 +199,7 @@ def add_images(
             if on_problem is not None:
                 on_problem(str(path), str(h.error))
             continue
-        entries += [EntryIn("sha256", h.sha256, meta), EntryIn("md5", h.md5, meta)]
-        if h.pdq is not None and h.quality is not None:
-            entries.append(EntryIn("pdq", h.pdq, {**meta, "quality": h.quality}))
+        entries += [EntryIn(stype, value, {**meta, **extra}) for stype, value, extra in h.signal_items()]
         if h.error:
             bad += 1
             if on_problem is not None:

@@ -68,7 +68,7 @@ def match_files(index: MatchIndex, files: Sequence[Path], *, workers: int | None
             yield FileMatches(name, False, error=h.error)
             continue
         # Exact hashes match even when PDQ could not be computed.
-        found = index.match(sha256=h.sha256, md5=h.md5, dihedral=h.dihedral, quality=h.quality)
+        found = index.match(sha256=h.sha256, md5=h.md5, dihedral=h.dihedral, quality=h.quality, signals=h.signals)
         low = h.quality if h.error is None and h.quality is not None and h.quality < MIN_QUALITY and not found else None
         yield FileMatches(name, False, h.sha256, found, error=h.error, low_quality=low)
 

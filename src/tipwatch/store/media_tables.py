@@ -1,5 +1,6 @@
 """Media tables: hash banks and their entries, post images and their bank matches, the mandatory-reporting queue
-for abuse-material matches, and the face registry with its append-only search log. Migration: 0002_media."""
+for abuse-material matches, and the face registry with its append-only search log. Migrations: 0002_media,
+0006_media_signals (the media branch)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ hash_banks = Table(
     Column("source", Text, nullable=False, default=""),
     Column("licence", Text, nullable=False, default=""),
     Column("description", Text, nullable=False, default=""),
-    # Signal types the bank may hold: any of "pdq", "md5", "sha256".
+    # Signal types the bank may hold: registered signal type names ("pdq", "md5", "sha256", ...).
     Column("signal_types", JSON, nullable=False),
     Column("enabled", Boolean, nullable=False, default=True),
     # A bank of known child sexual abuse material or similar: matches are flagged, the image is never shown.
@@ -46,7 +47,7 @@ hash_bank_entries = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("bank_id", Integer, ForeignKey("hash_banks.id", ondelete="CASCADE"), nullable=False),
     Column("signal_type", String(16), nullable=False),
-    # Lower-case hex: 64 digits for pdq and sha256, 32 for md5. Hashes only, never images.
+    # Lower-case hex: 64 digits for pdq and sha256, 32 for md5, at most 64 for any signal type. Hashes only.
     Column("value", String(64), nullable=False),
     Column("meta", JSON, nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False),
@@ -73,6 +74,8 @@ media_items = Table(
     Column("format", String(16)),
     Column("size", Integer),
     Column("restricted", Boolean, nullable=False, default=False),
+    # Hashes of the other registered signal types (name -> hex), NULL when none: a new type needs no new column.
+    Column("signals", JSON),
     Index("ix_media_items_post_id", "post_id"),
     Index("ix_media_items_sha256", "sha256"),
 )

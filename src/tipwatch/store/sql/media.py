@@ -237,6 +237,7 @@ def write_post_media(conn: Connection, results: Sequence[PostMedia], *, now: dat
             "format": it.format,
             "size": it.size,
             "restricted": it.restricted,
+            "signals": dict(it.signals) or None,
         }
         for r in results
         for it in r.items
