@@ -35,6 +35,27 @@ def test_search_equals_scan(radius: int) -> None:
     assert all(d <= radius for _, _, d in got_set)
 
 
+@pytest.mark.parametrize(("width", "radius"), [(1, 0), (1, 3), (1, 4), (1, 10), (1, 12), (2, 9), (2, 20)])
+def test_shorter_hashes_search_equals_scan(width: int, radius: int) -> None:
+    # Near signal types of 64 or 128 bits use the same search with 4 or 8 segments.
+    rng = np.random.default_rng(100 * width + radius)
+    bits = 64 * width
+    base = rng.integers(0, 2**64, size=(300, width), dtype=np.uint64)
+    planted = []
+    for i, d in enumerate(range(0, 2 * radius + 3)):
+        p = base[i % 300].copy()
+        flat = p.view(np.uint8)
+        for b in rng.choice(bits, size=d, replace=False):
+            flat[b // 8] ^= np.uint8(1 << (b % 8))
+        planted.append(p[None])
+    words = np.vstack([base, *planted])
+    queries = base[:40]
+    index = HammingIndex(words, width=width)
+    got = set(zip(*(a.tolist() for a in index.search(queries, radius)), strict=True))
+    want = set(zip(*(a.tolist() for a in scan(words, queries, radius)), strict=True))
+    assert got == want and len(want) >= 40
+
+
 def test_many_queries_span_batches() -> None:
     rng = np.random.default_rng(9)
     words = rng.integers(0, 2**64, size=(2000, 4), dtype=np.uint64)

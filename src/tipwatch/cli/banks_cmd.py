@@ -8,6 +8,12 @@ from pathlib import Path
 import typer
 
 from tipwatch.cli.common import DB_OPTION, console, fail, open_store, stdout_write
+from tipwatch.media.formats import formats, plain_formats
+from tipwatch.media.signal_types import names
+
+# From the signal registry (cheap: no numpy or Pillow), so a type added in media/signals/ needs no edit here.
+_TYPES = ", ".join(names())
+_FORMATS = ", ".join(f for f in formats() if f != "te")
 
 app = typer.Typer(help="Hash banks: known victims, hotline lists, abuse material (hashes only).", no_args_is_help=True)
 
@@ -18,7 +24,7 @@ def create(
     source: str = typer.Option(..., "--source", help="Where the hashes come from (organisation, list, date)."),
     licence: str = typer.Option(..., "--licence", help="Licence or terms of use of the list."),
     description: str = typer.Option("", "--description"),
-    signal_types: str = typer.Option("pdq,md5,sha256", "--signal-types", help="Comma-separated: pdq, md5, sha256."),
+    signal_types: str = typer.Option(",".join(names()), "--signal-types", help=f"Comma-separated: {_TYPES}."),
     abuse_material: bool = typer.Option(
         False, "--abuse-material", help="Known abuse material: matches are flagged, images never shown."
     ),
@@ -64,7 +70,7 @@ def list_(db: str | None = DB_OPTION) -> None:
 def import_(
     name: str = typer.Argument(..., help="Bank to add to."),
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Hash list."),
-    fmt: str = typer.Option("auto", "--format", help="csv, md5, sha256, te (ThreatExchange/HMA), or auto."),
+    fmt: str = typer.Option("auto", "--format", help=f"{_FORMATS}, te (ThreatExchange/HMA), or auto."),
     signal_type: str | None = typer.Option(None, "--signal-type", help="For a CSV whose hash column is unnamed."),
     db: str | None = DB_OPTION,
 ) -> None:
@@ -103,7 +109,7 @@ def import_(
 @app.command("export")
 def export(
     name: str = typer.Argument(...),
-    fmt: str = typer.Option("csv", "--format", help="csv (with metadata), md5, sha256, te."),
+    fmt: str = typer.Option("csv", "--format", help=f"csv (with metadata), {', '.join(plain_formats())}, te."),
     out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
     db: str | None = DB_OPTION,
 ) -> None:
@@ -131,7 +137,8 @@ def add_images(
     note: str = typer.Option("", "--note", help="Metadata kept with each entry."),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Hash images into a bank: PDQ, MD5 and SHA-256 as the bank's signal types allow. Only hashes are kept."""
+    """Hash images into a bank: PDQ, MD5, SHA-256 (and any other registered signal type) as the bank's signal types
+    allow. Only hashes are kept."""
     from tipwatch.services.banks import BankError
     from tipwatch.services.banks import add_images as run
 

@@ -1,4 +1,5 @@
-"""`tipwatch hash FILE...`: one JSON line per file, {"file", "sha256", "md5", "pdq", "quality"}.
+"""`tipwatch hash FILE...`: one JSON line per file, {"file", "sha256", "md5", "pdq", "quality"}, plus "signals"
+({name: hex}) when signal types beyond those three are registered (tipwatch.media.signal_types).
 
 Machine-friendly: stdout carries only the JSON lines; a file that cannot be hashed gets a line with "error" (and
 whatever hashes could still be computed), and the command exits 1 at the end.
