@@ -75,7 +75,7 @@ media_items = Table(
     Column("size", Integer),
     Column("restricted", Boolean, nullable=False, default=False),
     # Hashes of the other registered signal types (name -> hex), NULL when none: a new type needs no new column.
-    Column("signals", JSON),
+    Column("signals", JSON(none_as_null=True)),
     Index("ix_media_items_post_id", "post_id"),
     Index("ix_media_items_sha256", "sha256"),
 )
