@@ -56,14 +56,14 @@ def find_ages(ctx: Context) -> list[Identifier]:
         if m.start() > 0 and vt[m.start() - 1].isalnum():
             continue  # "image 19": the word must start a word
         years = int(m.group("n"))
-        if kb.min_age <= years <= kb.max_age:
+        if kb.min_age <= years <= kb.max_age and not ctx.is_claimed(*view.to_original(m.start(), m.end())):
             taken.append((m.start(), m.end()))
             out.append(_ident(ctx, m.start(), m.end(), years, 0.9))
     for m in kb.after.finditer(vt):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
         years = int(m.group("n"))
-        if not (kb.min_age <= years <= kb.max_age):
+        if not (kb.min_age <= years <= kb.max_age) or ctx.is_claimed(*view.to_original(m.start(), m.end())):
             continue
         if kb.not_after.match(vt, m.end(), m.end() + 30) or kb.not_before.search(vt, max(0, m.start() - 20), m.start()):
             continue

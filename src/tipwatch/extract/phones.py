@@ -10,6 +10,7 @@ metadata, and context that makes a number a price, a date, a time, an age, a PIN
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -47,6 +48,12 @@ def _knowledge() -> _Knowledge:
     units = [w for u in money["units"] for w in u["words"]]
     mults = [w for m in money["multipliers"] for w in m["words"]]
     before = word_alternation([*ctx["not_phone_before"]["words"], *currency_before])
+    marked = ctx["not_phone_before_with_marker"]
+    marked_words = word_alternation(marked["words"])
+    markers = word_alternation(marked["markers"])
+    # Emoji price codes (🌹) decorate phone numbers as often as they price anything: only words and currency signs
+    # after a number make it an amount.
+    currency_after = [w for w in currency_after if not all(unicodedata.category(c) == "So" for c in str(w))]
     after = word_alternation([*ctx["not_phone_after"]["words"], *currency_after, *mults])
     unit_alt = word_alternation(units)
     apps = [
@@ -55,7 +62,9 @@ def _knowledge() -> _Knowledge:
     ]
     return _Knowledge(
         # the keyword ends right before the number (spaces, ":", "-", "#", "." may sit between)
-        before_not=re.compile(rf"(?<![^\W_])(?:{before})\s?(?:no\.?|number|num|#)?\s?[:=.#-]?\s?$"),
+        before_not=re.compile(
+            rf"(?<![^\W_])(?:(?:{before})\s?(?:no\.?|number|num|#)?|(?:{marked_words})\s?(?:{markers}))\s?[:=.#-]?\s?$"
+        ),
         after_not=re.compile(rf"\s?(?:(?:{after})(?![^\W_])|/\s?-|\s?(?:/|per)\s?(?:{unit_alt})(?![^\W_]))"),
         apps=apps,
     )

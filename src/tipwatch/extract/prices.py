@@ -168,6 +168,8 @@ def find_prices(ctx: Context) -> list[Identifier]:
         if unit:
             value += f"/{unit}"
         start, end = view.to_original(m.start(), m.end())
+        if ctx.is_claimed(start, end):
+            continue
         out.append(
             Identifier(
                 "price",
