@@ -54,7 +54,8 @@ def _knowledge() -> _Knowledge:
     # Emoji price codes (🌹) decorate phone numbers as often as they price anything: only words and currency signs
     # after a number make it an amount.
     currency_after = [w for w in currency_after if not all(unicodedata.category(c) == "So" for c in str(w))]
-    after = word_alternation([*ctx["not_phone_after"]["words"], *currency_after, *mults])
+    tariff = ctx["not_phone_after"]["tariff"]["words"]
+    after = word_alternation([*ctx["not_phone_after"]["words"], *tariff, *currency_after, *mults])
     unit_alt = word_alternation(units)
     apps = [
         (re.compile(rf"(?<![^\W_])(?:{word_alternation(words)})(?![^\W_])[^0-9]{{0,12}}$"), str(app))
@@ -160,57 +161,113 @@ def _odd_separators(run: DigitRun, view: str, i: int, j: int) -> bool:
     return any("." in s for s in seps) and min(sizes) <= 2
 
 
+def _national_reading_inside(run: DigitRun, vt: str, i: int, j: int, digits: str, region: str) -> int | None:
+    """For a stretch read as country code + number without "+" or "00" ("917334932924"), the last group of a shorter
+    stretch from the same start that is a valid national number by itself, if any: "nine one seven ... 24x7" is the
+    number 9173349329 followed by "24x7", not +91 7334932924."""
+    cc, nat_prefix, intl = _region_prefixes(region)
+    if not cc or not digits.startswith(cc) or digits.startswith(intl) or (nat_prefix and digits.startswith(nat_prefix)):
+        return None
+    pat = _national_pattern(region)
+    if pat is None or pat.fullmatch(digits):
+        return None
+    for k in range(j - 1, i - 1, -1):
+        shorter = run.digits(vt, i, k)
+        if len(shorter) < _MIN_DIGITS:
+            return None
+        if pat.fullmatch(shorter) and _validate(shorter, False, region) is not None:
+            return k
+    return None
+
+
+def _trimmed(run: DigitRun, vt: str, kb: _Knowledge) -> list[DigitRun]:
+    """A number glued to a rate ("0871277810910p/min"): the run with 1-4 digits cut off its last group, each way.
+
+    Only when the last group runs straight into a unit or currency word: those digits are the amount."""
+    s, e = run.groups[-1]
+    if e >= len(vt) or not vt[e].isalpha() or not kb.after_not.match(vt, e, e + 24):
+        return []
+    return [
+        DigitRun((*run.groups[:-1], (s, e - k)), run.seps, run.plus) for k in range(1, 5) if e - k - s >= 3
+    ]
+
+
 def find_phones(ctx: Context) -> list[Identifier]:
     view = ctx.digits
     vt = view.text
     kb = _knowledge()
     out: list[Identifier] = []
     for run in digit_runs(view, min_digits=_MIN_DIGITS):
-        groups = run.groups
-        i = 0
-        while i < len(groups):
-            matched = False
-            for j in range(min(len(groups) - 1, i + _MAX_GROUPS), i - 1, -1):
-                digits = run.digits(vt, i, j)
-                if len(digits) < _MIN_DIGITS:
+        found = _scan_run(run, ctx, kb)
+        if not found or found[-1].end < view.to_original(*run.groups[-1])[1]:
+            for alt in _trimmed(run, vt, kb):
+                more = _scan_run(alt, ctx, kb)
+                more = [p for p in more if not any(q.start < p.end and p.start < q.end for q in found)]
+                if more:
+                    found.extend(more)
                     break
-                plus = run.plus and i == 0
-                if not _plausible(digits, plus, ctx.region):
-                    continue
-                vs = groups[i][0]
-                if plus:  # include the "+" (and the space the run pattern allows after it)
-                    vs -= 2 if vt[vs - 2 : vs] == "+ " else 1
-                ve = groups[j][1]
-                if kb.before_not.search(vt, max(0, vs - 24), vs) or kb.after_not.match(vt, ve, ve + 24):
-                    continue
-                if any(_is_date(run, vt, k, k + 2) for k in range(i, j - 1)):
-                    continue  # a date inside the stretch ("12.05.2024 10")
-                start, end = view.to_original(vs, ve)
-                if ctx.is_claimed(start, end):
-                    continue
-                e164 = _validate(digits, plus, ctx.region)
-                if e164 is None:
-                    continue
-                obfuscated = view.disguised(vs, ve) or _odd_separators(run, vt, i, j)
-                attrs: dict[str, object] = {}
-                for app_re, app in kb.apps:
-                    if app_re.search(vt, max(0, vs - 40), vs):
-                        attrs["platform"] = app
-                        break
-                out.append(
-                    Identifier(
-                        "phone",
-                        e164,
-                        start,
-                        end,
-                        confidence=0.85 if obfuscated else 0.95,
-                        obfuscated=obfuscated,
-                        attrs=attrs,
-                    )
-                )
-                i = j + 1
-                matched = True
+        out.extend(found)
+    return out
+
+
+def _scan_run(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
+    view = ctx.digits
+    vt = view.text
+    out: list[Identifier] = []
+    groups = run.groups
+    i = 0
+    while i < len(groups):
+        matched = False
+        for j in range(min(len(groups) - 1, i + _MAX_GROUPS), i - 1, -1):
+            digits = run.digits(vt, i, j)
+            if len(digits) < _MIN_DIGITS:
                 break
-            if not matched:
-                i += 1
+            plus = run.plus and i == 0
+            if not _plausible(digits, plus, ctx.region):
+                continue
+            vs = groups[i][0]
+            if plus:  # include the "+" (and the space the run pattern allows after it)
+                vs -= 2 if vt[vs - 2 : vs] == "+ " else 1
+            ve = groups[j][1]
+            if kb.before_not.search(vt, max(0, vs - 24), vs) or kb.after_not.match(vt, ve, ve + 24):
+                continue
+            if any(_is_date(run, vt, k, k + 2) for k in range(i, j - 1)):
+                continue  # a date inside the stretch ("12.05.2024 10")
+            start, end = view.to_original(vs, ve)
+            if ctx.is_claimed(start, end):
+                continue
+            e164 = _validate(digits, plus, ctx.region)
+            if e164 is None:
+                continue
+            if not plus:
+                k = _national_reading_inside(run, vt, i, j, digits, ctx.region)
+                if k is not None:
+                    j, ve = k, groups[k][1]
+                    digits = run.digits(vt, i, j)
+                    start, end = view.to_original(vs, ve)
+                    e164 = _validate(digits, False, ctx.region)
+                    if e164 is None:
+                        continue
+            obfuscated = view.disguised(vs, ve) or _odd_separators(run, vt, i, j)
+            attrs: dict[str, object] = {}
+            for app_re, app in kb.apps:
+                if app_re.search(vt, max(0, vs - 40), vs):
+                    attrs["platform"] = app
+                    break
+            out.append(
+                Identifier(
+                    "phone",
+                    e164,
+                    start,
+                    end,
+                    confidence=0.85 if obfuscated else 0.95,
+                    obfuscated=obfuscated,
+                    attrs=attrs,
+                )
+            )
+            i = j + 1
+            matched = True
+            break
+        if not matched:
+            i += 1
     return out

@@ -140,6 +140,8 @@ class _Knowledge:
         self.lookalike_re = re.compile(f"[0-9]({letters})(?=[0-9])")
         # at the edge of a token: before its first digit, or after its last one
         self.edge_lookalike_re = re.compile(f"(?<![a-z])({letters})(?=[0-9])|(?<=[0-9])({letters})(?![a-z])")
+        # a whole phone-length token of digits and look-alikes ("BI7B4I2IBS"), checked further in code
+        self.lookalike_token_re = re.compile("[0-9" + re.escape("".join(folded)) + "]{7,}")
 
 
 @lru_cache(maxsize=1)
@@ -307,6 +309,9 @@ def digit_view_of(n: Normalized) -> DigitView:
             a, b = m.span(1) if m.group(1) else m.span(2)
             if _token_digits(t, a, b) >= _EDGE_LOOKALIKE_MIN_DIGITS:
                 spans.append((a, b))
+        for m in kb.lookalike_token_re.finditer(t):
+            spans.extend(_lookalike_token(t, m.start(), m.end()))
+        spans = sorted(set(spans))
         for a, b in spans:
             chars = [original[n.starts[k]] if n.ends[k] - n.starts[k] == 1 else "" for k in range(a, b)]
             if not all(c in kb.lookalikes for c in chars):
@@ -317,6 +322,26 @@ def digit_view_of(n: Normalized) -> DigitView:
     if not edits:
         return DigitView(original, t, n.starts, n.ends, flags)
     return _apply(n, t, flags, edits)
+
+
+_LETTER_BLOCK = re.compile(r"[^0-9]+")
+
+
+def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Letter blocks of a phone-length token written in digits and look-alike letters ("BI7B4I2IBS").
+
+    A whole token only (no letter or digit around it), with at least two digits; a block at either edge is at most
+    three letters and inner blocks at most five, so "BOOBS123" or "solo2024" stay words."""
+    if (a > 0 and _ASCII_TOKEN_CHAR.match(t, a - 1)) or (b < len(t) and _ASCII_TOKEN_CHAR.match(t, b)):
+        return []
+    blocks = [m.span() for m in _LETTER_BLOCK.finditer(t, a, b)]
+    if not blocks or (b - a) - sum(e - s for s, e in blocks) < 2:
+        return []
+    for s, e in blocks:
+        edge = s == a or e == b
+        if e - s > (3 if edge else 5):
+            return []
+    return blocks
 
 
 def _token_digits(t: str, a: int, b: int) -> int:
