@@ -17,12 +17,19 @@ from tipwatch.model import Identifier
 from tipwatch.text.normalize import normalize
 
 
-def _amount(k: int) -> str:
+def _amount(k: int, *, after_marker: bool = False) -> str:
     # Starts with a plain [0-9] (the lookbehind comes after it) so that the regex engine can skip to digits fast.
+    # Right after a currency or unit ("Rs.1500", "Rs1500", "hh-100") a letter or dot before the digit is fine; a free
+    # amount must start a number ("1.5", "abc123" are not amounts).
+    look = r"(?<![0-9][.,][0-9])" if after_marker else r"(?<![\w.,][0-9])"
     return (
-        rf"(?P<amt{k}>[0-9](?<![\w.,][0-9])(?:[0-9]{{0,2}}(?:,[0-9]{{2,3}})+(?:\.[0-9]{{1,2}})?"
+        rf"(?P<amt{k}>[0-9]{look}(?:[0-9]{{0,2}}(?:,[0-9]{{2,3}})+(?:\.[0-9]{{1,2}})?"
         rf"|[0-9]{{0,8}}(?:\.[0-9]{{1,2}})?))"
     )
+
+
+# How many units a rate is for ("2000 for 1 hr", "300/2hrs"): a small number or "one"/"an"/"a".
+_COUNT = r"(?:(?P<cnt{k}>[1-9][0-9]?|one|an?)\s?)?"
 
 
 _WB = r"(?![^\W_])"  # no letter or digit right after
@@ -33,6 +40,12 @@ _HAS_DIGIT = re.compile(r"[0-9]").search
 class _Knowledge:
     currency_first: re.Pattern[str]
     amount_first: re.Pattern[str]
+    unit_first: re.Pattern[str]
+    cue_first: re.Pattern[str]
+    cue_after: re.Pattern[str]
+    next_amount: re.Pattern[str]
+    tail_of_price: re.Pattern[str]
+    currency_by_region: dict[str, str]
     before_code: dict[str, str]
     after_code: dict[str, str]
     unit_of: dict[str, str]
@@ -64,25 +77,52 @@ def _knowledge() -> _Knowledge:
     mults = word_alternation(factor_of)
     conn = word_alternation(data["unit_connectors"])
 
-    # "/" connects without spaces ("3000/hr"); word connectors need a word boundary.
+    first_units = word_alternation(data["unit_first"]["words"])
+    cues_before = word_alternation(data["price_cues"]["before"])
+    cues_after = word_alternation(data["price_cues"]["after"])
+    not_after = word_alternation(data["not_amount_after"]["words"])
+    no_duration = rf"(?!\s?(?:{not_after}|{units}){_WB})"
+
+    # "/" connects without spaces ("3000/hr"); word connectors need a word boundary; a count may come first
+    # ("for 1 hr", "/2hrs").
     def unit(k: int) -> str:
-        return rf"(?:\s?/\s?|\s(?:{conn})\s|\s)(?P<unit{k}>{units}){_WB}"
+        return rf"(?:\s?/\s?|\s(?:{conn})\s|\s){_COUNT.format(k=k)}(?P<unit{k}>{units}){_WB}"
 
     def mult(k: int) -> str:
         return rf"(?:\s?(?P<mult{k}>{mults}){_WB})?"
 
-    # Two patterns, each starting with something the regex engine can scan for quickly (no leading lookbehind):
-    # "Rs 3000/hr" (currency first; the word boundary before it is checked in code) and "3000 rupees",
-    # "3000/hr", "8000 full night" (amount first).
-    currency_first = re.compile(rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?")
+    # Patterns that each start with something the regex engine can scan for quickly (no leading lookbehind):
+    # "Rs 3000/hr" (currency first; the word boundary before it is checked in code), "3000 rupees", "3000/hr",
+    # "8000 full night" (amount first) and "hh 120", "short - Rs 2000" (unit first).
+    currency_first = re.compile(
+        rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1, after_marker=True)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
+    )
     amount_first = re.compile(
         rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
-        rf"|(?P<conn3>\s?/\s?|\s(?:per|प्रति|প্রতি)\s|\s)(?P<unit3>{units}){_WB})"
+        rf"|(?P<conn3>\s?/\s?|\s(?:per|प्रति|প্রতি)\s|\s){_COUNT.format(k=3)}(?P<unit3>{units}){_WB})"
     )
+    unit_first = re.compile(
+        rf"(?P<unit4>{first_units})\s?(?:[-:=@–]+|\bfor\b|\bis\b)?\s?(?:(?P<cur4>{before})[^\w]{{0,2}})?"
+        rf"{_amount(4, after_marker=True)}{mult(4)}(?:\s?(?P<cur5>{after})(?:{_WB}|(?<=/-)|(?<=\W)))?(?![0-9])"
+        rf"{no_duration}"
+    )
+    cue_first = re.compile(
+        rf"(?P<cue6>{cues_before})\s?[-:=]?\s?{_amount(6, after_marker=True)}{mult(6)}(?![0-9]|[.,][0-9]){no_duration}"
+    )
+    cue_after = re.compile(rf"{_amount(7)}{mult(7)}\s(?P<cue7>{cues_after}){_WB}")
     rupee = {str(k): str(v) for k, v in data["rupee_by_region"].items() if k != "source"}
+    by_region = {str(k): str(v) for k, v in data["currency_by_region"].items() if k != "source"}
     return _Knowledge(
         currency_first,
         amount_first,
+        unit_first,
+        cue_first,
+        cue_after,
+        # after "8k full night": another amount, so "full night" starts the next rate ("short 8k full night 24k")
+        re.compile(r"\s?[-:=@–]?\s?[^\w\s]{0,2}[0-9]"),
+        # before a unit: an amount, "/" or "per" ties the unit to the price before it ("3000/hr 8000 night")
+        re.compile(rf"(?:[0-9]\s?|/\s?|(?:{conn})\s)$"),
+        by_region,
         before_code,
         after_code,
         unit_of,
@@ -114,6 +154,12 @@ def _fmt(amount: float) -> str:
     return str(int(amount)) if amount == int(amount) else f"{amount:.2f}".rstrip("0")
 
 
+def _count(word: str | None) -> int:
+    if not word or word in ("one", "a", "an"):
+        return 1
+    return int(word)
+
+
 def find_prices(ctx: Context) -> list[Identifier]:
     view = ctx.digits
     vt = view.text
@@ -123,14 +169,36 @@ def find_prices(ctx: Context) -> list[Identifier]:
     out: list[Identifier] = []
     matches: list[tuple[re.Match[str], int]] = []
     taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(s < m.end() and m.start() < e for s, e in taken)
+
+    for m in kb.unit_first.finditer(vt):
+        if m.start() > 0 and (vt[m.start() - 1].isalnum() or kb.tail_of_price.search(vt, max(0, m.start() - 8), m.start())):
+            continue  # inside a word, or the unit of the price before it ("3000/hr 8000 night")
+        matches.append((m, 4))
+        taken.append(m.span())
     for m in kb.currency_first.finditer(vt):
         if m.start() > 0 and vt[m.start() - 1].isalnum():
             continue  # "hrs 500": the currency word must start a word
-        matches.append((m, 1))
-        taken.append(m.span())
+        if free(m):
+            matches.append((m, 1))
+            taken.append(m.span())
     for m in kb.amount_first.finditer(vt):
-        if not any(s < m.end() and m.start() < e for s, e in taken):
-            matches.append((m, 2))
+        if not free(m):
+            continue
+        if m.group("unit3") and not m.group("conn3").strip() and kb.next_amount.match(vt, m.end()):
+            continue  # "8k full night 24k": the unit belongs to the amount after it
+        matches.append((m, 2))
+        taken.append(m.span())
+    # Bare amounts that only a cue word makes a price ("rate 3000", "3000 only"): after every other form.
+    for pattern, k in ((kb.cue_first, 6), (kb.cue_after, 7)):
+        for m in pattern.finditer(vt):
+            if k == 6 and m.start() > 0 and vt[m.start() - 1].isalnum():
+                continue
+            if free(m):
+                matches.append((m, k))
+                taken.append(m.span())
     for m, k in matches:
         amount_text = m.group(f"amt{k}").replace(",", "")
         try:
@@ -140,20 +208,29 @@ def find_prices(ctx: Context) -> list[Identifier]:
         mult = m.group(f"mult{k}")
         if mult:
             amount *= kb.factor_of.get(mult, 1)
-        cur_word = m.group(f"cur{k}")
-        unit_word = m.group(f"unit{k}") or (m.group("unit3") if k == 2 else None)
+        if k >= 6:
+            if amount < 50:
+                continue  # "rate 5 star", "2 only"
+            cur_word, unit_word, count = None, None, 1
+        else:
+            cur_word = m.group(f"cur{k}") or (m.group("cur5") if k == 4 else None)
+            unit_word = m.group(f"unit{k}") or (m.group("unit3") if k == 2 else None)
+            count = _count(m.group(f"cnt{k}") if k in (1, 2) and m.group(f"unit{k}") else None)
+            if k == 2 and m.group("unit3"):
+                count = _count(m.group("cnt3"))
         code = None
         currency: str | None
         if cur_word:
-            code = kb.before_code.get(cur_word) if k == 1 else kb.after_code.get(cur_word)
+            is_before = k == 1 or (k == 4 and m.group("cur4"))
+            code = kb.before_code.get(cur_word) if is_before else kb.after_code.get(cur_word)
             if code is None:
                 continue
             currency = _currency(code, cur_word, ctx, kb)
         else:
             # "2/hr", "1 per day" are rates of something else; "2 nights" is a duration, "8000 full night" a price
-            if amount < 20 or (amount < 100 and not m.group("conn3").strip()):
+            if amount < 20 or (k == 2 and amount < 100 and not m.group("conn3").strip()):
                 continue
-            currency = kb.rupee_by_region.get(ctx.region, "INR")
+            currency = kb.currency_by_region.get(ctx.region, "INR")
         if amount <= 0:
             continue
         unit = kb.unit_of.get(unit_word) if unit_word else None
@@ -166,7 +243,11 @@ def find_prices(ctx: Context) -> list[Identifier]:
         if not cur_word:
             attrs["currency_inferred"] = True
         if unit:
-            value += f"/{unit}"
+            if count > 1:
+                attrs["per"] = count  # "300/2hrs": a rate for two hours
+                value += f"/{count} {unit}s"
+            else:
+                value += f"/{unit}"
         start, end = view.to_original(m.start(), m.end())
         if ctx.is_claimed(start, end):
             continue
@@ -181,4 +262,5 @@ def find_prices(ctx: Context) -> list[Identifier]:
                 attrs=attrs,
             )
         )
+    out.sort(key=lambda i: i.start)
     return out
