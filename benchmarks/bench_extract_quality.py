@@ -225,7 +225,7 @@ def run_dev(path: str, n: int, seeds: list[int], show_misses: int) -> None:
             for line, e164 in support.items():
                 if line in body:
                     exp.append(e164)
-                    fam["support_line"].add([e164], found)
+                    fam["support_line"].add([e164], [f for f in found if f in support.values()])
                     main_body = body.replace(line, "")
             fam[shape].add([e for e in exp if e not in support.values()], [f for f in found if f not in support.values()])
             fam["ALL"].add(exp, found)

@@ -367,8 +367,8 @@ def _negative(rng: random.Random) -> str:
 
 
 # --- prices --------------------------------------------------------------------------------------------------------
-def _price_case(rng: random.Random) -> tuple[str, str, str, str, str]:
-    """(text, region, family, script, expected value)."""
+def _price_case(rng: random.Random) -> tuple[str, str, str, str, str | list[str]]:
+    """(text, region, family, script, expected value or values)."""
     k = rng.randrange(12)
     usd = rng.choice([60, 80, 100, 120, 150, 160, 200, 250, 300, 400])
     inr = rng.choice([1500, 2000, 2500, 3000, 3500, 4000, 5000, 8000, 10000])
@@ -380,7 +380,7 @@ def _price_case(rng: random.Random) -> tuple[str, str, str, str, str]:
         return f"specials {u}{sep}{usd} incall", "US", "unit_first", "latin", f"{usd} USD/{us_unit[1]}"
     if k == 1:  # two unit-first rates in a row
         return (f"Rates: hh {usd}, h {usd + 80}, overnight 1000", "US", "unit_first", "latin",
-                f"{usd} USD/half_hour")  # fmt: skip
+                [f"{usd} USD/half_hour", f"{usd + 80} USD/hour", "1000 USD/night"])  # fmt: skip
     if k == 2:  # amount with per-duration
         unit, word = rng.choice([("hour", "/hr"), ("hour", " per hour"), ("night", " per night"), ("hour", "/1hr"),
                                  ("half_hour", "/hh"), ("half_hour", " per 30 min"), ("hour", " for 1 hr"),
@@ -403,7 +403,10 @@ def _price_case(rng: random.Random) -> tuple[str, str, str, str, str]:
         return f"{word}{sep}{inr}, no advance", "IN", "unit_first", "latin", f"{inr} INR/{unit}"
     if k == 6:  # k-multiplier
         n = rng.choice([2, 3, 5, 8, 10])
-        return f"short {n}k full night {n * 3}k", "IN", "multiplier", "latin", f"{n * 1000} INR/shot"
+        return f"short {n}k full night {n * 3}k", "IN", "multiplier", "latin", [
+            f"{n * 1000} INR/shot",
+            f"{n * 3000} INR/night",
+        ]
     if k == 7:  # roses
         form = rng.choice(["{u} roses", "🌹{u}", "{u} 🌹", "{u} Roses/hr"])
         unit = "/hour" if "/hr" in form else ""
@@ -420,7 +423,10 @@ def _price_case(rng: random.Random) -> tuple[str, str, str, str, str]:
         return f"rate ৳{inr}/hr", "BD", "currency_first", "latin", f"{inr} BDT/hour"
     # GB / other markets: per-duration with pound sign
     gbp = rng.choice([80, 100, 120, 150])
-    return f"£{gbp} per hour, £{gbp * 6} overnight", "GB", "per_duration", "latin", f"{gbp} GBP/hour"
+    return f"£{gbp} per hour, £{gbp * 6} overnight", "GB", "per_duration", "latin", [
+        f"{gbp} GBP/hour",
+        f"{gbp * 6} GBP/night",
+    ]
 
 
 # --- ages ----------------------------------------------------------------------------------------------------------
@@ -482,6 +488,8 @@ _HANDLE_FORMS: dict[str, list[str]] = {
 def _handle_case(rng: random.Random) -> tuple[str, str, str]:
     platform = rng.choice(list(_HANDLE_FORMS))
     name = _handle_name(rng)
+    if platform == "wechat":  # WeChat IDs: letters, digits, "_" and "-" only
+        name = name.replace(".", "_")
     if platform == "telegram":
         name = name.replace(".", "_")
         if len(name) < 5:
@@ -521,7 +529,8 @@ def cases(seed: int = 9, per_family: int = 300) -> list[Case]:
         out.append(Case(_negative(rng), "IN", "negative", "negative", "latin"))
     for _ in range(per_family * 3):
         text, region, family, script, value = _price_case(rng)
-        out.append(Case(text, region, "price", family, script, [("price", value)]))
+        values = value if isinstance(value, list) else [value]
+        out.append(Case(text, region, "price", family, script, [("price", v) for v in values]))
     for text, value in (("hh 120", "120 USD/half_hour"), ("qk-60", "60 USD/quick"), ("Hh-100", "100 USD/half_hour")):
         out.append(Case(text, "US", "price", "issue", "latin", [("price", value)]))
     for _ in range(per_family * 2):

@@ -20,7 +20,7 @@ from phonenumbers import PhoneMetadata
 from tipwatch.extract.context import Context, word_alternation
 from tipwatch.extract.data import load
 from tipwatch.model import Identifier
-from tipwatch.text.digits import DigitRun, digit_runs
+from tipwatch.text.digits import DigitRun, DigitView, digit_runs
 
 _MIN_DIGITS = 7
 _MAX_DIGITS = 17  # "00" + 15-digit E.164
@@ -130,16 +130,18 @@ def _validate(digits: str, plus: bool, region: str) -> str | None:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _is_date(run: DigitRun, view: str, i: int, j: int) -> bool:
+def _is_date(run: DigitRun, view: DigitView, i: int, j: int) -> bool:
     if j - i != 2:
         return False
+    if view.disguised(run.groups[i][0], run.groups[j][1]):
+        return False  # dates are written in digits: "1928-four-three" is part of a disguised number
     seps = run.seps[i:j]
     if seps[0] != seps[1] or seps[0] not in _DATE_SEPS:
         return False
     # "98.45.01.23.45" is not a date: a date is three groups, not part of a longer chain with the same separator
     if (i > 0 and run.seps[i - 1] == seps[0]) or (j < len(run.seps) and run.seps[j] == seps[0]):
         return False
-    a, b, c = (view[s:e] for s, e in run.groups[i : j + 1])
+    a, b, c = (view.text[s:e] for s, e in run.groups[i : j + 1])
     if len(a) == 4 and len(b) <= 2 and len(c) <= 2:  # 2024-05-12
         return 1 <= int(b) <= 12 and 1 <= int(c) <= 31
     if len(a) <= 2 and len(b) <= 2 and len(c) in (2, 4):  # 12/05/2024, 05.12.24
@@ -231,7 +233,7 @@ def _scan_run(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
             ve = groups[j][1]
             if kb.before_not.search(vt, max(0, vs - 24), vs) or kb.after_not.match(vt, ve, ve + 24):
                 continue
-            if any(_is_date(run, vt, k, k + 2) for k in range(i, j - 1)):
+            if any(_is_date(run, view, k, k + 2) for k in range(i, j - 1)):
                 continue  # a date inside the stretch ("12.05.2024 10")
             start, end = view.to_original(vs, ve)
             if ctx.is_claimed(start, end):

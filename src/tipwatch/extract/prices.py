@@ -28,8 +28,8 @@ def _amount(k: int, *, after_marker: bool = False) -> str:
     )
 
 
-# How many units a rate is for ("2000 for 1 hr", "300/2hrs"): a small number or "one"/"an"/"a".
-_COUNT = r"(?:(?P<cnt{k}>[1-9][0-9]?|one|an?)\s?)?"
+# How many units a rate is for ("2000 for 1 hr", "300/2hrs"): a small number or a word for one (money.yaml).
+_COUNT = r"(?:(?P<cnt{{k}}>[1-9][0-9]?|{ones})\s?)?"
 
 
 _WB = r"(?![^\W_])"  # no letter or digit right after
@@ -78,15 +78,16 @@ def _knowledge() -> _Knowledge:
     conn = word_alternation(data["unit_connectors"])
 
     first_units = word_alternation(data["unit_first"]["words"])
+    count = _COUNT.format(ones=word_alternation(data["unit_count_one"]["words"]))
     cues_before = word_alternation(data["price_cues"]["before"])
     cues_after = word_alternation(data["price_cues"]["after"])
     not_after = word_alternation(data["not_amount_after"]["words"])
-    no_duration = rf"(?!\s?(?:{not_after}|{units}){_WB})"
+    no_duration = rf"(?!\s?(?:{not_after}){_WB})"
 
     # "/" connects without spaces ("3000/hr"); word connectors need a word boundary; a count may come first
     # ("for 1 hr", "/2hrs").
     def unit(k: int) -> str:
-        return rf"(?:\s?/\s?|\s(?:{conn})\s|\s){_COUNT.format(k=k)}(?P<unit{k}>{units}){_WB}"
+        return rf"(?:\s?/\s?|\s(?:{conn})\s|\s){count.format(k=k)}(?P<unit{k}>{units}){_WB}"
 
     def mult(k: int) -> str:
         return rf"(?:\s?(?P<mult{k}>{mults}){_WB})?"
@@ -99,10 +100,10 @@ def _knowledge() -> _Knowledge:
     )
     amount_first = re.compile(
         rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
-        rf"|(?P<conn3>\s?/\s?|\s(?:per|प्रति|প্রতি)\s|\s){_COUNT.format(k=3)}(?P<unit3>{units}){_WB})"
+        rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s){count.format(k=3)}(?P<unit3>{units}){_WB})"
     )
     unit_first = re.compile(
-        rf"(?P<unit4>{first_units})\s?(?:[-:=@–]+|\bfor\b|\bis\b)?\s?(?:(?P<cur4>{before})[^\w]{{0,2}})?"
+        rf"(?P<unit4>{first_units})\s?(?:[-:=@–/]+|\bfor\b|\bis\b)?\s?(?:(?P<cur4>{before})[^\w]{{0,2}})?"
         rf"{_amount(4, after_marker=True)}{mult(4)}(?:\s?(?P<cur5>{after})(?:{_WB}|(?<=/-)|(?<=\W)))?(?![0-9])"
         rf"{no_duration}"
     )
@@ -155,9 +156,7 @@ def _fmt(amount: float) -> str:
 
 
 def _count(word: str | None) -> int:
-    if not word or word in ("one", "a", "an"):
-        return 1
-    return int(word)
+    return int(word) if word and word.isdigit() else 1
 
 
 def find_prices(ctx: Context) -> list[Identifier]:

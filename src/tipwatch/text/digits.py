@@ -331,7 +331,7 @@ def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
     """Letter blocks of a phone-length token written in digits and look-alike letters ("BI7B4I2IBS").
 
     A whole token only (no letter or digit around it), with at least two digits; a block at either edge is at most
-    three letters and inner blocks at most five, so "BOOBS123" or "solo2024" stay words."""
+    three letters and inner blocks at most eight, so "BOOBS123" or "solo2024" stay words."""
     if (a > 0 and _ASCII_TOKEN_CHAR.match(t, a - 1)) or (b < len(t) and _ASCII_TOKEN_CHAR.match(t, b)):
         return []
     blocks = [m.span() for m in _LETTER_BLOCK.finditer(t, a, b)]
@@ -339,7 +339,7 @@ def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
         return []
     for s, e in blocks:
         edge = s == a or e == b
-        if e - s > (3 if edge else 5):
+        if e - s > (3 if edge else 8):
             return []
     return blocks
 
