@@ -40,8 +40,8 @@ _HAS_DIGIT = re.compile(r"[0-9]").search
 class _Knowledge:
     currency_first: re.Pattern[str]
     amount_first: re.Pattern[str]
-    unit_first: re.Pattern[str]
-    cue_first: re.Pattern[str]
+    pre_amount_rev: re.Pattern[str]
+    amount_tail: re.Pattern[str]
     cue_after: re.Pattern[str]
     next_amount: re.Pattern[str]
     tail_of_price: re.Pattern[str]
@@ -57,6 +57,13 @@ class _Knowledge:
 
 def _norm(w: object) -> str:
     return normalize(str(w)).text
+
+
+def _reversed(words: object) -> str:
+    """A regex alternation of the normalized words spelled backwards, longest first."""
+    keys = {_norm(w)[::-1] for w in words}  # type: ignore[attr-defined]
+    keys.discard("")
+    return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
 
 
 @lru_cache(maxsize=1)
@@ -77,9 +84,7 @@ def _knowledge() -> _Knowledge:
     mults = word_alternation(factor_of)
     conn = word_alternation(data["unit_connectors"])
 
-    first_units = word_alternation(data["unit_first"]["words"])
     count = _COUNT.format(ones=word_alternation(data["unit_count_one"]["words"]))
-    cues_before = word_alternation(data["price_cues"]["before"])
     cues_after = word_alternation(data["price_cues"]["after"])
     not_after = word_alternation(data["not_amount_after"]["words"])
     no_duration = rf"(?!\s?(?:{not_after}){_WB})"
@@ -102,13 +107,17 @@ def _knowledge() -> _Knowledge:
         rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
         rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s){count.format(k=3)}(?P<unit3>{units}){_WB})"
     )
-    unit_first = re.compile(
-        rf"(?P<unit4>{first_units})\s?(?:[-:=@–/]+|\bfor\b|\bis\b)?\s?(?:(?P<cur4>{before})[^\w]{{0,2}})?"
-        rf"{_amount(4, after_marker=True)}{mult(4)}(?:\s?(?P<cur5>{after})(?:{_WB}|(?<=/-)|(?<=\W)))?(?![0-9])"
-        rf"{no_duration}"
+    # Unit-first and cue-first forms ("hh 120", "short - Rs 2000", "rate: 3000") begin with a word. Scanning a text
+    # for a long word alternation is slow, so they are found from each amount backwards: this pattern runs, anchored,
+    # on the reversed text before the amount, and ``amount_tail`` reads the amount forwards.
+    pre_amount_rev = re.compile(
+        rf"(?:[^\w]{{0,2}}(?P<cur>{_reversed(before_code)}))?\s?(?:[-:=@–/]+|rof|si)?\s?"
+        rf"(?:(?P<unit>{_reversed(data['unit_first']['words'])})|(?P<cue>{_reversed(data['price_cues']['before'])}))"
+        rf"(?![^\W_])"
     )
-    cue_first = re.compile(
-        rf"(?P<cue6>{cues_before})\s?[-:=]?\s?{_amount(6, after_marker=True)}{mult(6)}(?![0-9]|[.,][0-9]){no_duration}"
+    amount_tail = re.compile(
+        rf"{_amount(4, after_marker=True)}{mult(4)}(?:\s?(?P<cur5>{after})(?:{_WB}|(?<=/-)|(?<=\W)))?"
+        rf"(?![0-9]|[.,][0-9]){no_duration}"
     )
     cue_after = re.compile(rf"{_amount(7)}{mult(7)}\s(?P<cue7>{cues_after}){_WB}")
     rupee = {str(k): str(v) for k, v in data["rupee_by_region"].items() if k != "source"}
@@ -116,8 +125,8 @@ def _knowledge() -> _Knowledge:
     return _Knowledge(
         currency_first,
         amount_first,
-        unit_first,
-        cue_first,
+        pre_amount_rev,
+        amount_tail,
         cue_after,
         # after "8k full night": another amount, so "full night" starts the next rate ("short 8k full night 24k")
         re.compile(r"\s?[-:=@–]?\s?[^\w\s]{0,2}[0-9]"),
@@ -155,6 +164,65 @@ def _fmt(amount: float) -> str:
     return str(int(amount)) if amount == int(amount) else f"{amount:.2f}".rstrip("0")
 
 
+_GROUP_START = re.compile(r"[0-9](?<![0-9][0-9])")  # the first digit of an amount
+_WINDOW = 30  # longest unit or cue word plus separators and currency before an amount
+_BETWEEN = frozenset(" -:=@–/$₹£€৳.")  # what may stand between a word and its amount ("hh - $120", "Rs.1500")
+
+
+class _Joined:
+    """A unit-first or cue-first match put together from its backward prefix and forward amount (the group names of
+    the regex matches the caller reads)."""
+
+    __slots__ = ("_end", "_groups", "_start")
+
+    def __init__(self, start: int, end: int, groups: dict[str, str | None]) -> None:
+        self._start, self._end, self._groups = start, end, groups
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def span(self) -> tuple[int, int]:
+        return self._start, self._end
+
+    def group(self, name: str) -> str | None:
+        return self._groups.get(name)
+
+
+def _word_first(kb: _Knowledge, vt: str) -> list[tuple[_Joined, int]]:
+    """Unit-first (kind 4) and cue-first (kind 6) prices, read backwards from each amount."""
+    out: list[tuple[_Joined, int]] = []
+    for g in _GROUP_START.finditer(vt):
+        a = g.start()
+        b = a - 1
+        while b >= 0 and b > a - 5 and vt[b] in _BETWEEN:
+            b -= 1
+        if b < 0 or not vt[b].isalpha():
+            continue  # no word right before the amount (a second digit group, a date): nothing to read backwards
+        lo = max(0, a - _WINDOW)
+        pre = kb.pre_amount_rev.match(vt[lo:a][::-1])
+        if pre is None:
+            continue
+        tail = kb.amount_tail.match(vt, a)
+        if tail is None:
+            continue
+
+        def fwd(name: str, pre: re.Match[str] = pre) -> str | None:
+            if pre.group(name) is None:
+                return None
+            return vt[a - pre.end(name) : a - pre.start(name)]
+
+        unit = fwd("unit")
+        k = 4 if unit else 6
+        groups = {f"amt{k}": tail.group("amt4"), f"mult{k}": tail.group("mult4"), "cur5": tail.group("cur5")}
+        groups["cur4"] = fwd("cur")
+        groups["unit4"] = unit
+        out.append((_Joined(a - pre.end(), tail.end(), groups), k))
+    return out
+
+
 def _count(word: str | None) -> int:
     return int(word) if word and word.isdigit() else 1
 
@@ -166,13 +234,16 @@ def find_prices(ctx: Context) -> list[Identifier]:
         return []
     kb = _knowledge()
     out: list[Identifier] = []
-    matches: list[tuple[re.Match[str], int]] = []
+    matches: list[tuple[re.Match[str] | _Joined, int]] = []
     taken: list[tuple[int, int]] = []
 
-    def free(m: re.Match[str]) -> bool:
+    def free(m: re.Match[str] | _Joined) -> bool:
         return not any(s < m.end() and m.start() < e for s, e in taken)
 
-    for m in kb.unit_first.finditer(vt):
+    word_first = _word_first(kb, vt)
+    for m, k in word_first:
+        if k != 4:
+            continue
         if m.start() > 0 and (vt[m.start() - 1].isalnum() or kb.tail_of_price.search(vt, max(0, m.start() - 8), m.start())):
             continue  # inside a word, or the unit of the price before it ("3000/hr 8000 night")
         matches.append((m, 4))
@@ -191,8 +262,9 @@ def find_prices(ctx: Context) -> list[Identifier]:
         matches.append((m, 2))
         taken.append(m.span())
     # Bare amounts that only a cue word makes a price ("rate 3000", "3000 only"): after every other form.
-    for pattern, k in ((kb.cue_first, 6), (kb.cue_after, 7)):
-        for m in pattern.finditer(vt):
+    for k in (6, 7):
+        found = [m for m, kind in word_first if kind == 6] if k == 6 else list(kb.cue_after.finditer(vt))
+        for m in found:
             if k == 6 and m.start() > 0 and vt[m.start() - 1].isalnum():
                 continue
             if free(m):

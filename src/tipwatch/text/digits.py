@@ -93,7 +93,7 @@ _GROUP = re.compile(r"[0-9]+")
 _HAS_DIGIT = re.compile(r"[0-9]").search
 _GAP_OK = re.compile(r"(?:[^\w:]|_){0,4}")
 _ASCII_LETTERS = re.compile(r"[a-z]+")
-_ASCII_TOKEN_CHAR = re.compile(r"[0-9a-z]")
+_ASCII_TOKEN_CHAR = re.compile(r"[^\W_]")  # a letter or digit of a token (Greek/Cyrillic look-alikes too)
 # A token of at least this many digits may carry look-alike letters at its edges ("six39856two23O"); fewer, and the
 # letters are more likely a unit or a word ("2000s", "4G").
 _EDGE_LOOKALIKE_MIN_DIGITS = 5
@@ -183,6 +183,8 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
                 glued_at.setdefault(start, []).append((end_idx + 1, key))
             continue
         matches.append((start, end_idx + 1, kb.words[key], False))
+    if len(glued_at) < 2:
+        glued_at = {}  # glued number words come at least two to a token ("sixseven", "zerofor")
     if glued_at:
         # Number words written together ("sixseven", "zerofor", "seventeen"): a letter run that splits wholly into
         # number words is read as those words; "someone", "often", "tonight" do not split and stay words.
@@ -209,10 +211,11 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
     for m in matches:
         if not found or m[0] >= found[-1][1]:
             found.append(m)
-    if len(found) < 3 and not any(
+    strong = sum(1 for _, _, w, glued in found if glued or not w.ambiguous)
+    if (len(found) < 3 or (strong == 0 and len(found) < 7)) and not any(
         _HAS_DIGIT(text, max(0, s - 5), s) or _HAS_DIGIT(text, e, e + 5) for s, e, _, _ in found
     ):
-        return []  # fewer than three number words and none next to a digit: no run can qualify
+        return []  # too few number words ("to", "for" in prose) and none next to a digit: no run can qualify
     # Tokens in order: number words and digit groups; runs are tokens joined by short separators.
     tokens: list[tuple[int, int, _Word | None, bool]] = list(found)
     tokens.extend((m.start(), m.end(), None, False) for m in _GROUP.finditer(text))
@@ -304,13 +307,17 @@ def digit_view_of(n: Normalized) -> DigitView:
             flags[s - 1] |= KEYCAP
     # Look-alike letters between digits, and at the edges of long digit tokens.
     if _HAS_DIGIT(t):
-        spans = [m.span(1) for m in kb.lookalike_re.finditer(t)]
-        for m in kb.edge_lookalike_re.finditer(t):
-            a, b = m.span(1) if m.group(1) else m.span(2)
-            if _token_digits(t, a, b) >= _EDGE_LOOKALIKE_MIN_DIGITS:
-                spans.append((a, b))
-        for m in kb.lookalike_token_re.finditer(t):
-            spans.extend(_lookalike_token(t, m.start(), m.end()))
+        spans: list[tuple[int, int]] = []
+        # Only tokens that mix digits and ASCII letters can hold look-alikes: find them from their digit groups
+        # (a fast scan) rather than running the letter patterns over the whole text.
+        for lo, hi in _mixed_tokens(t):
+            spans.extend(m.span(1) for m in kb.lookalike_re.finditer(t, lo, hi))
+            if sum(1 for c in t[lo:hi] if "0" <= c <= "9") >= _EDGE_LOOKALIKE_MIN_DIGITS:
+                for m in kb.edge_lookalike_re.finditer(t, lo, hi):
+                    spans.append(m.span(1) if m.group(1) else m.span(2))
+            m2 = kb.lookalike_token_re.fullmatch(t, lo, hi)
+            if m2 is not None:
+                spans.extend(_lookalike_token(t, lo, hi))
         spans = sorted(set(spans))
         for a, b in spans:
             chars = [original[n.starts[k]] if n.ends[k] - n.starts[k] == 1 else "" for k in range(a, b)]
@@ -330,10 +337,8 @@ _LETTER_BLOCK = re.compile(r"[^0-9]+")
 def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
     """Letter blocks of a phone-length token written in digits and look-alike letters ("BI7B4I2IBS").
 
-    A whole token only (no letter or digit around it), with at least two digits; a block at either edge is at most
+    t[a:b] is a whole token (no letter or digit around it); it needs at least two digits; a block at either edge is at most
     three letters and inner blocks at most eight, so "BOOBS123" or "solo2024" stay words."""
-    if (a > 0 and _ASCII_TOKEN_CHAR.match(t, a - 1)) or (b < len(t) and _ASCII_TOKEN_CHAR.match(t, b)):
-        return []
     blocks = [m.span() for m in _LETTER_BLOCK.finditer(t, a, b)]
     if not blocks or (b - a) - sum(e - s for s, e in blocks) < 2:
         return []
@@ -344,14 +349,26 @@ def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
     return blocks
 
 
-def _token_digits(t: str, a: int, b: int) -> int:
-    """ASCII digits in the letter-and-digit token around t[a:b]."""
-    lo, hi = a, b
-    while lo > 0 and _ASCII_TOKEN_CHAR.match(t, lo - 1):
-        lo -= 1
-    while hi < len(t) and _ASCII_TOKEN_CHAR.match(t, hi):
-        hi += 1
-    return sum(1 for c in t[lo:hi] if "0" <= c <= "9")
+def _mixed_tokens(t: str) -> list[tuple[int, int]]:
+    """Spans of the tokens that hold digits and at least one letter ("98o45", "b4205926s2")."""
+    out: list[tuple[int, int]] = []
+    last = -1
+    for m in _GROUP.finditer(t):
+        a, b = m.span()
+        if a < last:
+            continue  # inside a token already taken
+        left = a > 0 and t[a - 1].isalpha()
+        right = b < len(t) and t[b].isalpha()
+        if not (left or right):
+            continue
+        lo, hi = a, b
+        while lo > 0 and _ASCII_TOKEN_CHAR.match(t, lo - 1):
+            lo -= 1
+        while hi < len(t) and _ASCII_TOKEN_CHAR.match(t, hi):
+            hi += 1
+        out.append((lo, hi))
+        last = hi
+    return out
 
 
 def _apply(n: Normalized, t: str, flags: bytearray, edits: list[tuple[int, int, str, int]]) -> DigitView:
