@@ -42,7 +42,6 @@ class _Knowledge:
     amount_first: re.Pattern[str]
     pre_amount_rev: re.Pattern[str]
     amount_tail: re.Pattern[str]
-    cue_after: re.Pattern[str]
     next_amount: re.Pattern[str]
     tail_of_price: re.Pattern[str]
     currency_by_region: dict[str, str]
@@ -105,7 +104,8 @@ def _knowledge() -> _Knowledge:
     )
     amount_first = re.compile(
         rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
-        rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s){count.format(k=3)}(?P<unit3>{units}){_WB})"
+        rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s){count.format(k=3)}(?P<unit3>{units}){_WB}"
+        rf"|\s(?P<cue7>{cues_after}){_WB})"  # "3000 only", "5000 cash": a price by the cue word alone
     )
     # Unit-first and cue-first forms ("hh 120", "short - Rs 2000", "rate: 3000") begin with a word. Scanning a text
     # for a long word alternation is slow, so they are found from each amount backwards: this pattern runs, anchored,
@@ -119,7 +119,6 @@ def _knowledge() -> _Knowledge:
         rf"{_amount(4, after_marker=True)}{mult(4)}(?:\s?(?P<cur5>{after})(?:{_WB}|(?<=/-)|(?<=\W)))?"
         rf"(?![0-9]|[.,][0-9]){no_duration}"
     )
-    cue_after = re.compile(rf"{_amount(7)}{mult(7)}\s(?P<cue7>{cues_after}){_WB}")
     rupee = {str(k): str(v) for k, v in data["rupee_by_region"].items() if k != "source"}
     by_region = {str(k): str(v) for k, v in data["currency_by_region"].items() if k != "source"}
     return _Knowledge(
@@ -127,7 +126,6 @@ def _knowledge() -> _Knowledge:
         amount_first,
         pre_amount_rev,
         amount_tail,
-        cue_after,
         # after "8k full night": another amount, so "full night" starts the next rate ("short 8k full night 24k")
         re.compile(r"\s?[-:=@–]?\s?[^\w\s]{0,2}[0-9]"),
         # before a unit: an amount, "/" or "per" ties the unit to the price before it ("3000/hr 8000 night")
@@ -254,29 +252,31 @@ def find_prices(ctx: Context) -> list[Identifier]:
         if free(m):
             matches.append((m, 1))
             taken.append(m.span())
+    cue_after: list[re.Match[str]] = []
     for m in kb.amount_first.finditer(vt):
         if not free(m):
+            continue
+        if m.group("cue7"):
+            cue_after.append(m)
             continue
         if m.group("unit3") and not m.group("conn3").strip() and kb.next_amount.match(vt, m.end()):
             continue  # "8k full night 24k": the unit belongs to the amount after it
         matches.append((m, 2))
         taken.append(m.span())
     # Bare amounts that only a cue word makes a price ("rate 3000", "3000 only"): after every other form.
-    for k in (6, 7):
-        found = [m for m, kind in word_first if kind == 6] if k == 6 else list(kb.cue_after.finditer(vt))
-        for m in found:
-            if k == 6 and m.start() > 0 and vt[m.start() - 1].isalnum():
-                continue
-            if free(m):
-                matches.append((m, k))
-                taken.append(m.span())
+    cue_first = [m for m, kind in word_first if kind == 6 and not (m.start() > 0 and vt[m.start() - 1].isalnum())]
+    for m, k in [*((c, 6) for c in cue_first), *((c, 7) for c in cue_after)]:
+        if free(m):
+            matches.append((m, k))
+            taken.append(m.span())
     for m, k in matches:
-        amount_text = m.group(f"amt{k}").replace(",", "")
+        g = 2 if k == 7 else k  # "3000 only" is an amount_first match
+        amount_text = (m.group(f"amt{g}") or "").replace(",", "")
         try:
             amount = float(amount_text)
         except ValueError:
             continue
-        mult = m.group(f"mult{k}")
+        mult = m.group(f"mult{g}")
         if mult:
             amount *= kb.factor_of.get(mult, 1)
         if k >= 6:

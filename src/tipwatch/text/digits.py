@@ -93,6 +93,7 @@ _GROUP = re.compile(r"[0-9]+")
 _HAS_DIGIT = re.compile(r"[0-9]").search
 _GAP_OK = re.compile(r"(?:[^\w:]|_){0,4}")
 _ASCII_LETTERS = re.compile(r"[a-z]+")
+_TOKEN_FROM_DIGIT = re.compile(r"[0-9][^\W_]*")  # a token from its first digit on (starts with a digit: fast scan)
 _ASCII_TOKEN_CHAR = re.compile(r"[^\W_]")  # a letter or digit of a token (Greek/Cyrillic look-alikes too)
 # A token of at least this many digits may carry look-alike letters at its edges ("six39856two23O"); fewer, and the
 # letters are more likely a unit or a word ("2000s", "4G").
@@ -188,17 +189,13 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
     if glued_at:
         # Number words written together ("sixseven", "zerofor", "seventeen"): a letter run that splits wholly into
         # number words is read as those words; "someone", "often", "tonight" do not split and stay words.
-        seen: set[int] = set()
-        for pos in sorted(glued_at):
-            m = _ASCII_LETTERS.match(text, pos)
-            ls = pos
-            while ls > 0 and "a" <= text[ls - 1] <= "z":
-                ls -= 1
-            if ls in seen or m is None:
+        # A split must start where the run starts and end where it ends: try only runs with number words at both.
+        ends = {e for lst in glued_at.values() for e, _ in lst}
+        for ls in glued_at:
+            if ls > 0 and "a" <= text[ls - 1] <= "z":
                 continue
-            seen.add(ls)
             le = _ASCII_LETTERS.match(text, ls)
-            if le is None:
+            if le is None or le.end() not in ends:
                 continue
             pieces = _segment(text, ls, le.end(), glued_at)
             if pieces:
@@ -352,22 +349,14 @@ def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
 def _mixed_tokens(t: str) -> list[tuple[int, int]]:
     """Spans of the tokens that hold digits and at least one letter ("98o45", "b4205926s2")."""
     out: list[tuple[int, int]] = []
-    last = -1
-    for m in _GROUP.finditer(t):
+    for m in _TOKEN_FROM_DIGIT.finditer(t):
         a, b = m.span()
-        if a < last:
-            continue  # inside a token already taken
-        left = a > 0 and t[a - 1].isalpha()
-        right = b < len(t) and t[b].isalpha()
-        if not (left or right):
-            continue
-        lo, hi = a, b
-        while lo > 0 and _ASCII_TOKEN_CHAR.match(t, lo - 1):
+        lo = a
+        while lo > 0 and t[lo - 1].isalnum():
             lo -= 1
-        while hi < len(t) and _ASCII_TOKEN_CHAR.match(t, hi):
-            hi += 1
-        out.append((lo, hi))
-        last = hi
+        if lo == a and m.group().isdigit():
+            continue  # digits only
+        out.append((lo, b))
     return out
 
 
