@@ -23,10 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from extract_eval import Case, cases  # noqa: E402
+from extract_eval import Case, cases
 
-from tipwatch.extract import extract  # noqa: E402
-from tipwatch.model import Identifier  # noqa: E402
+from tipwatch.extract import extract
+from tipwatch.model import Identifier
 
 
 class Tally:
@@ -188,8 +188,8 @@ def run_dev(path: str, n: int, seeds: list[int], show_misses: int) -> None:
         body_slots[body] = (age, _price_amount(price))
         return body
 
-    mod.write = write
-    mod.render = render
+    mod.write = write  # type: ignore[attr-defined]
+    mod.render = render  # type: ignore[attr-defined]
     support: dict[str, str] = {}
     for line in mod.SUPPORT.values():
         m = re.search(r"[+0-9][0-9 ]{8,}[0-9]", line)
@@ -207,7 +207,8 @@ def run_dev(path: str, n: int, seeds: list[int], show_misses: int) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             sys.argv = ["networks_dev", str(n), str(seed), f"{tmp}/p.jsonl", f"{tmp}/t.jsonl"]
             mod.main()
-            rows = [json.loads(line) for line in open(f"{tmp}/p.jsonl", encoding="utf-8")]
+            with open(f"{tmp}/p.jsonl", encoding="utf-8") as fp:
+                rows = [json.loads(line) for line in fp]
         for row in rows:
             body = row["body"]
             t0 = time.process_time()
@@ -227,7 +228,9 @@ def run_dev(path: str, n: int, seeds: list[int], show_misses: int) -> None:
                     exp.append(e164)
                     fam["support_line"].add([e164], [f for f in found if f in support.values()])
                     main_body = body.replace(line, "")
-            fam[shape].add([e for e in exp if e not in support.values()], [f for f in found if f not in support.values()])
+            fam[shape].add(
+                [e for e in exp if e not in support.values()], [f for f in found if f not in support.values()]
+            )
             fam["ALL"].add(exp, found)
             if set(exp) != set(found) and len(misses[shape]) < show_misses:
                 misses[shape].append(f"{main_body[-90:]!r} -> {found} want {exp}")
@@ -238,12 +241,13 @@ def run_dev(path: str, n: int, seeds: list[int], show_misses: int) -> None:
                 prices.add([amount], [v.split(" ")[0] for v in _values(ids, "price")])
                 if str(age) not in _values(ids, "age") and len(misses["age"]) < show_misses:
                     misses["age"].append(f"{body[:80]!r} -> {_values(ids, 'age')} want {age}")
-                if amount not in [v.split(" ")[0] for v in _values(ids, "price")] and len(
-                    misses["price"]
-                ) < show_misses:
+                if (
+                    amount not in [v.split(" ")[0] for v in _values(ids, "price")]
+                    and len(misses["price"]) < show_misses
+                ):
                     misses["price"].append(f"{body[-120:]!r} -> {_values(ids, 'price')} want {amount}")
     _table(f"networks_dev.py phones ({n} posts, seeds {seeds})", fam)
-    print(f"\nnetworks_dev ages: recall {ages.recall:.3f} precision {ages.precision:.3f} ({ages.tp}/{ages.tp + ages.fn})")
+    print(f"\nnetworks_dev ages: recall {ages.recall:.3f} precision {ages.precision:.3f} ({ages.tp}/{ages.n})")
     print(
         f"networks_dev prices (amount): recall {prices.recall:.3f} precision {prices.precision:.3f} "
         f"({prices.tp}/{prices.tp + prices.fn})"

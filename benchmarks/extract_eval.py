@@ -14,6 +14,7 @@ Usage from a benchmark: ``cases(seed, per_family)``.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -213,7 +214,7 @@ def _w_mixed(rng: random.Random, nat: str) -> str:
     """Digits and words glued into tokens: "for80 2sixseven one9zerofor", "six39856two23O"."""
     pieces = _mixed_pieces(rng, nat)
     out = pieces[0]
-    for prev, p in zip(pieces, pieces[1:], strict=False):
+    for prev, p in itertools.pairwise(pieces):
         both_digits = prev[-1].isdigit() and p[0].isdigit()
         glue = "" if both_digits or rng.random() < 0.6 else rng.choice([" ", " ", "-"])
         out += glue + p
@@ -372,8 +373,10 @@ def _price_case(rng: random.Random) -> tuple[str, str, str, str, str | list[str]
     k = rng.randrange(12)
     usd = rng.choice([60, 80, 100, 120, 150, 160, 200, 250, 300, 400])
     inr = rng.choice([1500, 2000, 2500, 3000, 3500, 4000, 5000, 8000, 10000])
-    us_unit = rng.choice([("hh", "half_hour"), ("qk", "quick"), ("qv", "quick"), ("h", "hour"), ("hr", "hour"),
-                          ("1hr", "hour"), ("hour", "hour"), ("overnight", "night"), ("30min", "half_hour")])  # fmt: skip
+    us_unit = rng.choice(
+        [("hh", "half_hour"), ("qk", "quick"), ("qv", "quick"), ("h", "hour"), ("hr", "hour"), ("1hr", "hour"),
+         ("hour", "hour"), ("overnight", "night"), ("30min", "half_hour")]
+    )  # fmt: skip
     if k == 0:  # unit first, US
         sep = rng.choice([" ", "-", " - ", ": ", "=", " $", "/"])
         u = us_unit[0].upper() if rng.random() < 0.3 else us_unit[0].capitalize() if rng.random() < 0.3 else us_unit[0]
@@ -389,7 +392,7 @@ def _price_case(rng: random.Random) -> tuple[str, str, str, str, str | list[str]
         return f"only {cur}{usd}{word} donation", "US", "per_duration", "latin", f"{usd} USD/{unit}"
     if k == 3:  # Indian rupee currency first
         cur = rng.choice(["Rs ", "Rs.", "₹", "INR ", "₹ "])
-        unit, word = rng.choice([("hour", "/hr"), ("night", " full night"), ("shot", " per shot"), (None, ""),
+        unit, word = rng.choice([("hour", "/hr"), ("night", " full night"), ("shot", " per shot"), ("", ""),
                                  ("hour", " for 1 hr"), ("hour", " 1 hour")])  # fmt: skip
         tail = f"/{unit}" if unit else ""
         return f"Rate {cur}{inr}{word} only", "IN", "currency_first", "latin", f"{inr} INR{tail}"
@@ -403,18 +406,28 @@ def _price_case(rng: random.Random) -> tuple[str, str, str, str, str | list[str]
         return f"{word}{sep}{inr}, no advance", "IN", "unit_first", "latin", f"{inr} INR/{unit}"
     if k == 6:  # k-multiplier
         n = rng.choice([2, 3, 5, 8, 10])
-        return f"short {n}k full night {n * 3}k", "IN", "multiplier", "latin", [
-            f"{n * 1000} INR/shot",
-            f"{n * 3000} INR/night",
-        ]
+        return (
+            f"short {n}k full night {n * 3}k",
+            "IN",
+            "multiplier",
+            "latin",
+            [
+                f"{n * 1000} INR/shot",
+                f"{n * 3000} INR/night",
+            ],
+        )
     if k == 7:  # roses
         form = rng.choice(["{u} roses", "🌹{u}", "{u} 🌹", "{u} Roses/hr"])
         unit = "/hour" if "/hr" in form else ""
         return f"donation {form.format(u=usd)}", "US", "roses", "latin", f"{usd} roses{unit}"
     if k == 8:  # Devanagari
         d = "".join(_SCRIPTS["deva"][int(c)] for c in str(inr))
-        return rng.choice([f"रेट {d} रुपये प्रति घंटा", f"सिर्फ ₹{d} एक घंटा"]), "IN", "currency_first", "deva", (
-            f"{inr} INR/hour"
+        return (
+            rng.choice([f"रेट {d} रुपये प्रति घंटा", f"सिर्फ ₹{d} एक घंटा"]),
+            "IN",
+            "currency_first",
+            "deva",
+            (f"{inr} INR/hour"),
         )
     if k == 9:  # Bengali
         d = "".join(_SCRIPTS["beng"][int(c)] for c in str(inr))
@@ -423,10 +436,16 @@ def _price_case(rng: random.Random) -> tuple[str, str, str, str, str | list[str]
         return f"rate ৳{inr}/hr", "BD", "currency_first", "latin", f"{inr} BDT/hour"
     # GB / other markets: per-duration with pound sign
     gbp = rng.choice([80, 100, 120, 150])
-    return f"£{gbp} per hour, £{gbp * 6} overnight", "GB", "per_duration", "latin", [
-        f"{gbp} GBP/hour",
-        f"{gbp * 6} GBP/night",
-    ]
+    return (
+        f"£{gbp} per hour, £{gbp * 6} overnight",
+        "GB",
+        "per_duration",
+        "latin",
+        [
+            f"{gbp} GBP/hour",
+            f"{gbp * 6} GBP/night",
+        ],
+    )
 
 
 # --- ages ----------------------------------------------------------------------------------------------------------
@@ -436,9 +455,8 @@ def _age_case(rng: random.Random) -> tuple[str, str, str, list[str]]:
     b = a + rng.randint(3, 15)
     k = rng.randrange(10)
     if k == 0:
-        return rng.choice([f"{a} yrs", f"{a} years old", f"{a}yo", f"{a} y/o", f"{a}yrs"]) + " girl", "single", "latin", [
-            str(a)
-        ]
+        form = rng.choice([f"{a} yrs", f"{a} years old", f"{a}yo", f"{a} y/o", f"{a}yrs"])
+        return f"{form} girl", "single", "latin", [str(a)]
     if k == 1:
         return rng.choice([f"Age {a}", f"age: {a}", f"aged {a}", f"Age - {a}"]) + ", slim", "single", "latin", [str(a)]
     if k == 2:
@@ -452,9 +470,12 @@ def _age_case(rng: random.Random) -> tuple[str, str, str, list[str]]:
         d = "".join(_SCRIPTS["beng"][int(c)] for c in str(a))
         return f"বয়স {d} বছর", "single", "beng", [str(a)]
     if k == 6:
-        return rng.choice([f"girls {a} to {b}", f"college girls {a}-{b} available", f"ladies from {a} to {b}"]), (
-            "range"
-        ), "latin", [str(a), str(b)]
+        return (
+            rng.choice([f"girls {a} to {b}", f"college girls {a}-{b} available", f"ladies from {a} to {b}"]),
+            ("range"),
+            "latin",
+            [str(a), str(b)],
+        )
     if k == 7:
         return rng.choice([f"between {a}-{b} years", f"{a}-{b} yrs", f"age {a} to {b}", f"aged {a}-{b}",
                            f"ages {a} - {b}"]), "range", "latin", [str(a), str(b)]  # fmt: skip

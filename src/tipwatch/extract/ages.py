@@ -27,6 +27,7 @@ class _Knowledge:
     min_age: int
     max_age: int
     weak_before: re.Pattern[str]
+    weak_word: re.Pattern[str]
     not_quantity: re.Pattern[str]
     range_re: re.Pattern[str]
     range_after: re.Pattern[str]
@@ -49,7 +50,9 @@ def _knowledge() -> _Knowledge:
         not_before=re.compile(rf"(?<![^\W_])(?:{word_alternation(data['not_age_before']['words'])})\s?$"),
         min_age=int(data["min_age"]),
         max_age=int(data["max_age"]),
-        weak_before=re.compile(rf"(?:{word_alternation(data['before_number_weak']['words'])})\s?(?P<n>[0-9]{{2}})(?![0-9])"),
+        # found from its two digits (a fast scan), the word before them checked in a short window
+        weak_before=re.compile(r"(?P<n>[0-9](?<![0-9][0-9])[0-9])(?![0-9])"),
+        weak_word=re.compile(rf"(?<![^\W_])(?:{word_alternation(data['before_number_weak']['words'])})\s?$"),
         not_quantity=re.compile(rf"\s?(?:{word_alternation(data['not_quantity_after']['words'])})(?:{_WB}|(?<=\W))"),
         # "18 to 25", "18-35": two-digit bounds; not part of a longer chain ("36-24-36", "2018-25")
         range_re=re.compile(
@@ -89,17 +92,18 @@ def find_ages(ctx: Context) -> list[Identifier]:
             ident.attrs["range"] = [a, b]
             out.append(ident)
     for m in kb.weak_before.finditer(vt):
-        if m.start() > 0 and vt[m.start() - 1].isalnum():
+        w = kb.weak_word.search(vt, max(0, m.start() - 6), m.start())
+        if w is None:
             continue
         years = int(m.group("n"))
         if not (kb.min_age <= years <= kb.max_age) or kb.not_quantity.match(vt, m.end(), m.end() + 12):
             continue
-        if kb.not_after.match(vt, m.end(), m.end() + 30) or any(s < m.end() and m.start() < e for s, e in taken):
+        if kb.not_after.match(vt, m.end(), m.end() + 30) or any(s < m.end() and w.start() < e for s, e in taken):
             continue
         if ctx.is_claimed(*view.to_original(m.start(), m.end())):
             continue
-        taken.append((m.start(), m.end()))
-        out.append(_ident(ctx, m.start(), m.end(), years, 0.7))
+        taken.append((w.start(), m.end()))
+        out.append(_ident(ctx, w.start(), m.end(), years, 0.7))
     for m in kb.before.finditer(vt):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue

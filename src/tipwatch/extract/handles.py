@@ -71,9 +71,7 @@ def _knowledge() -> _Knowledge:
     )
     name_first = word_alternation(forms["name_first"])
     # "@lily_88 on insta": an "@" name, then the platform
-    name_first_re = re.compile(
-        rf"@(?P<name>[a-z0-9][a-z0-9._-]{{1,40}})\s?(?:{name_first})\s?(?P<kw>{kw})(?![^\W_])"
-    )
+    name_first_re = re.compile(rf"@(?P<name>[a-z0-9][a-z0-9._-]{{1,40}})\s?(?:{name_first})\s?(?P<kw>{kw})(?![^\W_])")
     return _Knowledge(
         platforms,
         host_to_platform,
@@ -167,9 +165,9 @@ def handles_from_keywords(ctx: Context) -> list[Identifier]:
         kw = m.group("kw")
         sep = m.group("sep")
         name = m.group("name").rstrip("._-")
-        if not sep.strip() and not (kw in kb.signs or m.group("filler") in kb.no_sep_fillers):
-            if not any(c in name for c in "0123456789_."):
-                continue  # no separator: only a name that looks like an account ("wechat lily_88", not "snap pics")
+        bare = not sep.strip() and not (kw in kb.signs or m.group("filler") in kb.no_sep_fillers)
+        if bare and not any(c in name for c in "0123456789_."):
+            continue  # no separator: only a name that looks like an account ("wechat lily_88", not "snap pics")
         _add(out, ctx, kb, kw, name, m.start(), m.start("name"), 0.85 if "@" in sep else 0.7)
     for m in kb.name_first_re.finditer(t):
         _add(out, ctx, kb, m.group("kw"), m.group("name").rstrip("._-"), m.start(), m.start(), 0.8)

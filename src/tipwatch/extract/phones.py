@@ -133,8 +133,6 @@ def _validate(digits: str, plus: bool, region: str) -> str | None:
 def _is_date(run: DigitRun, view: DigitView, i: int, j: int) -> bool:
     if j - i != 2:
         return False
-    if view.disguised(run.groups[i][0], run.groups[j][1]):
-        return False  # dates are written in digits: "1928-four-three" is part of a disguised number
     seps = run.seps[i:j]
     if seps[0] != seps[1] or seps[0] not in _DATE_SEPS:
         return False
@@ -143,10 +141,13 @@ def _is_date(run: DigitRun, view: DigitView, i: int, j: int) -> bool:
         return False
     a, b, c = (view.text[s:e] for s, e in run.groups[i : j + 1])
     if len(a) == 4 and len(b) <= 2 and len(c) <= 2:  # 2024-05-12
-        return 1 <= int(b) <= 12 and 1 <= int(c) <= 31
-    if len(a) <= 2 and len(b) <= 2 and len(c) in (2, 4):  # 12/05/2024, 05.12.24
-        return 1 <= int(a) <= 31 and 1 <= int(b) <= 31 and (int(a) <= 12 or int(b) <= 12)
-    return False
+        date = 1 <= int(b) <= 12 and 1 <= int(c) <= 31
+    elif len(a) <= 2 and len(b) <= 2 and len(c) in (2, 4):  # 12/05/2024, 05.12.24
+        date = 1 <= int(a) <= 31 and 1 <= int(b) <= 31 and (int(a) <= 12 or int(b) <= 12)
+    else:
+        return False
+    # dates are written in digits: "1928-four-three" is part of a disguised number
+    return date and not view.disguised(run.groups[i][0], run.groups[j][1])
 
 
 def _odd_separators(run: DigitRun, view: str, i: int, j: int) -> bool:
@@ -189,9 +190,7 @@ def _trimmed(run: DigitRun, vt: str, kb: _Knowledge) -> list[DigitRun]:
     s, e = run.groups[-1]
     if e >= len(vt) or not vt[e].isalpha() or not kb.after_not.match(vt, e, e + 24):
         return []
-    return [
-        DigitRun((*run.groups[:-1], (s, e - k)), run.seps, run.plus) for k in range(1, 5) if e - k - s >= 3
-    ]
+    return [DigitRun((*run.groups[:-1], (s, e - k)), run.seps, run.plus) for k in range(1, 5) if e - k - s >= 3]
 
 
 def find_phones(ctx: Context) -> list[Identifier]:

@@ -207,7 +207,8 @@ def _word_first(kb: _Knowledge, vt: str) -> list[tuple[_Joined, int]]:
         if tail is None:
             continue
 
-        def fwd(name: str, pre: re.Match[str] = pre) -> str | None:
+        def fwd(name: str, pre: re.Match[str] = pre, a: int = a) -> str | None:
+            # a group of the reversed match, as written forwards
             if pre.group(name) is None:
                 return None
             return vt[a - pre.end(name) : a - pre.start(name)]
@@ -239,36 +240,41 @@ def find_prices(ctx: Context) -> list[Identifier]:
         return not any(s < m.end() and m.start() < e for s, e in taken)
 
     word_first = _word_first(kb, vt)
-    for m, k in word_first:
+    for w, k in word_first:
         if k != 4:
             continue
-        if m.start() > 0 and (vt[m.start() - 1].isalnum() or kb.tail_of_price.search(vt, max(0, m.start() - 8), m.start())):
+        if w.start() > 0 and (
+            vt[w.start() - 1].isalnum() or kb.tail_of_price.search(vt, max(0, w.start() - 8), w.start())
+        ):
             continue  # inside a word, or the unit of the price before it ("3000/hr 8000 night")
-        matches.append((m, 4))
-        taken.append(m.span())
-    for m in kb.currency_first.finditer(vt):
-        if m.start() > 0 and vt[m.start() - 1].isalnum():
+        matches.append((w, 4))
+        taken.append(w.span())
+    for cm in kb.currency_first.finditer(vt):
+        if cm.start() > 0 and vt[cm.start() - 1].isalnum():
             continue  # "hrs 500": the currency word must start a word
-        if free(m):
-            matches.append((m, 1))
-            taken.append(m.span())
+        if free(cm):
+            matches.append((cm, 1))
+            taken.append(cm.span())
     cue_after: list[re.Match[str]] = []
-    for m in kb.amount_first.finditer(vt):
-        if not free(m):
+    for am in kb.amount_first.finditer(vt):
+        if not free(am):
             continue
-        if m.group("cue7"):
-            cue_after.append(m)
+        if am.group("cue7"):
+            cue_after.append(am)
             continue
-        if m.group("unit3") and not m.group("conn3").strip() and kb.next_amount.match(vt, m.end()):
+        if am.group("unit3") and not (am.group("conn3") or "").strip() and kb.next_amount.match(vt, am.end()):
             continue  # "8k full night 24k": the unit belongs to the amount after it
-        matches.append((m, 2))
-        taken.append(m.span())
+        matches.append((am, 2))
+        taken.append(am.span())
     # Bare amounts that only a cue word makes a price ("rate 3000", "3000 only"): after every other form.
-    cue_first = [m for m, kind in word_first if kind == 6 and not (m.start() > 0 and vt[m.start() - 1].isalnum())]
-    for m, k in [*((c, 6) for c in cue_first), *((c, 7) for c in cue_after)]:
-        if free(m):
-            matches.append((m, k))
-            taken.append(m.span())
+    cues: list[tuple[re.Match[str] | _Joined, int]] = [
+        (w, 6) for w, kind in word_first if kind == 6 and not (w.start() > 0 and vt[w.start() - 1].isalnum())
+    ]
+    cues.extend((c, 7) for c in cue_after)
+    for c, k in cues:
+        if free(c):
+            matches.append((c, k))
+            taken.append(c.span())
     for m, k in matches:
         g = 2 if k == 7 else k  # "3000 only" is an amount_first match
         amount_text = (m.group(f"amt{g}") or "").replace(",", "")
@@ -299,7 +305,7 @@ def find_prices(ctx: Context) -> list[Identifier]:
             currency = _currency(code, cur_word, ctx, kb)
         else:
             # "2/hr", "1 per day" are rates of something else; "2 nights" is a duration, "8000 full night" a price
-            if amount < 20 or (k == 2 and amount < 100 and not m.group("conn3").strip()):
+            if amount < 20 or (k == 2 and amount < 100 and not (m.group("conn3") or "").strip()):
                 continue
             currency = kb.currency_by_region.get(ctx.region, "INR")
         if amount <= 0:

@@ -235,8 +235,12 @@ def _convert_run(run: list[tuple[int, int, _Word | None, bool]], text: str) -> l
         return []
     # Everyday words ("do", "for", "to") count as evidence only when glued to other number words or digits.
     strong = sum(1 for w, glued in words if glued or not w.ambiguous)
-    n_digits = sum(e - s for s, e, w, _ in run if w is None) + sum(max(1, len(w.digit)) for w, _ in words)
-    if not ((len(words) >= 3 and strong >= 1) or (n_digits >= 7 and (strong >= 1 or len(words) >= 3))):
+    n_digits = sum(e - s for s, e, w, _ in run if w is None) + sum(len(w.digit) or w.count - 1 for w, _ in words)
+    # A run shorter than a phone number is read only if every word in it is unambiguous ("triple 7 double five"):
+    # "for two to three hours" stays prose.
+    if n_digits < 7 and not (len(words) >= 3 and strong == len(words)):
+        return []
+    if not (strong >= 1 or len(words) >= 3):
         return []
     edits: list[tuple[int, int, str, int]] = []
     for i, (s, e, w, _) in enumerate(run):
@@ -255,10 +259,10 @@ def _convert_run(run: list[tuple[int, int, _Word | None, bool]], text: str) -> l
             if digit:
                 edits.append((s, e, digit * (w.count - 1), WORD))
             continue
-        if w.tens and nxt is not None and nxt[2] is not None and len(nxt[2].digit) == 1 and nxt[2].digit != "0":
-            if nxt[0] - e <= 1 and text[e:nxt[0]] in ("", " ", "-"):
-                edits.append((s, e, w.digit[0], WORD))  # "ninety eight": 9, then the unit word gives 8
-                continue
+        unit_next = nxt is not None and nxt[2] is not None and len(nxt[2].digit) == 1 and nxt[2].digit != "0"
+        if w.tens and unit_next and nxt is not None and text[e : nxt[0]] in ("", " ", "-"):
+            edits.append((s, e, w.digit[0], WORD))  # "ninety eight": 9, then the unit word gives 8
+            continue
         edits.append((s, e, w.digit, WORD))
     return edits
 
@@ -334,8 +338,8 @@ _LETTER_BLOCK = re.compile(r"[^0-9]+")
 def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
     """Letter blocks of a phone-length token written in digits and look-alike letters ("BI7B4I2IBS").
 
-    t[a:b] is a whole token (no letter or digit around it); it needs at least two digits; a block at either edge is at most
-    three letters and inner blocks at most eight, so "BOOBS123" or "solo2024" stay words."""
+    t[a:b] is a whole token (no letter or digit around it); it needs at least two digits; a block at either edge is
+    at most three letters and inner blocks at most eight, so "BOOBS123" or "solo2024" stay words."""
     blocks = [m.span() for m in _LETTER_BLOCK.finditer(t, a, b)]
     if not blocks or (b - a) - sum(e - s for s, e in blocks) < 2:
         return []
