@@ -260,6 +260,38 @@ def run_dev(path: str, n: int, seeds: list[int], show_misses: int) -> None:
                 print(f"- {k}: {line}")
 
 
+def run_synth(posts_path: str, truth_path: str) -> None:
+    """Regression check on ``tipwatch synth`` output: phones per writing style, handles per platform."""
+    import json
+
+    with open(posts_path, encoding="utf-8") as fp:
+        posts = [json.loads(line) for line in fp]
+    with open(truth_path, encoding="utf-8") as fp:
+        truth = {t["id"]: t for t in map(json.loads, fp)}
+    phones: dict[str, Tally] = defaultdict(Tally)
+    handles: dict[str, Tally] = defaultdict(Tally)
+    for p in posts:
+        idents = truth[p["id"]]["identifiers"]
+        text = "\n".join(x for x in (p.get("title"), p.get("body")) if x)
+        region = "IN"
+        for i in idents:  # the market of the post: the country of its first planted phone
+            if i["type"] == "phone" and i["style"] != "wa_link":
+                region = {"+977": "NP", "+880": "BD", "+971": "AE"}.get(i["value"][:4], "IN")
+                break
+        ids = extract(text, region)
+        found_ph = _values(ids, "phone")
+        found_h = _values(ids, "handle")
+        for i in idents:
+            if i["type"] == "phone":
+                phones[i["style"]].add([i["value"]], [v for v in found_ph if v == i["value"]])
+            elif i["type"] == "handle":
+                handles[i["style"]].add([i["value"]], [v for v in found_h if v == i["value"]])
+        exp_ph = {i["value"] for i in idents if i["type"] == "phone"}
+        phones["ALL (post level)"].add(sorted(exp_ph), found_ph)
+    _table("tipwatch synth: phones per style (precision only in the post-level row)", phones)
+    _table("tipwatch synth: handles per platform", handles, precision=False)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300, help="cases per phone family (other kinds scale with it)")
@@ -268,11 +300,14 @@ def main() -> None:
     ap.add_argument("--dev-n", type=int, default=3000)
     ap.add_argument("--dev-seeds", default="1,2,3")
     ap.add_argument("--misses", type=int, default=0, help="print this many misses per family")
+    ap.add_argument("--synth", nargs=2, metavar=("POSTS", "TRUTH"), help="tipwatch synth output to check as well")
     args = ap.parse_args()
     all_cases = cases(args.seed, args.n)
     t0 = time.process_time()
     run_set(all_cases, args.misses)
     print(f"\n{len(all_cases)} cases in {time.process_time() - t0:.1f} s CPU")
+    if args.synth:
+        run_synth(*args.synth)
     if args.dev:
         run_dev(args.dev, args.dev_n, [int(s) for s in args.dev_seeds.split(",")], args.misses)
 

@@ -229,3 +229,15 @@ def test_handle_forms(text: str, handle: str) -> None:
 )
 def test_words_after_a_platform_are_not_handles(text: str) -> None:
     assert values(text, "handle") == []
+
+
+def test_plus_before_a_later_group_of_a_run() -> None:
+    # two numbers joined by " / ": the "+" of the second one still marks its country code
+    text = "call +91-6331083642 / +91 7 2 6 8 5 3 2 3 9 8"
+    assert values(text, "phone") == ["+916331083642", "+917268532398"]
+    assert values("98450 12345 / +971 five 8 4 7 2 0 4 oh six", "phone") == ["+919845012345", "+971584720406"]
+
+
+def test_a_rejected_keyword_does_not_swallow_the_next() -> None:
+    assert values("Insta Insta id - vipblr94", "handle") == ["instagram:vipblr94"]
+    assert values("Telegram Telegram @hydangel44", "handle") == ["telegram:hydangel44"]

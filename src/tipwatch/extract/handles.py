@@ -159,7 +159,10 @@ def handles_from_keywords(ctx: Context) -> list[Identifier]:
         return []
     out: list[Identifier] = []
     t = ctx.norm.text
-    for m in kb.keyword_re.finditer(t):
+    pos = 0
+    while (m := kb.keyword_re.search(t, pos)) is not None:
+        # a rejected candidate must not swallow the next keyword ("Insta Insta id - x"): go on after this keyword
+        pos = m.end("kw")
         if m.start() > 0 and t[m.start() - 1].isalnum():
             continue  # "big: x" is not "ig: x" (checked here rather than by a leading lookbehind: faster scan)
         kw = m.group("kw")
@@ -168,7 +171,8 @@ def handles_from_keywords(ctx: Context) -> list[Identifier]:
         bare = not sep.strip() and not (kw in kb.signs or m.group("filler") in kb.no_sep_fillers)
         if bare and not any(c in name for c in "0123456789_."):
             continue  # no separator: only a name that looks like an account ("wechat lily_88", not "snap pics")
-        _add(out, ctx, kb, kw, name, m.start(), m.start("name"), 0.85 if "@" in sep else 0.7)
+        if _add(out, ctx, kb, kw, name, m.start(), m.start("name"), 0.85 if "@" in sep else 0.7):
+            pos = m.end()
     for m in kb.name_first_re.finditer(t):
         _add(out, ctx, kb, m.group("kw"), m.group("name").rstrip("._-"), m.start(), m.start(), 0.8)
     return out
@@ -176,17 +180,19 @@ def handles_from_keywords(ctx: Context) -> list[Identifier]:
 
 def _add(
     out: list[Identifier], ctx: Context, kb: _Knowledge, kw: str, name: str, start: int, name_at: int, conf: float
-) -> None:
+) -> bool:
+    """Append the handle if the name is one; True if it was."""
     platform = kb.keyword_platform.get(kw)
     if platform is None:
-        return
+        return False
     p = kb.platforms[platform]
-    if name in kb.stopwords or not p.name_re.fullmatch(name) or name.isdigit():
-        return
+    if name in kb.stopwords or name in kb.keyword_platform or not p.name_re.fullmatch(name) or name.isdigit():
+        return False
     end = max(name_at + len(name), start + 1) if name_at > start else start + 1 + len(name)
     if name_at == start:  # name first: the span runs to the end of the keyword
         end = ctx.norm.text.find(kw, start) + len(kw)
     a, b = ctx.norm.to_original(start, end)
     if ctx.is_claimed(a, b) or any(i.start < b and a < i.end and i.value.endswith(":" + name) for i in out):
-        return
+        return False
     out.append(Identifier("handle", f"{platform}:{name}", a, b, conf, attrs={"platform": platform, "via": "keyword"}))
+    return True

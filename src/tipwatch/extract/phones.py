@@ -223,7 +223,8 @@ def _scan_run(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
             digits = run.digits(vt, i, j)
             if len(digits) < _MIN_DIGITS:
                 break
-            plus = run.plus and i == 0
+            # a "+" before the first group, or at the end of the separator before a later one ("... / +971 50 ...")
+            plus = run.plus if i == 0 else run.seps[i - 1].rstrip().endswith("+")
             if not _plausible(digits, plus, ctx.region):
                 continue
             vs = groups[i][0]
