@@ -241,3 +241,11 @@ def test_plus_before_a_later_group_of_a_run() -> None:
 def test_a_rejected_keyword_does_not_swallow_the_next() -> None:
     assert values("Insta Insta id - vipblr94", "handle") == ["instagram:vipblr94"]
     assert values("Telegram Telegram @hydangel44", "handle") == ["telegram:hydangel44"]
+
+
+def test_line_breaks_and_plus_signs_end_numbers() -> None:
+    # a PIN code or a date on the line before does not join the phone on the next line
+    assert values("Patna - 757759\n📞 8948-761-542", "phone") == ["+918948761542"]
+    assert values("Patna, 13/02/2025\n\n📞 +91 7229 636 566", "phone") == ["+917229636566"]
+    # a number wrapped onto the next line is still read when nothing else is there
+    assert values("call 98450\n12345", "phone") == ["+919845012345"]

@@ -194,21 +194,61 @@ def _trimmed(run: DigitRun, vt: str, kb: _Knowledge) -> list[DigitRun]:
 
 
 def find_phones(ctx: Context) -> list[Identifier]:
-    view = ctx.digits
-    vt = view.text
     kb = _knowledge()
     out: list[Identifier] = []
-    for run in digit_runs(view, min_digits=_MIN_DIGITS):
-        found = _scan_run(run, ctx, kb)
-        if not found or found[-1].end < view.to_original(*run.groups[-1])[1]:
-            for alt in _trimmed(run, vt, kb):
-                more = _scan_run(alt, ctx, kb)
-                more = [p for p in more if not any(q.start < p.end and p.start < q.end for q in found)]
-                if more:
-                    found.extend(more)
-                    break
-        out.extend(found)
+    for whole in digit_runs(ctx.digits, min_digits=_MIN_DIGITS):
+        # A "+" starts another number ("13/02/2025 📞 +91 7229 ..."): a hard cut. A line break usually ends one
+        # ("PIN 757759\n📞 8948-761-542"): the lines are read first, the run across them only for what is left
+        # (a number wrapped onto the next line).
+        for run in _cut(whole, ctx, plus=True):
+            lines = _cut(run, ctx, plus=False)
+            found: list[Identifier] = []
+            for line in lines:
+                found.extend(_scan_run_glued(line, ctx, kb))
+            if len(lines) > 1:
+                for p in _scan_run_glued(run, ctx, kb):
+                    if not any(q.start < p.end and p.start < q.end for q in found):
+                        found.append(p)
+                found.sort(key=lambda p: p.start)
+            out.extend(found)
     return out
+
+
+def _cut(run: DigitRun, ctx: Context, *, plus: bool) -> list[DigitRun]:
+    """Cut a run before a "+" (``plus``) or at line breaks of the original text (not ``plus``)."""
+    view = ctx.digits
+    cuts: list[int] = []
+    for k, sep in enumerate(run.seps):
+        if plus:
+            if sep.rstrip().endswith("+"):
+                cuts.append(k + 1)
+            continue
+        a, b = view.to_original(run.groups[k][1], run.groups[k + 1][0])
+        if "\n" in ctx.text[a:b] or "\r" in ctx.text[a:b]:
+            cuts.append(k + 1)
+    if not cuts:
+        return [run]
+    out: list[DigitRun] = []
+    prev = 0
+    for c in [*cuts, len(run.groups)]:
+        starts_plus = run.plus if prev == 0 else run.seps[prev - 1].rstrip().endswith("+")
+        out.append(DigitRun(run.groups[prev:c], run.seps[prev : c - 1], starts_plus))
+        prev = c
+    return out
+
+
+def _scan_run_glued(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
+    """Scan a run; if its last group runs into a tariff and yields no number, scan it with that group trimmed."""
+    view = ctx.digits
+    found = _scan_run(run, ctx, kb)
+    if not found or found[-1].end < view.to_original(*run.groups[-1])[1]:
+        for alt in _trimmed(run, view.text, kb):
+            more = _scan_run(alt, ctx, kb)
+            more = [p for p in more if not any(q.start < p.end and p.start < q.end for q in found)]
+            if more:
+                found.extend(more)
+                break
+    return found
 
 
 def _scan_run(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
