@@ -81,6 +81,8 @@ def test_homophones_alone_stay_words() -> None:
         ("msg 7B5734395B now", "+917857343958"),
         ("contact BI7B4I2IBS", "+918178412185"),  # a whole token of digits and look-alikes
         ("number 72BIBo6943", "+917281806943"),  # a block of four letters inside
+        ("call me at 98 45 O1 23 45", "+919845012345"),  # a short token next to other digit groups
+        ("9845-O12-345", "+919845012345"),
     ],
 )
 def test_lookalikes_at_token_edges_and_whole_tokens(text: str, e164: str) -> None:

@@ -313,7 +313,8 @@ def digit_view_of(n: Normalized) -> DigitView:
         # (a fast scan) rather than running the letter patterns over the whole text.
         for lo, hi in _mixed_tokens(t):
             spans.extend(m.span(1) for m in kb.lookalike_re.finditer(t, lo, hi))
-            if sum(1 for c in t[lo:hi] if "0" <= c <= "9") >= _EDGE_LOOKALIKE_MIN_DIGITS:
+            digits = sum(1 for c in t[lo:hi] if "0" <= c <= "9")
+            if digits >= _EDGE_LOOKALIKE_MIN_DIGITS or (digits and _between_groups(t, lo, hi)):
                 for m in kb.edge_lookalike_re.finditer(t, lo, hi):
                     spans.append(m.span(1) if m.group(1) else m.span(2))
             m2 = kb.lookalike_token_re.fullmatch(t, lo, hi)
@@ -348,6 +349,15 @@ def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
         if e - s > (3 if edge else 8):
             return []
     return blocks
+
+
+_GROUP_BEFORE = re.compile(r"[0-9]{2,}[ .\-]{1,2}$")
+_GROUP_AFTER = re.compile(r"[ .\-]{1,2}[0-9]{2,}")
+
+
+def _between_groups(t: str, lo: int, hi: int) -> bool:
+    """A short token next to a digit group of a number ("98 45 O1 23 45", "9845-O12-345")."""
+    return bool(_GROUP_BEFORE.search(t, max(0, lo - 8), lo) or _GROUP_AFTER.match(t, hi))
 
 
 def _mixed_tokens(t: str) -> list[tuple[int, int]]:
