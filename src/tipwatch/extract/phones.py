@@ -216,6 +216,10 @@ def find_phones(ctx: Context) -> list[Identifier]:
 
 def _cut(run: DigitRun, ctx: Context, *, plus: bool) -> list[DigitRun]:
     """Cut a run before a "+" (``plus``) or at line breaks of the original text (not ``plus``)."""
+    if not plus and "\n" not in ctx.text and "\r" not in ctx.text:
+        return [run]  # one line: nothing to cut (the usual case, checked at C speed)
+    if plus and not any("+" in sep for sep in run.seps):
+        return [run]
     view = ctx.digits
     cuts: list[int] = []
     for k, sep in enumerate(run.seps):

@@ -179,7 +179,10 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
     for end_idx, key in kb.automaton.iter(text):
         # whole words only; digits count as boundaries ("nine8four")
         start = end_idx - len(key) + 1
-        if (start > 0 and _is_letter(text[start - 1])) or (end_idx + 1 < n and _is_letter(text[end_idx + 1])):
+        before = text[start - 1] if start > 0 else " "
+        after = text[end_idx + 1] if end_idx + 1 < n else " "
+        # (isalpha first: the common case; _is_letter adds the Indic vowel signs)
+        if before.isalpha() or after.isalpha() or _is_letter(before) or _is_letter(after):
             if key.isascii():
                 glued_at.setdefault(start, []).append((end_idx + 1, key))
             continue
