@@ -221,6 +221,10 @@ def _cut(run: DigitRun, ctx: Context, *, plus: bool) -> list[DigitRun]:
     if plus and not any("+" in sep for sep in run.seps):
         return [run]
     view = ctx.digits
+    if not plus:
+        a, b = view.to_original(run.groups[0][0], run.groups[-1][1])
+        if "\n" not in ctx.text[a:b] and "\r" not in ctx.text[a:b]:
+            return [run]
     cuts: list[int] = []
     for k, sep in enumerate(run.seps):
         if plus:
@@ -245,8 +249,9 @@ def _scan_run_glued(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identif
     """Scan a run; if its last group runs into a tariff and yields no number, scan it with that group trimmed."""
     view = ctx.digits
     found = _scan_run(run, ctx, kb)
-    if not found or found[-1].end < view.to_original(*run.groups[-1])[1]:
-        for alt in _trimmed(run, view.text, kb):
+    alts = _trimmed(run, view.text, kb)  # usually none (checked first: cheap)
+    if alts and (not found or found[-1].end < view.to_original(*run.groups[-1])[1]):
+        for alt in alts:
             more = _scan_run(alt, ctx, kb)
             more = [p for p in more if not any(q.start < p.end and p.start < q.end for q in found)]
             if more:
@@ -263,12 +268,12 @@ def _scan_run(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
     i = 0
     while i < len(groups):
         matched = False
+        # a "+" before the first group, or at the end of the separator before a later one ("... / +971 50 ...")
+        plus = run.plus if i == 0 else run.seps[i - 1].rstrip().endswith("+")
         for j in range(min(len(groups) - 1, i + _MAX_GROUPS), i - 1, -1):
             digits = run.digits(vt, i, j)
             if len(digits) < _MIN_DIGITS:
                 break
-            # a "+" before the first group, or at the end of the separator before a later one ("... / +971 50 ...")
-            plus = run.plus if i == 0 else run.seps[i - 1].rstrip().endswith("+")
             if not _plausible(digits, plus, ctx.region):
                 continue
             vs = groups[i][0]
