@@ -162,9 +162,9 @@ def _fmt(amount: float) -> str:
     return str(int(amount)) if amount == int(amount) else f"{amount:.2f}".rstrip("0")
 
 
-_GROUP_START = re.compile(r"[0-9](?<![0-9][0-9])")  # the first digit of an amount
-_WINDOW = 30  # longest unit or cue word plus separators and currency before an amount
-_BETWEEN = frozenset(" -:=@–/$₹£€৳.")  # what may stand between a word and its amount ("hh - $120", "Rs.1500")
+# In the reversed text: the first digit of an amount (no digit before it), then what may stand between a word and its
+# amount ("hh - $120", "Rs.1500"), then a letter.
+_AMOUNT_AFTER_WORD_REV = re.compile(r"[0-9](?![0-9])(?=[ \-:=@–/$₹£€৳.]{0,4}[^\W\d_])")
 
 
 class _Joined:
@@ -190,35 +190,35 @@ class _Joined:
 
 
 def _word_first(kb: _Knowledge, vt: str) -> list[tuple[_Joined, int]]:
-    """Unit-first (kind 4) and cue-first (kind 6) prices, read backwards from each amount."""
+    """Unit-first (kind 4) and cue-first (kind 6) prices, read backwards from each amount.
+
+    On the reversed text an amount's first digit followed by a few separators and a letter is one fast scan
+    (it starts with a digit); the word pattern then runs anchored right there."""
     out: list[tuple[_Joined, int]] = []
-    for g in _GROUP_START.finditer(vt):
-        a = g.start()
-        b = a - 1
-        while b >= 0 and b > a - 5 and vt[b] in _BETWEEN:
-            b -= 1
-        if b < 0 or not vt[b].isalpha():
-            continue  # no word right before the amount (a second digit group, a date): nothing to read backwards
-        lo = max(0, a - _WINDOW)
-        pre = kb.pre_amount_rev.match(vt[lo:a][::-1])
+    rev = vt[::-1]
+    n = len(vt)
+    for c in _AMOUNT_AFTER_WORD_REV.finditer(rev):
+        r = c.start()  # the amount's first digit, in the reversed text
+        pre = kb.pre_amount_rev.match(rev, r + 1)
         if pre is None:
             continue
+        a = n - 1 - r
         tail = kb.amount_tail.match(vt, a)
         if tail is None:
             continue
 
-        def fwd(name: str, pre: re.Match[str] = pre, a: int = a) -> str | None:
+        def fwd(name: str, pre: re.Match[str] = pre) -> str | None:
             # a group of the reversed match, as written forwards
             if pre.group(name) is None:
                 return None
-            return vt[a - pre.end(name) : a - pre.start(name)]
+            return vt[n - pre.end(name) : n - pre.start(name)]
 
         unit = fwd("unit")
         k = 4 if unit else 6
         groups = {f"amt{k}": tail.group("amt4"), f"mult{k}": tail.group("mult4"), "cur5": tail.group("cur5")}
         groups["cur4"] = fwd("cur")
         groups["unit4"] = unit
-        out.append((_Joined(a - pre.end(), tail.end(), groups), k))
+        out.append((_Joined(n - pre.end(), tail.end(), groups), k))
     return out
 
 
