@@ -13,6 +13,7 @@ from functools import lru_cache
 from tipwatch.extract.context import Context, word_alternation
 from tipwatch.extract.data import load
 from tipwatch.model import Identifier
+from tipwatch.text.normalize import normalize
 
 _WB = r"(?![^\W_])"
 _HAS_DIGIT = re.compile(r"[0-9]").search
@@ -28,6 +29,7 @@ class _Knowledge:
     max_age: int
     weak_before: re.Pattern[str]
     weak_word: re.Pattern[str]
+    weak_words: tuple[str, ...]
     not_quantity: re.Pattern[str]
     range_re: re.Pattern[str]
     range_after: re.Pattern[str]
@@ -53,6 +55,7 @@ def _knowledge() -> _Knowledge:
         # found from its two digits (a fast scan), the word before them checked in a short window
         weak_before=re.compile(r"(?P<n>[0-9](?<![0-9][0-9])[0-9])(?![0-9])"),
         weak_word=re.compile(rf"(?<![^\W_])(?:{word_alternation(data['before_number_weak']['words'])})\s?$"),
+        weak_words=tuple(normalize(str(w)).text for w in data["before_number_weak"]["words"]),
         not_quantity=re.compile(rf"\s?(?:{word_alternation(data['not_quantity_after']['words'])})(?:{_WB}|(?<=\W))"),
         # "18 to 25", "18-35": two-digit bounds; not part of a longer chain ("36-24-36", "2018-25")
         range_re=re.compile(
@@ -91,7 +94,8 @@ def find_ages(ctx: Context) -> list[Identifier]:
             ident = _ident(ctx, s, e, years, 0.85)
             ident.attrs["range"] = [a, b]
             out.append(ident)
-    for m in kb.weak_before.finditer(vt):
+    weak = kb.weak_before.finditer(vt) if any(w in vt for w in kb.weak_words) else ()
+    for m in weak:
         w = kb.weak_word.search(vt, max(0, m.start() - 6), m.start())
         if w is None:
             continue
