@@ -220,10 +220,11 @@ def _cut(run: DigitRun, ctx: Context, *, plus: bool) -> list[DigitRun]:
         return [run]  # one line: nothing to cut (the usual case, checked at C speed)
     if plus and not any("+" in sep for sep in run.seps):
         return [run]
-    view = ctx.digits
+    starts = ctx.digits.starts  # original offset of each view character (direct lookups: this runs per run)
+    text = ctx.text
     if not plus:
-        a, b = view.to_original(run.groups[0][0], run.groups[-1][1])
-        if "\n" not in ctx.text[a:b] and "\r" not in ctx.text[a:b]:
+        span = text[starts[run.groups[0][0]] : starts[run.groups[-1][1] - 1]]
+        if "\n" not in span and "\r" not in span:
             return [run]
     cuts: list[int] = []
     for k, sep in enumerate(run.seps):
@@ -231,8 +232,8 @@ def _cut(run: DigitRun, ctx: Context, *, plus: bool) -> list[DigitRun]:
             if sep.rstrip().endswith("+"):
                 cuts.append(k + 1)
             continue
-        a, b = view.to_original(run.groups[k][1], run.groups[k + 1][0])
-        if "\n" in ctx.text[a:b] or "\r" in ctx.text[a:b]:
+        between = text[starts[run.groups[k][1]] : starts[run.groups[k + 1][0]]]
+        if "\n" in between or "\r" in between:
             cuts.append(k + 1)
     if not cuts:
         return [run]

@@ -143,6 +143,9 @@ class _Knowledge:
         self.edge_lookalike_re = re.compile(f"(?<![a-z])({letters})(?=[0-9])|(?<=[0-9])({letters})(?![a-z])")
         # a whole phone-length token of digits and look-alikes ("BI7B4I2IBS"), checked further in code
         self.lookalike_token_re = re.compile("[0-9" + re.escape("".join(folded)) + "]{7,}")
+        # is there a look-alike letter touching a digit at all? (starts with a digit: one fast scan)
+        cls = "[" + re.escape("".join(folded)) + "]"
+        self.lookalike_hint = re.compile(f"[0-9](?:(?={cls})|(?<={cls}[0-9]))")
 
 
 @lru_cache(maxsize=1)
@@ -211,6 +214,11 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
     for m in matches:
         if not found or m[0] >= found[-1][1]:
             found.append(m)
+    # An everyday word ("to", "for") with no number word or digit next to it cannot be part of a run: drop it
+    # before building runs (most prose hits end here).
+    found = [f for k, f in enumerate(found) if not f[2].ambiguous or f[3] or _has_neighbour(text, found, k)]
+    if not found:
+        return []
     strong = sum(1 for _, _, w, glued in found if glued or not w.ambiguous)
     if (len(found) < 3 or (strong == 0 and len(found) < 7)) and not any(
         _HAS_DIGIT(text, max(0, s - 5), s) or _HAS_DIGIT(text, e, e + 5) for s, e, _, _ in found
@@ -230,6 +238,16 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
     if run:
         edits.extend(_convert_run(run, text))
     return edits
+
+
+def _has_neighbour(text: str, found: list[tuple[int, int, _Word, bool]], k: int) -> bool:
+    """A digit or another number word within a run gap of found[k]."""
+    s, e = found[k][0], found[k][1]
+    if _HAS_DIGIT(text, max(0, s - 5), s) or _HAS_DIGIT(text, e, e + 5):
+        return True
+    if k > 0 and _GAP_OK.fullmatch(text, found[k - 1][1], s):
+        return True
+    return k + 1 < len(found) and bool(_GAP_OK.fullmatch(text, e, found[k + 1][0]))
 
 
 def _convert_run(run: list[tuple[int, int, _Word | None, bool]], text: str) -> list[tuple[int, int, str, int]]:
@@ -310,7 +328,7 @@ def digit_view_of(n: Normalized) -> DigitView:
         if f == KEYCAP and not rep and s > 0 and "0" <= t[s - 1] <= "9":
             flags[s - 1] |= KEYCAP
     # Look-alike letters between digits, and at the edges of long digit tokens.
-    if _HAS_DIGIT(t):
+    if kb.lookalike_hint.search(t):
         spans: list[tuple[int, int]] = []
         # Only tokens that mix digits and ASCII letters can hold look-alikes: find them from their digit groups
         # (a fast scan) rather than running the letter patterns over the whole text.
@@ -416,6 +434,9 @@ def digit_runs(view: DigitView | str, *, min_digits: int = 1) -> list[DigitRun]:
         if m.end() - m.start() < min_digits:  # fewer characters than digits wanted: cannot qualify
             continue
         all_groups = [(g.start(), g.end()) for g in _GROUP.finditer(text, m.start(), m.end())]
+        if "," not in m.group():
+            _add_run(text, tuple(all_groups), min_digits, runs)
+            continue
         # split at commas, except between one-digit groups
         first = 0
         for i in range(1, len(all_groups) + 1):
