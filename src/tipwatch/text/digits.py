@@ -184,8 +184,13 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
         start = end_idx - len(key) + 1
         before = text[start - 1] if start > 0 else " "
         after = text[end_idx + 1] if end_idx + 1 < n else " "
-        # (isalpha first: the common case; _is_letter adds the Indic vowel signs)
-        if before.isalpha() or after.isalpha() or _is_letter(before) or _is_letter(after):
+        # (isalpha first: the common case; _is_letter adds the Indic vowel signs, never ASCII)
+        if (
+            before.isalpha()
+            or after.isalpha()
+            or (not before.isascii() and _is_letter(before))
+            or (not after.isascii() and _is_letter(after))
+        ):
             if key.isascii():
                 glued_at.setdefault(start, []).append((end_idx + 1, key))
             continue
