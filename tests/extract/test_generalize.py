@@ -162,6 +162,7 @@ def test_per_duration_rates(text: str, region: str, expected: str) -> None:
 
 def test_rose_before_the_amount_and_cue_words() -> None:
     assert values("donation 🌹60", "price", "US") == ["60 roses"]
+    assert values("110 🌹 1 shot, advance", "price") == ["110 roses/shot"]  # not "🌹 1": a count after the emoji
     assert values("rate 5000, no bargaining", "price") == ["5000 INR"]
     assert values("only 3000 cash", "price") == ["3000 INR"]
 

@@ -222,6 +222,14 @@ def _word_first(kb: _Knowledge, vt: str) -> list[tuple[_Joined, int]]:
     return out
 
 
+def _small(amount: str) -> bool:
+    """Below 20: a count or a digit of something else, not a rate."""
+    try:
+        return float(amount.replace(",", "")) < 20
+    except ValueError:
+        return True
+
+
 def _count(word: str | None) -> int:
     return int(word) if word and word.isdigit() else 1
 
@@ -252,6 +260,8 @@ def find_prices(ctx: Context) -> list[Identifier]:
     for cm in kb.currency_first.finditer(vt):
         if cm.start() > 0 and vt[cm.start() - 1].isalnum():
             continue  # "hrs 500": the currency word must start a word
+        if not cm.group("cur1").isascii() and not cm.group("cur1")[0].isalpha() and _small(cm.group("amt1")):
+            continue  # "110 🌹 1 shot": an emoji before a small number is decoration, the rate is 110 roses
         if free(cm):
             matches.append((cm, 1))
             taken.append(cm.span())
