@@ -193,7 +193,9 @@ def test_age_ranges(text: str, ages: list[str]) -> None:
     assert all(i.attrs["range"] == [int(ages[0]), int(ages[1])] for i in found)
 
 
-@pytest.mark.parametrize("text", ["figure 36-24-36", "timing 10 to 12", "Since 2018-25", "call 20 to 30 times"])
+@pytest.mark.parametrize(
+    "text", ["figure 36-24-36", "timing 10 to 12", "Since 2018-25", "call 20 to 30 times", "Call between 10 to 12 only"]
+)
 def test_number_pairs_that_are_not_age_ranges(text: str) -> None:
     assert values(text, "age") == []
 
