@@ -98,6 +98,8 @@ def run_set(all_cases: list[Case], show_misses: int) -> None:
             continue
         found = _values(ids, c.kind)
         exp = [v for t, v in c.expect if t == c.kind]
+        if not exp and found and len(misses[f"{c.kind}:{c.family}"]) < show_misses:
+            misses[f"{c.kind}:{c.family}"].append(f"{c.text!r} [{c.region}] -> {found} (none expected)")
         other[c.kind][c.family].add(exp, found)
         other[c.kind]["ALL"].add(exp, found)
         if c.kind == "price":

@@ -566,6 +566,8 @@ def cases(seed: int = 9, per_family: int = 300) -> list[Case]:
         out.append(Case(text, "IN", "handle", "issue", "latin", [("handle", value)]))
     for kind, region, text, want in HOLDOUT:
         out.append(Case(text, region, kind, "holdout", "mixed", [(kind, v) for v in want]))
+    for kind, region, text in NOT_THESE:
+        out.append(Case(text, region, kind, "none_expected", "latin", []))
     return out
 
 
@@ -621,4 +623,34 @@ HOLDOUT: list[tuple[str, str, str, list[str]]] = [
     ("handle", "IN", "kik: lily88x", ["kik:lily88x"]),
     ("handle", "IN", "add me on instagram lily_88", ["instagram:lily_88"]),
     ("handle", "IN", "telegram: @lily88x", ["telegram:lily88x"]),
+]
+
+
+# Texts that hold no price, age or handle although they look close (times, durations, counts, measurements, words
+# after a platform name). Every identifier of the kind reported on them is a false positive.
+NOT_THESE: list[tuple[str, str, str]] = [
+    ("price", "IN", "Open 10 to 6, for 2 to 3 hours"),
+    ("price", "IN", "1 hr 30 min drive from the station"),
+    ("price", "IN", "available day 2024 and night 2025"),
+    ("price", "IN", "room 204, floor 3, 2 girls"),
+    ("price", "US", "hh in 20 min, h after 9"),
+    ("price", "IN", "5 years experience, 10 years ago"),
+    ("price", "IN", "height 5'4, 34-28-36, 60 kg"),
+    ("price", "IN", "PIN 110001, sector 15"),
+    ("age", "IN", "Call between 10 to 12 only"),
+    ("age", "IN", "timing 10 to 12, 2 to 5"),
+    ("age", "IN", "figure 36-24-36, 165 cm"),
+    ("age", "IN", "5 years experience in spa"),
+    ("age", "IN", "I'm 30 min away"),
+    ("age", "IN", "since 2018-25 in business"),
+    ("age", "IN", "rooms 20 to 30 available"),
+    ("age", "IN", "for 10 years in Mumbai"),
+    ("handle", "IN", "snap pics available"),
+    ("handle", "IN", "insta - only serious"),
+    ("handle", "IN", "wechat available on request"),
+    ("handle", "IN", "snapchat premium videos"),
+    ("handle", "IN", "telegram channel link in bio"),
+    ("handle", "IN", "add me on insta"),
+    ("handle", "IN", "we chat daily"),
+    ("handle", "IN", "DM on IG for rates"),
 ]

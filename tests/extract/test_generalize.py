@@ -167,7 +167,9 @@ def test_rose_before_the_amount_and_cue_words() -> None:
     assert values("only 3000 cash", "price") == ["3000 INR"]
 
 
-@pytest.mark.parametrize("text", ["1 hr 30 min", "rate 5 star", "available day 2024", "3000/hr 8000 night"])
+@pytest.mark.parametrize(
+    "text", ["1 hr 30 min", "rate 5 star", "available day 2024", "night 2025", "3000/hr 8000 night"]
+)
 def test_not_unit_first_prices(text: str) -> None:
     found = values(text, "price")
     assert not any(v.startswith(("30 ", "5 ", "2024 ")) for v in found), found

@@ -317,6 +317,8 @@ def find_prices(ctx: Context) -> list[Identifier]:
             # "2/hr", "1 per day" are rates of something else; "2 nights" is a duration, "8000 full night" a price
             if amount < 20 or (k == 2 and amount < 100 and not (m.group("conn3") or "").strip()):
                 continue
+            if k in (4, 6, 7) and amount % (5 if amount < 100 else 10):
+                continue  # a word-cued amount without currency is round ("night 2000", "hh 75"); "night 2025" is a year
             currency = kb.currency_by_region.get(ctx.region, "INR")
         if amount <= 0:
             continue
