@@ -89,6 +89,17 @@ def test_lookalikes_at_token_edges_and_whole_tokens(text: str, e164: str) -> Non
     assert values(text, "phone") == [e164]
 
 
+@pytest.mark.parametrize(
+    ("text", "e164"),
+    [
+        ("7O3-2four0-I3I7", "+17032401317"),  # look-alikes and glued words in neighbouring tokens
+        ("7l3 24o l3l7", "+17132401317"),
+    ],
+)
+def test_lookalikes_next_to_other_disguised_tokens(text: str, e164: str) -> None:
+    assert values(text, "phone", "US") == [e164]
+
+
 def test_lookalike_words_stay_words() -> None:
     assert values("BOOBS123 solo2024 SOLO 1O1 2000s 4G", "phone") == []
 

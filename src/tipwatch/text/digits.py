@@ -353,7 +353,15 @@ def digit_view_of(n: Normalized) -> DigitView:
                 continue  # the letters as written must all be look-alikes ("b" is 6 but "B" is 8)
             for k, src in zip(range(a, b), chars, strict=True):
                 edits.append((k, k + 1, kb.lookalikes[src], LOOKALIKE))
-    edits.extend(_number_word_edits(t, kb))
+    looks = [(k, rep) for k, _e, rep, f in edits if f == LOOKALIKE]
+    if looks:
+        # number-word runs see look-alikes as the digits they are ("2four0-I3I7"): same length, same offsets
+        chars = list(t)
+        for k, rep in looks:
+            chars[k] = rep
+        edits.extend(_number_word_edits("".join(chars), kb))
+    else:
+        edits.extend(_number_word_edits(t, kb))
     if not edits:
         return DigitView(original, t, n.starts, n.ends, flags)
     return _apply(n, t, flags, edits)
@@ -377,13 +385,14 @@ def _lookalike_token(t: str, a: int, b: int) -> list[tuple[int, int]]:
     return blocks
 
 
-_GROUP_BEFORE = re.compile(r"[0-9]{2,}[ .\-]{1,2}$")
-_GROUP_AFTER = re.compile(r"[ .\-]{1,2}[0-9]{2,}")
+# a neighbouring token with a digit in it (itself perhaps still disguised: "2four0-I3I7", "24o l3l7")
+_GROUP_BEFORE = re.compile(r"[0-9][^\W_]*[ .\-]{1,2}$")
+_GROUP_AFTER = re.compile(r"[ .\-]{1,2}[^\W_]*[0-9]")
 
 
 def _between_groups(t: str, lo: int, hi: int) -> bool:
-    """A short token next to a digit group of a number ("98 45 O1 23 45", "9845-O12-345")."""
-    return bool(_GROUP_BEFORE.search(t, max(0, lo - 8), lo) or _GROUP_AFTER.match(t, hi))
+    """A short token next to another token with digits ("98 45 O1 23 45", "9845-O12-345", "2four0-I3I7")."""
+    return bool(_GROUP_BEFORE.search(t, max(0, lo - 24), lo) or _GROUP_AFTER.match(t, hi, hi + 24))
 
 
 def _mixed_tokens(t: str) -> list[tuple[int, int]]:
