@@ -20,14 +20,27 @@ def values(text: str, kind: str, region: str = "IN") -> list[str]:
 # --- phones: context -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",
-    ["for booking 9252760189", "Booking: 92527 60189", "bookings open - 9252760189", "order now 9252760189"],
+    [
+        "for booking 9252760189",
+        "Booking: 92527 60189",
+        "bookings open - 9252760189",
+        "order now 9252760189",
+        "Booking No. 9252760189",  # in an ad, the number to book on
+    ],
 )
 def test_activity_words_do_not_veto_a_phone(text: str) -> None:
     assert values(text, "phone") == ["+919252760189"]
 
 
 @pytest.mark.parametrize(
-    "text", ["booking id: 9252760189", "Order no 9252760189", "order # 9252760189", "ticket no. 9252760189"]
+    "text",
+    [
+        "booking id: 9252760189",
+        "Order no 9252760189",
+        "order # 9252760189",
+        "ticket no. 9252760189",
+        "booking ref 9252760189",
+    ],
 )
 def test_identifier_words_with_an_id_marker_still_veto(text: str) -> None:
     assert values(text, "phone") == []
