@@ -220,7 +220,15 @@ def test_age_ranges(text: str, ages: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["figure 36-24-36", "timing 10 to 12", "Since 2018-25", "call 20 to 30 times", "Call between 10 to 12 only"]
+    "text",
+    [
+        "figure 36-24-36",
+        "timing 10 to 12",
+        "Since 2018-25",
+        "call 20 to 30 times",
+        "Call between 10 to 12 only",
+        "10 to 15 girls available",  # a head count
+    ],
 )
 def test_number_pairs_that_are_not_age_ranges(text: str) -> None:
     assert values(text, "age") == []

@@ -34,6 +34,7 @@ class _Knowledge:
     range_re: re.Pattern[str]
     range_after: re.Pattern[str]
     range_before: re.Pattern[str]
+    range_people_after_min: int
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +62,8 @@ def _knowledge() -> _Knowledge:
         range_re=re.compile(
             rf"(?P<a>[0-9](?<![\w.,/:+-][0-9])[0-9])\s?(?:{joiners})\s?(?P<b>[0-9]{{2}})(?![0-9]|\s?[-–/.]\s?[0-9])"
         ),
-        range_after=re.compile(rf"\s?\+?\s?(?:-\s?)?(?:{after_words}|{people})(?:{_WB}|(?<=\.))"),
+        range_after=re.compile(rf"\s?\+?\s?(?:-\s?)?(?:{after_words}|(?P<people>{people}))(?:{_WB}|(?<=\.))"),
+        range_people_after_min=int(data["range"]["people_after_min"]),
         range_before=re.compile(
             rf"(?<![^\W_])(?:{before_words}|{range_before}|{people})\s?(?:of\s|from\s|between\s|aged\s)?[:=-]?\s?$"
         ),
@@ -80,15 +82,13 @@ def find_ages(ctx: Context) -> list[Identifier]:
         a, b = int(m.group("a")), int(m.group("b"))
         if not (kb.min_age <= a < b <= kb.max_age and b - a <= 40):
             continue
-        cue = kb.range_after.match(vt, m.end(), m.end() + 30) or kb.range_before.search(
-            vt, max(0, m.start() - 30), m.start()
-        )
+        unit = kb.range_after.match(vt, m.end(), m.end() + 30)
+        if unit and unit.group("people") and a < kb.range_people_after_min:
+            unit = None  # "10 to 15 girls" counts girls; "18-25 girls" gives their ages
+        cue = unit or kb.range_before.search(vt, max(0, m.start() - 30), m.start())
         if not cue or ctx.is_claimed(*view.to_original(m.start(), m.end())):
             continue
-        end = m.end()
-        unit = kb.range_after.match(vt, m.end(), m.end() + 30)
-        if unit:
-            end = unit.end()
+        end = unit.end() if unit and not unit.group("people") else m.end()  # "35 years", but "25" of "25 girls"
         taken.append((m.start(), end))
         for years, (s, e) in ((a, m.span("a")), (b, (m.start("b"), end))):
             ident = _ident(ctx, s, e, years, 0.85)
