@@ -288,3 +288,9 @@ def test_line_breaks_and_plus_signs_end_numbers() -> None:
     assert values("Patna, 13/02/2025\n\n📞 +91 7229 636 566", "phone") == ["+917229636566"]
     # a number wrapped onto the next line is still read when nothing else is there
     assert values("call 98450\n12345", "phone") == ["+919845012345"]
+
+
+def test_readme_example_lone_lookalike_between_spaced_digits() -> None:
+    # the example of README.md: a lone "O" between spaced digits and spelled-out words
+    assert values("call nine eight 4 5 O 1 2 3 4 5", "phone") == ["+919845012345"]
+    assert values("9 8 4 5 O 1 2 3 4 5", "phone") == ["+919845012345"]

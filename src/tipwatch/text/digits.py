@@ -146,6 +146,8 @@ class _Knowledge:
         # is there a look-alike letter touching a digit at all? (starts with a digit: one fast scan)
         cls = "[" + re.escape("".join(folded)) + "]"
         self.lookalike_hint = re.compile(f"[0-9](?:(?={cls})|(?<={cls}[0-9]))")
+        # a look-alike standing alone between spaced digits ("4 5 O 1 2"): group 1
+        self.lookalike_alone_re = re.compile(f"[0-9][ .\\-]({cls}{{1,2}})(?=[ .\\-][0-9])")
 
 
 @lru_cache(maxsize=1)
@@ -333,8 +335,9 @@ def digit_view_of(n: Normalized) -> DigitView:
         if f == KEYCAP and not rep and s > 0 and "0" <= t[s - 1] <= "9":
             flags[s - 1] |= KEYCAP
     # Look-alike letters between digits, and at the edges of long digit tokens.
-    if kb.lookalike_hint.search(t):
-        spans: list[tuple[int, int]] = []
+    alone = [m.span(1) for m in kb.lookalike_alone_re.finditer(t)] if _HAS_DIGIT(t) else []
+    if alone or kb.lookalike_hint.search(t):
+        spans: list[tuple[int, int]] = list(alone)
         # Only tokens that mix digits and ASCII letters can hold look-alikes: find them from their digit groups
         # (a fast scan) rather than running the letter patterns over the whole text.
         for lo, hi in _mixed_tokens(t):
