@@ -237,12 +237,16 @@ def _number_word_edits(text: str, kb: _Knowledge) -> list[tuple[int, int, str, i
     tokens.sort(key=lambda t: t[0])
     edits: list[tuple[int, int, str, int]] = []
     run: list[tuple[int, int, _Word | None, bool]] = []
+    has_word = False  # runs of digit groups alone have nothing to convert
     for tok in tokens:
         if run and not _GAP_OK.fullmatch(text, run[-1][1], tok[0]):
-            edits.extend(_convert_run(run, text))
+            if has_word:
+                edits.extend(_convert_run(run, text))
             run = []
+            has_word = False
         run.append(tok)
-    if run:
+        has_word = has_word or tok[2] is not None
+    if run and has_word:
         edits.extend(_convert_run(run, text))
     return edits
 
