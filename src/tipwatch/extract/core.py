@@ -47,11 +47,7 @@ def extract(text: str, region: str = "IN", *, normalized: Normalized | None = No
         ctx.claim(ident.start, ident.end)
     found.extend(handles_from_urls(urls, ctx))
     found.extend(handles_from_keywords(ctx))
-    phones = find_phones(ctx)
-    found.extend(phones)
-    # A phone's digits are not also an amount or an age ("98450 12345 🌹" is no price of 12345 roses).
-    for ident in phones:
-        ctx.claim(ident.start, ident.end)
+    found.extend(find_phones(ctx))
     found.extend(find_prices(ctx))
     found.extend(find_ages(ctx))
     found.extend(find_places(ctx))

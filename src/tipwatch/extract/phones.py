@@ -211,6 +211,10 @@ def find_phones(ctx: Context) -> list[Identifier]:
                         found.append(p)
                 found.sort(key=lambda p: p.start)
             out.extend(found)
+    # A phone's digits are not also an amount or an age ("98450 12345 🌹" is no price of 12345 roses): prices and
+    # ages run after phones and skip claimed spans.
+    for p in out:
+        ctx.claim(p.start, p.end)
     return out
 
 
