@@ -184,6 +184,25 @@ def test_per_duration_rates(text: str, region: str, expected: str) -> None:
     assert values(text, "price", region) == [expected]
 
 
+@pytest.mark.parametrize(
+    ("text", "region", "expected"),
+    [
+        # rate lists: which amount a unit between two amounts belongs to
+        ("hr:150 hh:100", "US", ["150 USD/hour", "100 USD/half_hour"]),
+        ("150 hr 100 hh", "US", ["150 USD/hour", "100 USD/half_hour"]),
+        ("100 qv 150 hh 200 hr", "US", ["100 USD/quick", "150 USD/half_hour", "200 USD/hour"]),
+        ("hh100 h150", "US", ["100 USD/half_hour", "150 USD/hour"]),
+        ("Incall: 150hh/250hr", "US", ["150 USD/half_hour", "250 USD/hour"]),
+        ("2hrs 350, 3hrs 500", "US", ["350 USD/2 hours", "500 USD/3 hours"]),
+        ("short 8000 full night 24000", "IN", ["8000 INR/shot", "24000 INR/night"]),
+        ("1 shot 2000 2 shot 3500 full night 7000", "IN", ["2000 INR/shot", "3500 INR/2 shots", "7000 INR/night"]),
+        ("Short Time: 3000, Night: 8000", "IN", ["3000 INR/shot", "8000 INR/night"]),
+    ],
+)
+def test_rate_lists(text: str, region: str, expected: list[str]) -> None:
+    assert values(text, "price", region) == expected
+
+
 def test_rose_before_the_amount_and_cue_words() -> None:
     assert values("donation 🌹60", "price", "US") == ["60 roses"]
     assert values("110 🌹 1 shot, advance", "price") == ["110 roses/shot"]  # not "🌹 1": a count after the emoji

@@ -42,7 +42,6 @@ class _Knowledge:
     amount_first: re.Pattern[str]
     pre_amount_rev: re.Pattern[str]
     amount_tail: re.Pattern[str]
-    next_amount: re.Pattern[str]
     tail_of_price: re.Pattern[str]
     currency_by_region: dict[str, str]
     before_code: dict[str, str]
@@ -104,15 +103,17 @@ def _knowledge() -> _Knowledge:
     )
     amount_first = re.compile(
         rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
-        rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s){count.format(k=3)}(?P<unit3>{units}){_WB}"
+        rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s|){count.format(k=3)}(?P<unit3>{units}){_WB}"
         rf"|\s(?P<cue7>{cues_after}){_WB})"  # "3000 only", "5000 cash": a price by the cue word alone
     )
     # Unit-first and cue-first forms ("hh 120", "short - Rs 2000", "rate: 3000") begin with a word. Scanning a text
     # for a long word alternation is slow, so they are found from each amount backwards: this pattern runs, anchored,
     # on the reversed text before the amount, and ``amount_tail`` reads the amount forwards.
     pre_amount_rev = re.compile(
-        rf"(?:[^\w]{{0,2}}(?P<cur>{_reversed(before_code)}))?\s?(?:[-:=@–/]+|rof|si)?\s?"
-        rf"(?:(?P<unit>{_reversed(data['unit_first']['words'])})|(?P<cue>{_reversed(data['price_cues']['before'])}))"
+        # (the currency is tried last: in "2hrs 350" the "rs" belongs to the unit)
+        rf"(?:[^\w]{{0,2}}(?P<cur>{_reversed(before_code)}))??\s?(?:[-:=@–/]+|rof|si)?\s?"
+        rf"(?:(?P<unit>{_reversed(data['unit_first']['words'])})(?:\s?(?P<cnt>[0-9]{{1,2}}))?"
+        rf"|(?P<cue>{_reversed(data['price_cues']['before'])}))"
         rf"(?![^\W_])"
     )
     amount_tail = re.compile(
@@ -126,8 +127,6 @@ def _knowledge() -> _Knowledge:
         amount_first,
         pre_amount_rev,
         amount_tail,
-        # after "8k full night": another amount, so "full night" starts the next rate ("short 8k full night 24k")
-        re.compile(r"\s?[-:=@–]?\s?[^\w\s]{0,2}[0-9]"),
         # before a unit: an amount, "/" or "per" ties the unit to the price before it ("3000/hr 8000 night")
         re.compile(rf"(?:[0-9]\s?|/\s?|(?:{conn})\s)$"),
         by_region,
@@ -218,7 +217,12 @@ def _word_first(kb: _Knowledge, vt: str) -> list[tuple[_Joined, int]]:
         groups = {f"amt{k}": tail.group("amt4"), f"mult{k}": tail.group("mult4"), "cur5": tail.group("cur5")}
         groups["cur4"] = fwd("cur")
         groups["unit4"] = unit
+        groups["cnt4"] = fwd("cnt")  # "2hrs 350": a rate for two hours
+        # what stands between the unit and the amount; ":", "-", "=", "@" tie the unit to this amount
+        between = vt[n - pre.start("unit") : a] if unit else ""
+        groups["sep4"] = "tight" if any(c in between for c in ":=-@–") else ""
         out.append((_Joined(n - pre.end(), tail.end(), groups), k))
+    out.reverse()  # found from the end of the text: back to reading order, which the caller relies on
     return out
 
 
@@ -251,10 +255,13 @@ def find_prices(ctx: Context) -> list[Identifier]:
     for w, k in word_first:
         if k != 4:
             continue
-        if w.start() > 0 and (
-            vt[w.start() - 1].isalnum() or kb.tail_of_price.search(vt, max(0, w.start() - 8), w.start())
-        ):
-            continue  # inside a word, or the unit of the price before it ("3000/hr 8000 night")
+        if w.start() > 0 and vt[w.start() - 1].isalnum():
+            continue  # inside a word
+        tail = kb.tail_of_price.search(vt, max(0, w.start() - 8), w.start()) if w.start() > 0 else None
+        if tail is not None and not w.group("sep4") and not any(s <= tail.start() < e for s, e in taken):
+            # the unit of the price before it ("3000/hr 8000 night", "150 hr 100 hh"), unless that amount already
+            # has its unit in front ("short 8000 full night 24000") or a ":"/"-" ties this unit to the amount after
+            continue
         matches.append((w, 4))
         taken.append(w.span())
     for cm in kb.currency_first.finditer(vt):
@@ -272,8 +279,6 @@ def find_prices(ctx: Context) -> list[Identifier]:
         if am.group("cue7"):
             cue_after.append(am)
             continue
-        if am.group("unit3") and not (am.group("conn3") or "").strip() and kb.next_amount.match(vt, am.end()):
-            continue  # "8k full night 24k": the unit belongs to the amount after it
         matches.append((am, 2))
         taken.append(am.span())
     # Bare amounts that only a cue word makes a price ("rate 3000", "3000 only"): after every other form.
@@ -302,7 +307,7 @@ def find_prices(ctx: Context) -> list[Identifier]:
         else:
             cur_word = m.group(f"cur{k}") or (m.group("cur5") if k == 4 else None)
             unit_word = m.group(f"unit{k}") or (m.group("unit3") if k == 2 else None)
-            count = _count(m.group(f"cnt{k}") if k in (1, 2) and m.group(f"unit{k}") else None)
+            count = _count(m.group(f"cnt{k}") if k in (1, 2, 4) and m.group(f"unit{k}") else None)
             if k == 2 and m.group("unit3"):
                 count = _count(m.group("cnt3"))
         code = None
