@@ -92,13 +92,17 @@ def test_words_outside_number_runs_stay_words() -> None:
         assert not any(c.isdigit() for c in v.text), raw
 
 
-def test_lookalike_letters_only_between_digits() -> None:
+def test_lookalike_letters_between_digits_and_at_edges_of_long_tokens() -> None:
     v = digit_view("98O45l2345")
     assert v.text == "9804512345"
     assert v.flags[2] & LOOKALIKE and v.flags[5] & LOOKALIKE
-    assert digit_view("9845|2345").text == "984512345"
-    assert digit_view("98S4B").text == "9854b"  # the B at the end has no digit after it
+    assert digit_view("9845|2345").text == "9845|2345"  # a pipe between groups is a separator
+    assert digit_view("98S4B").text == "9854b"  # a short token: the B at its end stays a letter
     assert digit_view("SOLO 1O1 Zoo").text == "solo 101 zoo"
+    # at the edge of a token of five or more digits, look-alikes are digits too
+    assert digit_view("call B4205926S2 now").text == "call 8420592652 now"
+    assert digit_view("six39856two23O").text == "6398562230"
+    assert digit_view("2000s and 4G").text == "2000s and 4g"  # units stay letters
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,11 @@ def _mail_domains() -> frozenset[str]:
     return frozenset(str(d) for d in load("web.yaml")["mail_domains"]["list"])
 
 
+@lru_cache(maxsize=1)
+def _tlds() -> frozenset[str]:
+    return frozenset(str(d) for d in load("web.yaml")["tlds"]["list"])
+
+
 def find_emails(ctx: Context) -> list[Identifier]:
     t = ctx.norm.text
     out: list[Identifier] = []
@@ -58,6 +63,8 @@ def find_emails(ctx: Context) -> list[Identifier]:
             continue
         if not plain_at and not bracketed and labels[0] not in _mail_domains():
             continue
+        if at != "@" and not bracketed and m.group("tld") not in _tlds() and labels[0] not in _mail_domains():
+            continue  # "SC @hot.diva" is a handle after a keyword; a spaced "@" needs a real domain
         value = f"{m.group('local')}@{'.'.join(labels)}.{m.group('tld')}"
         start, end = ctx.norm.to_original(m.start(), m.end())
         obfuscated = worded or any(s != "." for s in seps[1:]) or at != "@"

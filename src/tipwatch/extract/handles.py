@@ -17,6 +17,7 @@ from tipwatch.extract.context import Context, word_alternation
 from tipwatch.extract.data import load
 from tipwatch.extract.urls import Url
 from tipwatch.model import Identifier
+from tipwatch.text.normalize import normalize
 
 
 @dataclass(slots=True, frozen=True)
@@ -35,6 +36,9 @@ class _Knowledge:
     keyword_re: re.Pattern[str] | None
     keyword_platform: dict[str, str]
     stopwords: frozenset[str]
+    name_first_re: re.Pattern[str]
+    no_sep_fillers: frozenset[str]
+    signs: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -57,18 +61,26 @@ def _knowledge() -> _Knowledge:
         if name != "whatsapp":  # a WhatsApp keyword is followed by a phone number: the phone finder handles it
             for kw in entry.get("keywords", []):
                 keyword_platform[str(kw)] = name
-    # "<keyword> [id|handle|username] <sep> [@]<name>": a separator or "@" is required, so "insta pics" is no handle.
+    # "<keyword> [filler] <sep> [@]<name>"; whether a missing separator is acceptable is decided in code.
+    forms = data["handle_forms"]
     kw = word_alternation(keyword_platform)
+    fillers = word_alternation(forms["fillers"])
     keyword_re = re.compile(
-        rf"(?P<kw>{kw})(?:\s?(?:id|handle|username|user|name))?"
-        rf"(?P<sep>\s?(?:[:=>\-–—~]+|is|->)\s?@?|\s?@)\s?(?P<name>[a-z0-9][a-z0-9._-]{{1,40}})"
+        rf"(?P<kw>{kw})(?:\s?(?P<filler>{fillers})(?![^\W_]))?"
+        rf"(?P<sep>\s?(?:[:=>\-–—~|]+|is|->)\s?@?|\s?@|\s)\s?(?P<name>[a-z0-9][a-z0-9._-]{{1,40}})"
     )
+    name_first = word_alternation(forms["name_first"])
+    # "@lily_88 on insta": an "@" name, then the platform
+    name_first_re = re.compile(rf"@(?P<name>[a-z0-9][a-z0-9._-]{{1,40}})\s?(?:{name_first})\s?(?P<kw>{kw})(?![^\W_])")
     return _Knowledge(
         platforms,
         host_to_platform,
         keyword_re,
         keyword_platform,
         frozenset(str(w) for w in data["handle_stopwords"]["list"]),
+        name_first_re,
+        frozenset(str(w) for w in forms["no_separator_after"]),
+        frozenset(normalize(str(w)).text for w in forms["signs"]),
     )
 
 
@@ -147,27 +159,40 @@ def handles_from_keywords(ctx: Context) -> list[Identifier]:
         return []
     out: list[Identifier] = []
     t = ctx.norm.text
-    for m in kb.keyword_re.finditer(t):
+    pos = 0
+    while (m := kb.keyword_re.search(t, pos)) is not None:
+        # a rejected candidate must not swallow the next keyword ("Insta Insta id - x"): go on after this keyword
+        pos = m.end("kw")
         if m.start() > 0 and t[m.start() - 1].isalnum():
             continue  # "big: x" is not "ig: x" (checked here rather than by a leading lookbehind: faster scan)
-        platform = kb.keyword_platform.get(m.group("kw"))
-        if platform is None:
-            continue
-        p = kb.platforms[platform]
+        kw = m.group("kw")
+        sep = m.group("sep")
         name = m.group("name").rstrip("._-")
-        if name in kb.stopwords or not p.name_re.fullmatch(name) or name.isdigit():
-            continue
-        start, end = ctx.norm.to_original(m.start(), m.start("name") + len(name))
-        if ctx.is_claimed(start, end):
-            continue
-        out.append(
-            Identifier(
-                "handle",
-                f"{platform}:{name}",
-                start,
-                end,
-                0.85 if "@" in m.group("sep") else 0.7,
-                attrs={"platform": platform, "via": "keyword"},
-            )
-        )
+        bare = not sep.strip() and not (kw in kb.signs or m.group("filler") in kb.no_sep_fillers)
+        if bare and not any(c in name for c in "0123456789_."):
+            continue  # no separator: only a name that looks like an account ("wechat lily_88", not "snap pics")
+        if _add(out, ctx, kb, kw, name, m.start(), m.start("name"), 0.85 if "@" in sep else 0.7):
+            pos = m.end()
+    for m in kb.name_first_re.finditer(t):
+        _add(out, ctx, kb, m.group("kw"), m.group("name").rstrip("._-"), m.start(), m.start(), 0.8)
     return out
+
+
+def _add(
+    out: list[Identifier], ctx: Context, kb: _Knowledge, kw: str, name: str, start: int, name_at: int, conf: float
+) -> bool:
+    """Append the handle if the name is one; True if it was."""
+    platform = kb.keyword_platform.get(kw)
+    if platform is None:
+        return False
+    p = kb.platforms[platform]
+    if name in kb.stopwords or name in kb.keyword_platform or not p.name_re.fullmatch(name) or name.isdigit():
+        return False
+    end = max(name_at + len(name), start + 1) if name_at > start else start + 1 + len(name)
+    if name_at == start:  # name first: the span runs to the end of the keyword
+        end = ctx.norm.text.find(kw, start) + len(kw)
+    a, b = ctx.norm.to_original(start, end)
+    if ctx.is_claimed(a, b) or any(i.start < b and a < i.end and i.value.endswith(":" + name) for i in out):
+        return False
+    out.append(Identifier("handle", f"{platform}:{name}", a, b, conf, attrs={"platform": platform, "via": "keyword"}))
+    return True

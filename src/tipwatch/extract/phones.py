@@ -10,6 +10,7 @@ metadata, and context that makes a number a price, a date, a time, an age, a PIN
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ from phonenumbers import PhoneMetadata
 from tipwatch.extract.context import Context, word_alternation
 from tipwatch.extract.data import load
 from tipwatch.model import Identifier
-from tipwatch.text.digits import DigitRun, digit_runs
+from tipwatch.text.digits import DigitRun, DigitView, digit_runs
 
 _MIN_DIGITS = 7
 _MAX_DIGITS = 17  # "00" + 15-digit E.164
@@ -47,7 +48,14 @@ def _knowledge() -> _Knowledge:
     units = [w for u in money["units"] for w in u["words"]]
     mults = [w for m in money["multipliers"] for w in m["words"]]
     before = word_alternation([*ctx["not_phone_before"]["words"], *currency_before])
-    after = word_alternation([*ctx["not_phone_after"]["words"], *currency_after, *mults])
+    marked = ctx["not_phone_before_with_marker"]
+    marked_words = word_alternation(marked["words"])
+    markers = word_alternation(marked["markers"])
+    # Emoji price codes (🌹) decorate phone numbers as often as they price anything: only words and currency signs
+    # after a number make it an amount.
+    currency_after = [w for w in currency_after if not all(unicodedata.category(c) == "So" for c in str(w))]
+    tariff = ctx["not_phone_after"]["tariff"]["words"]
+    after = word_alternation([*ctx["not_phone_after"]["words"], *tariff, *currency_after, *mults])
     unit_alt = word_alternation(units)
     apps = [
         (re.compile(rf"(?<![^\W_])(?:{word_alternation(words)})(?![^\W_])[^0-9]{{0,12}}$"), str(app))
@@ -55,7 +63,9 @@ def _knowledge() -> _Knowledge:
     ]
     return _Knowledge(
         # the keyword ends right before the number (spaces, ":", "-", "#", "." may sit between)
-        before_not=re.compile(rf"(?<![^\W_])(?:{before})\s?(?:no\.?|number|num|#)?\s?[:=.#-]?\s?$"),
+        before_not=re.compile(
+            rf"(?<![^\W_])(?:(?:{before})\s?(?:no\.?|number|num|#)?|(?:{marked_words})\s?(?:{markers}))\s?[:=.#-]?\s?$"
+        ),
         after_not=re.compile(rf"\s?(?:(?:{after})(?![^\W_])|/\s?-|\s?(?:/|per)\s?(?:{unit_alt})(?![^\W_]))"),
         apps=apps,
     )
@@ -120,7 +130,7 @@ def _validate(digits: str, plus: bool, region: str) -> str | None:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _is_date(run: DigitRun, view: str, i: int, j: int) -> bool:
+def _is_date(run: DigitRun, view: DigitView, i: int, j: int) -> bool:
     if j - i != 2:
         return False
     seps = run.seps[i:j]
@@ -129,12 +139,15 @@ def _is_date(run: DigitRun, view: str, i: int, j: int) -> bool:
     # "98.45.01.23.45" is not a date: a date is three groups, not part of a longer chain with the same separator
     if (i > 0 and run.seps[i - 1] == seps[0]) or (j < len(run.seps) and run.seps[j] == seps[0]):
         return False
-    a, b, c = (view[s:e] for s, e in run.groups[i : j + 1])
+    a, b, c = (view.text[s:e] for s, e in run.groups[i : j + 1])
     if len(a) == 4 and len(b) <= 2 and len(c) <= 2:  # 2024-05-12
-        return 1 <= int(b) <= 12 and 1 <= int(c) <= 31
-    if len(a) <= 2 and len(b) <= 2 and len(c) in (2, 4):  # 12/05/2024, 05.12.24
-        return 1 <= int(a) <= 31 and 1 <= int(b) <= 31 and (int(a) <= 12 or int(b) <= 12)
-    return False
+        date = 1 <= int(b) <= 12 and 1 <= int(c) <= 31
+    elif len(a) <= 2 and len(b) <= 2 and len(c) in (2, 4):  # 12/05/2024, 05.12.24
+        date = 1 <= int(a) <= 31 and 1 <= int(b) <= 31 and (int(a) <= 12 or int(b) <= 12)
+    else:
+        return False
+    # dates are written in digits: "1928-four-three" is part of a disguised number
+    return date and not view.disguised(run.groups[i][0], run.groups[j][1])
 
 
 def _odd_separators(run: DigitRun, view: str, i: int, j: int) -> bool:
@@ -151,57 +164,166 @@ def _odd_separators(run: DigitRun, view: str, i: int, j: int) -> bool:
     return any("." in s for s in seps) and min(sizes) <= 2
 
 
+def _national_reading_inside(run: DigitRun, vt: str, i: int, j: int, digits: str, region: str) -> int | None:
+    """For a stretch read as country code + number without "+" or "00" ("917334932924"), the last group of a shorter
+    stretch from the same start that is a valid national number by itself, if any: "nine one seven ... 24x7" is the
+    number 9173349329 followed by "24x7", not +91 7334932924."""
+    cc, nat_prefix, intl = _region_prefixes(region)
+    if not cc or not digits.startswith(cc) or digits.startswith(intl) or (nat_prefix and digits.startswith(nat_prefix)):
+        return None
+    pat = _national_pattern(region)
+    if pat is None or pat.fullmatch(digits):
+        return None
+    for k in range(j - 1, i - 1, -1):
+        shorter = run.digits(vt, i, k)
+        if len(shorter) < _MIN_DIGITS:
+            return None
+        if pat.fullmatch(shorter) and _validate(shorter, False, region) is not None:
+            return k
+    return None
+
+
+def _trimmed(run: DigitRun, vt: str, kb: _Knowledge) -> list[DigitRun]:
+    """A number glued to a rate ("0871277810910p/min"): the run with 1-4 digits cut off its last group, each way.
+
+    Only when the last group runs straight into a unit or currency word: those digits are the amount."""
+    s, e = run.groups[-1]
+    if e >= len(vt) or not vt[e].isalpha() or not kb.after_not.match(vt, e, e + 24):
+        return []
+    return [DigitRun((*run.groups[:-1], (s, e - k)), run.seps, run.plus) for k in range(1, 5) if e - k - s >= 3]
+
+
 def find_phones(ctx: Context) -> list[Identifier]:
-    view = ctx.digits
-    vt = view.text
     kb = _knowledge()
     out: list[Identifier] = []
-    for run in digit_runs(view, min_digits=_MIN_DIGITS):
-        groups = run.groups
-        i = 0
-        while i < len(groups):
-            matched = False
-            for j in range(min(len(groups) - 1, i + _MAX_GROUPS), i - 1, -1):
-                digits = run.digits(vt, i, j)
-                if len(digits) < _MIN_DIGITS:
-                    break
-                plus = run.plus and i == 0
-                if not _plausible(digits, plus, ctx.region):
-                    continue
-                vs = groups[i][0]
-                if plus:  # include the "+" (and the space the run pattern allows after it)
-                    vs -= 2 if vt[vs - 2 : vs] == "+ " else 1
-                ve = groups[j][1]
-                if kb.before_not.search(vt, max(0, vs - 24), vs) or kb.after_not.match(vt, ve, ve + 24):
-                    continue
-                if any(_is_date(run, vt, k, k + 2) for k in range(i, j - 1)):
-                    continue  # a date inside the stretch ("12.05.2024 10")
-                start, end = view.to_original(vs, ve)
-                if ctx.is_claimed(start, end):
-                    continue
-                e164 = _validate(digits, plus, ctx.region)
-                if e164 is None:
-                    continue
-                obfuscated = view.disguised(vs, ve) or _odd_separators(run, vt, i, j)
-                attrs: dict[str, object] = {}
-                for app_re, app in kb.apps:
-                    if app_re.search(vt, max(0, vs - 40), vs):
-                        attrs["platform"] = app
-                        break
-                out.append(
-                    Identifier(
-                        "phone",
-                        e164,
-                        start,
-                        end,
-                        confidence=0.85 if obfuscated else 0.95,
-                        obfuscated=obfuscated,
-                        attrs=attrs,
-                    )
-                )
-                i = j + 1
-                matched = True
+    for whole in digit_runs(ctx.digits, min_digits=_MIN_DIGITS):
+        # A "+" starts another number ("13/02/2025 📞 +91 7229 ..."): a hard cut. A line break usually ends one
+        # ("PIN 757759\n📞 8948-761-542"): the lines are read first, the run across them only for what is left
+        # (a number wrapped onto the next line).
+        for run in _cut(whole, ctx, plus=True):
+            lines = _cut(run, ctx, plus=False)
+            found: list[Identifier] = []
+            for line in lines:
+                found.extend(_scan_run_glued(line, ctx, kb))
+            if len(lines) > 1:
+                for p in _scan_run_glued(run, ctx, kb):
+                    if not any(q.start < p.end and p.start < q.end for q in found):
+                        found.append(p)
+                found.sort(key=lambda p: p.start)
+            out.extend(found)
+    # A phone's digits are not also an amount or an age ("98450 12345 🌹" is no price of 12345 roses): prices and
+    # ages run after phones and skip claimed spans.
+    for p in out:
+        ctx.claim(p.start, p.end)
+    return out
+
+
+def _cut(run: DigitRun, ctx: Context, *, plus: bool) -> list[DigitRun]:
+    """Cut a run before a "+" (``plus``) or at line breaks of the original text (not ``plus``)."""
+    if not plus and "\n" not in ctx.text and "\r" not in ctx.text:
+        return [run]  # one line: nothing to cut (the usual case, checked at C speed)
+    if plus and not any("+" in sep for sep in run.seps):
+        return [run]
+    starts = ctx.digits.starts  # original offset of each view character (direct lookups: this runs per run)
+    text = ctx.text
+    if not plus:
+        span = text[starts[run.groups[0][0]] : starts[run.groups[-1][1] - 1]]
+        if "\n" not in span and "\r" not in span:
+            return [run]
+    cuts: list[int] = []
+    for k, sep in enumerate(run.seps):
+        if plus:
+            if sep.rstrip().endswith("+"):
+                cuts.append(k + 1)
+            continue
+        between = text[starts[run.groups[k][1]] : starts[run.groups[k + 1][0]]]
+        if "\n" in between or "\r" in between:
+            cuts.append(k + 1)
+    if not cuts:
+        return [run]
+    out: list[DigitRun] = []
+    prev = 0
+    for c in [*cuts, len(run.groups)]:
+        starts_plus = run.plus if prev == 0 else run.seps[prev - 1].rstrip().endswith("+")
+        out.append(DigitRun(run.groups[prev:c], run.seps[prev : c - 1], starts_plus))
+        prev = c
+    return out
+
+
+def _scan_run_glued(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
+    """Scan a run; if its last group runs into a tariff and yields no number, scan it with that group trimmed."""
+    view = ctx.digits
+    found = _scan_run(run, ctx, kb)
+    alts = _trimmed(run, view.text, kb)  # usually none (checked first: cheap)
+    if alts and (not found or found[-1].end < view.to_original(*run.groups[-1])[1]):
+        for alt in alts:
+            more = _scan_run(alt, ctx, kb)
+            more = [p for p in more if not any(q.start < p.end and p.start < q.end for q in found)]
+            if more:
+                found.extend(more)
                 break
-            if not matched:
-                i += 1
+    return found
+
+
+def _scan_run(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
+    view = ctx.digits
+    vt = view.text
+    out: list[Identifier] = []
+    groups = run.groups
+    i = 0
+    while i < len(groups):
+        matched = False
+        # a "+" before the first group, or at the end of the separator before a later one ("... / +971 50 ...")
+        plus = run.plus if i == 0 else run.seps[i - 1].rstrip().endswith("+")
+        for j in range(min(len(groups) - 1, i + _MAX_GROUPS), i - 1, -1):
+            digits = run.digits(vt, i, j)
+            if len(digits) < _MIN_DIGITS:
+                break
+            if not _plausible(digits, plus, ctx.region):
+                continue
+            vs = groups[i][0]
+            if plus:  # include the "+" (and the space the run pattern allows after it)
+                vs -= 2 if vt[vs - 2 : vs] == "+ " else 1
+            ve = groups[j][1]
+            if kb.before_not.search(vt, max(0, vs - 24), vs) or kb.after_not.match(vt, ve, ve + 24):
+                continue
+            if any(_is_date(run, view, k, k + 2) for k in range(i, j - 1)):
+                continue  # a date inside the stretch ("12.05.2024 10")
+            start, end = view.to_original(vs, ve)
+            if ctx.is_claimed(start, end):
+                continue
+            e164 = _validate(digits, plus, ctx.region)
+            if e164 is None:
+                continue
+            if not plus:
+                k = _national_reading_inside(run, vt, i, j, digits, ctx.region)
+                if k is not None:
+                    j, ve = k, groups[k][1]
+                    digits = run.digits(vt, i, j)
+                    start, end = view.to_original(vs, ve)
+                    e164 = _validate(digits, False, ctx.region)
+                    if e164 is None:
+                        continue
+            obfuscated = view.disguised(vs, ve) or _odd_separators(run, vt, i, j)
+            attrs: dict[str, object] = {}
+            for app_re, app in kb.apps:
+                if app_re.search(vt, max(0, vs - 40), vs):
+                    attrs["platform"] = app
+                    break
+            out.append(
+                Identifier(
+                    "phone",
+                    e164,
+                    start,
+                    end,
+                    confidence=0.85 if obfuscated else 0.95,
+                    obfuscated=obfuscated,
+                    attrs=attrs,
+                )
+            )
+            i = j + 1
+            matched = True
+            break
+        if not matched:
+            i += 1
     return out

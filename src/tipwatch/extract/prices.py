@@ -17,12 +17,19 @@ from tipwatch.model import Identifier
 from tipwatch.text.normalize import normalize
 
 
-def _amount(k: int) -> str:
+def _amount(k: int, *, after_marker: bool = False) -> str:
     # Starts with a plain [0-9] (the lookbehind comes after it) so that the regex engine can skip to digits fast.
+    # Right after a currency or unit ("Rs.1500", "Rs1500", "hh-100") a letter or dot before the digit is fine; a free
+    # amount must start a number ("1.5", "abc123" are not amounts).
+    look = r"(?<![0-9][.,][0-9])" if after_marker else r"(?<![\w.,][0-9])"
     return (
-        rf"(?P<amt{k}>[0-9](?<![\w.,][0-9])(?:[0-9]{{0,2}}(?:,[0-9]{{2,3}})+(?:\.[0-9]{{1,2}})?"
+        rf"(?P<amt{k}>[0-9]{look}(?:[0-9]{{0,2}}(?:,[0-9]{{2,3}})+(?:\.[0-9]{{1,2}})?"
         rf"|[0-9]{{0,8}}(?:\.[0-9]{{1,2}})?))"
     )
+
+
+# How many units a rate is for ("2000 for 1 hr", "300/2hrs"): a small number or a word for one (money.yaml).
+_COUNT = r"(?:(?P<cnt{{k}}>[1-9][0-9]?|{ones})\s?)?"
 
 
 _WB = r"(?![^\W_])"  # no letter or digit right after
@@ -33,6 +40,10 @@ _HAS_DIGIT = re.compile(r"[0-9]").search
 class _Knowledge:
     currency_first: re.Pattern[str]
     amount_first: re.Pattern[str]
+    pre_amount_rev: re.Pattern[str]
+    amount_tail: re.Pattern[str]
+    tail_of_price: re.Pattern[str]
+    currency_by_region: dict[str, str]
     before_code: dict[str, str]
     after_code: dict[str, str]
     unit_of: dict[str, str]
@@ -44,6 +55,13 @@ class _Knowledge:
 
 def _norm(w: object) -> str:
     return normalize(str(w)).text
+
+
+def _reversed(words: object) -> str:
+    """A regex alternation of the normalized words spelled backwards, longest first."""
+    keys = {_norm(w)[::-1] for w in words}  # type: ignore[attr-defined]
+    keys.discard("")
+    return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
 
 
 @lru_cache(maxsize=1)
@@ -64,25 +82,54 @@ def _knowledge() -> _Knowledge:
     mults = word_alternation(factor_of)
     conn = word_alternation(data["unit_connectors"])
 
-    # "/" connects without spaces ("3000/hr"); word connectors need a word boundary.
+    count = _COUNT.format(ones=word_alternation(data["unit_count_one"]["words"]))
+    cues_after = word_alternation(data["price_cues"]["after"])
+    not_after = word_alternation(data["not_amount_after"]["words"])
+    no_duration = rf"(?!\s?(?:{not_after}){_WB})"
+
+    # "/" connects without spaces ("3000/hr"); word connectors need a word boundary; a count may come first
+    # ("for 1 hr", "/2hrs").
     def unit(k: int) -> str:
-        return rf"(?:\s?/\s?|\s(?:{conn})\s|\s)(?P<unit{k}>{units}){_WB}"
+        return rf"(?:\s?/\s?|\s(?:{conn})\s|\s){count.format(k=k)}(?P<unit{k}>{units}){_WB}"
 
     def mult(k: int) -> str:
         return rf"(?:\s?(?P<mult{k}>{mults}){_WB})?"
 
-    # Two patterns, each starting with something the regex engine can scan for quickly (no leading lookbehind):
-    # "Rs 3000/hr" (currency first; the word boundary before it is checked in code) and "3000 rupees",
-    # "3000/hr", "8000 full night" (amount first).
-    currency_first = re.compile(rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?")
+    # Patterns that each start with something the regex engine can scan for quickly (no leading lookbehind):
+    # "Rs 3000/hr" (currency first; the word boundary before it is checked in code), "3000 rupees", "3000/hr",
+    # "8000 full night" (amount first) and "hh 120", "short - Rs 2000" (unit first).
+    currency_first = re.compile(
+        rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1, after_marker=True)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
+    )
     amount_first = re.compile(
         rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
-        rf"|(?P<conn3>\s?/\s?|\s(?:per|प्रति|প্রতি)\s|\s)(?P<unit3>{units}){_WB})"
+        rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s|){count.format(k=3)}(?P<unit3>{units}){_WB}"
+        rf"|\s(?P<cue7>{cues_after}){_WB})"  # "3000 only", "5000 cash": a price by the cue word alone
+    )
+    # Unit-first and cue-first forms ("hh 120", "short - Rs 2000", "rate: 3000") begin with a word. Scanning a text
+    # for a long word alternation is slow, so they are found from each amount backwards: this pattern runs, anchored,
+    # on the reversed text before the amount, and ``amount_tail`` reads the amount forwards.
+    pre_amount_rev = re.compile(
+        # (the currency is tried last: in "2hrs 350" the "rs" belongs to the unit)
+        rf"(?:[^\w]{{0,2}}(?P<cur>{_reversed(before_code)}))??\s?(?:[-:=@–/]+|rof|si)?\s?"
+        rf"(?:(?P<unit>{_reversed(data['unit_first']['words'])})(?:\s?(?P<cnt>[0-9]{{1,2}}))?"
+        rf"|(?P<cue>{_reversed(data['price_cues']['before'])}))"
+        rf"(?![^\W_])"
+    )
+    amount_tail = re.compile(
+        rf"{_amount(4, after_marker=True)}{mult(4)}(?:\s?(?P<cur5>{after})(?:{_WB}|(?<=/-)|(?<=\W)))?"
+        rf"(?![0-9]|[.,][0-9]){no_duration}"
     )
     rupee = {str(k): str(v) for k, v in data["rupee_by_region"].items() if k != "source"}
+    by_region = {str(k): str(v) for k, v in data["currency_by_region"].items() if k != "source"}
     return _Knowledge(
         currency_first,
         amount_first,
+        pre_amount_rev,
+        amount_tail,
+        # before a unit: an amount, "/" or "per" ties the unit to the price before it ("3000/hr 8000 night")
+        re.compile(rf"(?:[0-9]\s?|/\s?|(?:{conn})\s)$"),
+        by_region,
         before_code,
         after_code,
         unit_of,
@@ -114,6 +161,83 @@ def _fmt(amount: float) -> str:
     return str(int(amount)) if amount == int(amount) else f"{amount:.2f}".rstrip("0")
 
 
+# In the reversed text: the first digit of an amount (no digit before it), then what may stand between a word and its
+# amount ("hh - $120", "Rs.1500"), then a letter.
+_AMOUNT_AFTER_WORD_REV = re.compile(r"[0-9](?![0-9])(?=[ \-:=@–/$₹£€৳.]{0,4}[^\W\d_])")
+
+
+class _Joined:
+    """A unit-first or cue-first match put together from its backward prefix and forward amount (the group names of
+    the regex matches the caller reads)."""
+
+    __slots__ = ("_end", "_groups", "_start")
+
+    def __init__(self, start: int, end: int, groups: dict[str, str | None]) -> None:
+        self._start, self._end, self._groups = start, end, groups
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def span(self) -> tuple[int, int]:
+        return self._start, self._end
+
+    def group(self, name: str) -> str | None:
+        return self._groups.get(name)
+
+
+def _word_first(kb: _Knowledge, vt: str) -> list[tuple[_Joined, int]]:
+    """Unit-first (kind 4) and cue-first (kind 6) prices, read backwards from each amount.
+
+    On the reversed text an amount's first digit followed by a few separators and a letter is one fast scan
+    (it starts with a digit); the word pattern then runs anchored right there."""
+    out: list[tuple[_Joined, int]] = []
+    rev = vt[::-1]
+    n = len(vt)
+    for c in _AMOUNT_AFTER_WORD_REV.finditer(rev):
+        r = c.start()  # the amount's first digit, in the reversed text
+        pre = kb.pre_amount_rev.match(rev, r + 1)
+        if pre is None:
+            continue
+        a = n - 1 - r
+        tail = kb.amount_tail.match(vt, a)
+        if tail is None:
+            continue
+
+        def fwd(name: str, pre: re.Match[str] = pre) -> str | None:
+            # a group of the reversed match, as written forwards
+            if pre.group(name) is None:
+                return None
+            return vt[n - pre.end(name) : n - pre.start(name)]
+
+        unit = fwd("unit")
+        k = 4 if unit else 6
+        groups = {f"amt{k}": tail.group("amt4"), f"mult{k}": tail.group("mult4"), "cur5": tail.group("cur5")}
+        groups["cur4"] = fwd("cur")
+        groups["unit4"] = unit
+        groups["cnt4"] = fwd("cnt")  # "2hrs 350": a rate for two hours
+        # what stands between the unit and the amount; ":", "-", "=", "@" tie the unit to this amount
+        between = vt[n - pre.start("unit") : a] if unit else ""
+        groups["sep4"] = "tight" if any(c in between for c in ":=-@–") else ""
+        out.append((_Joined(n - pre.end(), tail.end(), groups), k))
+    out.reverse()  # found from the end of the text: back to reading order, which the caller relies on
+    return out
+
+
+def _small(amount: str) -> bool:
+    """Below 20: a count or a digit of something else, not a rate."""
+    try:
+        return float(amount.replace(",", "")) < 20
+    except ValueError:
+        return True
+
+
+def _count(word: str | None) -> int:
+    return int(word) if word and word.isdigit() else 1
+
+
 def find_prices(ctx: Context) -> list[Identifier]:
     view = ctx.digits
     vt = view.text
@@ -121,39 +245,86 @@ def find_prices(ctx: Context) -> list[Identifier]:
         return []
     kb = _knowledge()
     out: list[Identifier] = []
-    matches: list[tuple[re.Match[str], int]] = []
+    matches: list[tuple[re.Match[str] | _Joined, int]] = []
     taken: list[tuple[int, int]] = []
-    for m in kb.currency_first.finditer(vt):
-        if m.start() > 0 and vt[m.start() - 1].isalnum():
+
+    def free(m: re.Match[str] | _Joined) -> bool:
+        return not any(s < m.end() and m.start() < e for s, e in taken)
+
+    word_first = _word_first(kb, vt)
+    for w, k in word_first:
+        if k != 4:
+            continue
+        if w.start() > 0 and vt[w.start() - 1].isalnum():
+            continue  # inside a word
+        tail = kb.tail_of_price.search(vt, max(0, w.start() - 8), w.start()) if w.start() > 0 else None
+        if tail is not None and not w.group("sep4") and not any(s <= tail.start() < e for s, e in taken):
+            # the unit of the price before it ("3000/hr 8000 night", "150 hr 100 hh"), unless that amount already
+            # has its unit in front ("short 8000 full night 24000") or a ":"/"-" ties this unit to the amount after
+            continue
+        matches.append((w, 4))
+        taken.append(w.span())
+    for cm in kb.currency_first.finditer(vt):
+        if cm.start() > 0 and vt[cm.start() - 1].isalnum():
             continue  # "hrs 500": the currency word must start a word
-        matches.append((m, 1))
-        taken.append(m.span())
-    for m in kb.amount_first.finditer(vt):
-        if not any(s < m.end() and m.start() < e for s, e in taken):
-            matches.append((m, 2))
+        if not cm.group("cur1").isascii() and not cm.group("cur1")[0].isalpha() and _small(cm.group("amt1")):
+            continue  # "110 🌹 1 shot": an emoji before a small number is decoration, the rate is 110 roses
+        if free(cm):
+            matches.append((cm, 1))
+            taken.append(cm.span())
+    cue_after: list[re.Match[str]] = []
+    for am in kb.amount_first.finditer(vt):
+        if not free(am):
+            continue
+        if am.group("cue7"):
+            cue_after.append(am)
+            continue
+        matches.append((am, 2))
+        taken.append(am.span())
+    # Bare amounts that only a cue word makes a price ("rate 3000", "3000 only"): after every other form.
+    cues: list[tuple[re.Match[str] | _Joined, int]] = [
+        (w, 6) for w, kind in word_first if kind == 6 and not (w.start() > 0 and vt[w.start() - 1].isalnum())
+    ]
+    cues.extend((c, 7) for c in cue_after)
+    for c, k in cues:
+        if free(c):
+            matches.append((c, k))
+            taken.append(c.span())
     for m, k in matches:
-        amount_text = m.group(f"amt{k}").replace(",", "")
+        g = 2 if k == 7 else k  # "3000 only" is an amount_first match
+        amount_text = (m.group(f"amt{g}") or "").replace(",", "")
         try:
             amount = float(amount_text)
         except ValueError:
             continue
-        mult = m.group(f"mult{k}")
+        mult = m.group(f"mult{g}")
         if mult:
             amount *= kb.factor_of.get(mult, 1)
-        cur_word = m.group(f"cur{k}")
-        unit_word = m.group(f"unit{k}") or (m.group("unit3") if k == 2 else None)
+        if k >= 6:
+            if amount < 50:
+                continue  # "rate 5 star", "2 only"
+            cur_word, unit_word, count = None, None, 1
+        else:
+            cur_word = m.group(f"cur{k}") or (m.group("cur5") if k == 4 else None)
+            unit_word = m.group(f"unit{k}") or (m.group("unit3") if k == 2 else None)
+            count = _count(m.group(f"cnt{k}") if k in (1, 2, 4) and m.group(f"unit{k}") else None)
+            if k == 2 and m.group("unit3"):
+                count = _count(m.group("cnt3"))
         code = None
         currency: str | None
         if cur_word:
-            code = kb.before_code.get(cur_word) if k == 1 else kb.after_code.get(cur_word)
+            is_before = k == 1 or (k == 4 and m.group("cur4"))
+            code = kb.before_code.get(cur_word) if is_before else kb.after_code.get(cur_word)
             if code is None:
                 continue
             currency = _currency(code, cur_word, ctx, kb)
         else:
             # "2/hr", "1 per day" are rates of something else; "2 nights" is a duration, "8000 full night" a price
-            if amount < 20 or (amount < 100 and not m.group("conn3").strip()):
+            if amount < 20 or (k == 2 and amount < 100 and not (m.group("conn3") or "").strip()):
                 continue
-            currency = kb.rupee_by_region.get(ctx.region, "INR")
+            if k in (4, 6, 7) and amount % (5 if amount < 100 else 10):
+                continue  # a word-cued amount without currency is round ("night 2000", "hh 75"); "night 2025" is a year
+            currency = kb.currency_by_region.get(ctx.region, "INR")
         if amount <= 0:
             continue
         unit = kb.unit_of.get(unit_word) if unit_word else None
@@ -166,8 +337,14 @@ def find_prices(ctx: Context) -> list[Identifier]:
         if not cur_word:
             attrs["currency_inferred"] = True
         if unit:
-            value += f"/{unit}"
+            if count > 1:
+                attrs["per"] = count  # "300/2hrs": a rate for two hours
+                value += f"/{count} {unit}s"
+            else:
+                value += f"/{unit}"
         start, end = view.to_original(m.start(), m.end())
+        if ctx.is_claimed(start, end):
+            continue
         out.append(
             Identifier(
                 "price",
@@ -179,4 +356,5 @@ def find_prices(ctx: Context) -> list[Identifier]:
                 attrs=attrs,
             )
         )
+    out.sort(key=lambda i: i.start)
     return out

@@ -71,6 +71,7 @@ OBFUSCATED_STYLES: tuple[str, ...] = (
     "emoji_sep",
     "keycap",
     "mixed_words",
+    "mixed_tokens",
 )
 _WORD_LANG = {
     "words_en": "en",
@@ -165,6 +166,19 @@ def write_phone(rng: random.Random, region: str, national: str, style: str) -> s
         for d in national:
             pieces.append(_spell(rng, table[int(d)]) if rng.random() < 0.5 else d)
         return prefix + " ".join(pieces)
+    if style == "mixed_tokens":
+        # Digits and English words glued into a few tokens, as in real ads: "nine4684six0588", "773$2four0$1317".
+        table = _digit_words()["en"]
+        glued = "".join(table[int(d)][0] if rng.random() < 0.4 else d for d in national)
+        if rng.random() < 0.5:
+            return prefix + glued
+        # break it into three chunks at digit/word boundaries with an odd separator
+        sep = pick(rng, ("$", "|", " ", "*"))
+        cut = sorted(rng.sample(range(1, len(national)), 2))
+        chunks = [national[: cut[0]], national[cut[0] : cut[1]], national[cut[1] :]]
+        return prefix + sep.join(
+            "".join(table[int(d)][0] if rng.random() < 0.4 else d for d in chunk) for chunk in chunks
+        )
     raise ValueError(f"unknown phone style {style}")
 
 
