@@ -190,7 +190,7 @@ def test_train_evaluate_and_analyze_with_model(corpus: dict[str, Path], tmp_path
     train, held = rows[:200], rows[200:]
     (tmp_path / "train.jsonl").write_text("\n".join(json.dumps(r) for r in train), encoding="utf-8")
     (tmp_path / "held.jsonl").write_text("\n".join(json.dumps(r) for r in held), encoding="utf-8")
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.tipwatch"
     done = tw(
         "train",
         "--data",
