@@ -45,6 +45,11 @@ def analyze(
     fetch_images: bool = typer.Option(
         False, "--fetch-images", help="Download http(s) image references (size and time limits apply)."
     ),
+    allow_private_addresses: bool = typer.Option(
+        False,
+        "--allow-private-addresses",
+        help="Let --fetch-images reach loopback, private and link-local addresses (refused by default: SSRF).",
+    ),
     link: bool = typer.Option(
         True, "--link/--no-link", help="Link the stored posts into networks after the run (incremental)."
     ),
@@ -81,6 +86,7 @@ def analyze(
         media=media,
         images_dir=str(images) if images else None,
         fetch_images=fetch_images,
+        allow_private_addresses=allow_private_addresses,
     )
     media_index = None
     if media:

@@ -24,6 +24,9 @@ def hash_files(
     download: bool = typer.Option(
         False, "--download", help="Fetch http(s) URLs (size, time and content-type limits). Off: nothing leaves."
     ),
+    allow_private_addresses: bool = typer.Option(
+        False, "--allow-private-addresses", help="Let --download reach loopback, private and link-local addresses."
+    ),
 ) -> None:
     """Print SHA-256, MD5 and PDQ (with quality, 0-100; under 50 is too flat to match) of each file as JSON lines."""
     import orjson
@@ -33,7 +36,7 @@ def hash_files(
 
     failed = 0
     if any(_is_url(f) for f in files):
-        results = _in_order(files, dihedral, download)
+        results = _in_order(files, dihedral, download, allow_private_addresses)
     else:
         results = run(files, dihedral=dihedral, workers=workers)
     show = len(files) >= 50
@@ -55,9 +58,11 @@ def _is_url(name: str) -> bool:
     return name.lower().startswith(("http://", "https://"))
 
 
-def _in_order(names: list[str], dihedral: bool, download: bool) -> Iterator[tuple[str, ImageHashes]]:
+def _in_order(
+    names: list[str], dihedral: bool, download: bool, allow_private: bool
+) -> Iterator[tuple[str, ImageHashes]]:
     """One at a time, in input order: URLs fetched here (only with --download), files read."""
-    from tipwatch.media.fetch import fetch_image
+    from tipwatch.media.fetch import FetchOptions, fetch_image
     from tipwatch.media.hashing import ImageHashes, hash_bytes, hash_file
 
     for name in names:
@@ -66,7 +71,7 @@ def _in_order(names: list[str], dihedral: bool, download: bool) -> Iterator[tupl
         elif not download:
             yield name, ImageHashes(error="URL not fetched: pass --download to fetch and hash it")
         else:
-            got = fetch_image(name)
+            got = fetch_image(name, FetchOptions(allow_private=allow_private))
             yield name, ImageHashes(error=got) if isinstance(got, str) else hash_bytes(got.data, dihedral=dihedral)
 
 
