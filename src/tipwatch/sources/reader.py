@@ -7,7 +7,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from tipwatch.model import RawRecord
-from tipwatch.sources.base import ReadStats, SourceNotFound, display_path, error_record, strip_gz
+from tipwatch.sources.base import (
+    ReadStats,
+    SourceNotFound,
+    display_path,
+    distrust,
+    error_record,
+    gzip_damage,
+    is_gzip,
+    strip_gz,
+)
 from tipwatch.sources.delimited import read_csv
 from tipwatch.sources.htmlpage import read_html_file
 from tipwatch.sources.jsonl import read_jsonl
@@ -99,7 +108,7 @@ def _read_folder(
         if file_fmt == "html":
             # Pages in a folder are one source (the folder) and positions name the file inside it.
             relative = path.relative_to(root).as_posix()
-            yield from read_html_file(path, display_path(root), f"file {relative}")
+            yield from _checked(path, read_html_file(path, display_path(root), f"file {relative}"))
         elif file_fmt is None:
             if stats is not None:
                 suffix = Path(strip_gz(path.name)).suffix.lower() or "(none)"
@@ -114,11 +123,12 @@ def _read_file(
     source = display_path(path)
     file_fmt = fmt or detect_format(path)
     if file_fmt == "jsonl":
-        yield from read_jsonl(path, columns=columns, source=source)
+        yield from _checked(path, read_jsonl(path, columns=columns, source=source))
     elif file_fmt in ("csv", "tsv"):
-        yield from read_csv(path, columns=columns, delimiter="\t" if file_fmt == "tsv" else None, source=source)
+        delimiter = "\t" if file_fmt == "tsv" else None
+        yield from _checked(path, read_csv(path, columns=columns, delimiter=delimiter, source=source))
     elif file_fmt == "html":
-        yield from read_html_file(path, source, f"file {path.name}")
+        yield from _checked(path, read_html_file(path, source, f"file {path.name}"))
     elif file_fmt == "warc":
         yield from read_warc(path, source=source, stats=stats)
     elif explicit:
@@ -126,3 +136,17 @@ def _read_file(
         yield error_record(
             source, "file", f"unknown format: {path.name!r} (known extensions: {known}, optionally .gz; or pass fmt)"
         )
+
+
+def _checked(path: Path, records: Iterator[RawRecord]) -> Iterator[RawRecord]:
+    """A gzip file's records pass only if the whole file decompresses cleanly (CRC and length checked at its end);
+    otherwise every record of it is quarantined with the damage named. WARC files are checked per record instead
+    (digests and record boundaries, in warc.py): one damaged record must not cost a whole crawl."""
+    try:
+        damage = gzip_damage(path) if is_gzip(path) else None
+    except OSError:
+        damage = None  # unreadable: the reader itself reports it
+    if damage is None:
+        yield from records
+    else:
+        yield from distrust(records, damage)
