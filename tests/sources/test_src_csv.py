@@ -29,7 +29,7 @@ def test_column_mapping_and_a_ragged_row(tmp_path: Path) -> None:
     assert all(isinstance(p, Post) for p in posts)
     first, third = posts
     assert isinstance(first, Post) and isinstance(third, Post)
-    assert (first.id, first.title, first.body) == ("A1", "New in town", "Call me, 24/7")
+    assert (first.source_id, first.id, first.title, first.body) == ("A1", "ads.csv/A1", "New in town", "Call me, 24/7")
     assert first.posted_at is not None and first.posted_at.isoformat() == "2024-05-12T10:30:00+00:00"
     assert third.body == "Work abroad\nvisa paid"  # quoted newline kept, one row
     assert third.raw == 'A3,Hiring,"Work abroad\nvisa paid",2024-06-01'

@@ -133,6 +133,8 @@ def analyze(
         console.print(f"passed over, not records: {n:,} x {reason}")
     if counts.quarantined:
         console.print(f"{counts.quarantined:,} rejected records listed with reasons in {qpath}")
+    if writer.changed:
+        console.print(f"{writer.changed:,} duplicate ids came with different content (noted in {qpath})")
     if not counts.reconciles:
         fail("counts do not reconcile: read != stored + duplicates + quarantined")
     if link:

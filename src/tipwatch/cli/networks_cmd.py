@@ -102,7 +102,10 @@ def evaluate_networks(
     engine = open_engine(db) if no_update else link_networks(db, False, state, config)
     with engine.connect() as conn:
         rows = conn.execute(select(network_posts.c.post_id, network_posts.c.network_id))
-        predicted = {pid: nid for pid, nid in rows}
+        # Truth files name posts by the input's own id; store keys carry a namespace (sources.convert.post_key).
+        from tipwatch.sources.convert import source_id_of
+
+        predicted = {(pid if pid in true_nets else source_id_of(pid)): nid for pid, nid in rows}
     stdout_write(json.dumps(evaluate(true_nets, predicted, benign), sort_keys=True))
 
 

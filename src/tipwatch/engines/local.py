@@ -2,11 +2,21 @@
 
 Why not Pool.imap: its feeder thread drains the input as fast as it can, so a fast reader fills memory. Here at most
 ``workers * depth`` chunks are in flight; the reader waits for the oldest chunk to come back.
+
+Workers never outlive the run: each asks the kernel to send it SIGKILL when its parent dies (Linux
+PR_SET_PDEATHSIG, which also covers a SIGKILLed parent), and a watchdog thread exits the worker when its parent
+process id changes (other systems, and the window before prctl). When the parent stops early (an error, Ctrl-C,
+SIGTERM) the queued chunks are cancelled and the workers are terminated rather than left to finish.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -21,6 +31,37 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCHDOG_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this (worker) process end when ``parent`` ends."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the watchdog below does the job
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCHDOG_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)  # no cleanup to do: the parent owns the store and the run row
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def _start_worker(parent: int, initializer: Callable[..., Any] | None, initargs: tuple[Any, ...]) -> None:
+    _die_with_parent(parent)
+    # Ctrl-C reaches the whole process group: the parent handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def default_workers() -> int:
@@ -49,7 +90,11 @@ def map_ordered(
         for chunk in chunks:
             yield task(chunk)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs)
+    )
+    finished = False
+    try:
         pending: deque[Future[list[R]]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(task, chunk))
@@ -57,3 +102,12 @@ def map_ordered(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:  # stopped early (error, Ctrl-C, SIGTERM, the consumer gave up): do not finish the queued work
+            processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to stop them
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
