@@ -3,6 +3,8 @@ import with an oversized metadata field reports the line and goes on."""
 
 from __future__ import annotations
 
+import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +66,42 @@ def test_a_huge_metadata_field_in_a_bank_import_costs_its_line_only(tmp_path: Pa
     assert done.returncode == 1  # a bad line is reported, as for any other bad line
     assert f"{bank}:3: CSV error: field larger than field limit" in done.stderr
     assert "2 added" in done.stderr
+
+
+class _RunsCode:
+    """Unpickling this runs a shell command (os.system): what a hostile model file does."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (self.command,))
+
+
+@pytest.mark.parametrize("command", ["score", "analyze", "evaluate"])
+def test_a_pickle_model_is_refused_in_one_line_and_never_run(tmp_path: Path, command: str) -> None:
+    marker = tmp_path / "ran"
+    evil = tmp_path / "model.joblib"
+    evil.write_bytes(pickle.dumps(_RunsCode(f"touch {marker}")))
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"id": 1, "text": "hello", "body": "hello", "label": 1}\n', encoding="utf-8")
+    args = {
+        "score": ["score", "--model", str(evil)],
+        "analyze": ["analyze", str(data), "--model", str(evil), "--db", f"sqlite:///{tmp_path / 's.db'}"],
+        "evaluate": [
+            "evaluate",
+            "--data",
+            str(data),
+            "--text-col",
+            "text",
+            "--label-col",
+            "label",
+            "--model",
+            str(evil),
+        ],
+    }[command]
+    done = subprocess.run([TIPWATCH, *args], input=data.read_bytes(), capture_output=True, timeout=300, cwd=tmp_path)
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert len(err.strip().splitlines()) == 1 and "refused" in err and "pickle" in err, err
+    assert not marker.exists()

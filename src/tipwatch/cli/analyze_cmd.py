@@ -71,6 +71,13 @@ def analyze(
         fail(f"input not found: {', '.join(missing)}")
     if model is not None and not model.is_file():
         fail(f"model file not found: {model}")
+    if model is not None:
+        from tipwatch.indicators.classifier import ClassifierError, check_model_file
+
+        try:
+            check_model_file(model)  # a pickle or foreign file: one line here, not a traceback from a worker
+        except ClassifierError as exc:
+            fail(str(exc))
     mapping = parse_columns(columns)
     if kind is not None and kind not in POST_KINDS:
         raise typer.BadParameter(f"{kind!r} is not one of {', '.join(POST_KINDS)}", param_hint="--kind")

@@ -488,12 +488,16 @@ def _rebuild(path: Path, members: dict[str, bytes]) -> _Rebuilt:
     return _Rebuilt(vectorizers, indicators, coef, folds)
 
 
-def load_model(path: str | Path) -> Classifier:
-    """Read a model file written by Classifier.save; refuse pickles, foreign and incompatible files clearly."""
+def check_model_file(path: str | Path) -> dict[str, Any]:
+    """The metadata of a model file, after the checks that need no rebuild (a pickle, a foreign or incompatible file
+    is refused with ClassifierError). Cheap: for commands to refuse a bad --model before starting workers."""
     path = Path(path)
     if not path.is_file():
         raise ClassifierError(f"{path}: model file not found")
-    members = _read_members(path)
+    return _check_meta(path, _read_members(path))
+
+
+def _check_meta(path: Path, members: dict[str, bytes]) -> dict[str, Any]:
     meta = _json(path, members, "meta.json") if "meta.json" in members else None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ClassifierError(f"{path}: not a tipwatch model file")
@@ -510,6 +514,16 @@ def load_model(path: str | Path) -> Classifier:
             f"{path}: trained with scikit-learn {trained_with}, installed {sklearn.__version__}; "
             "features may differ across scikit-learn versions. Retrain with `tipwatch train`."
         )
+    return meta
+
+
+def load_model(path: str | Path) -> Classifier:
+    """Read a model file written by Classifier.save; refuse pickles, foreign and incompatible files clearly."""
+    path = Path(path)
+    if not path.is_file():
+        raise ClassifierError(f"{path}: model file not found")
+    members = _read_members(path)
+    meta = _check_meta(path, members)
     pipeline = _rebuild(path, members)
     from tipwatch.indicators.lexicon import default_lexicon
 
