@@ -121,3 +121,23 @@ def test_a_damaged_member_of_a_warc_gz_costs_that_record_only(tmp_path: Path) ->
     urls = [r.fields["url"] for r in _good(records) if r.fields]
     assert urls == [f"https://ads.test/{i}" for i in range(20) if i != 3]
     assert records[3].error is not None
+
+
+def test_an_image_that_fails_its_digest_is_not_offered_for_hashing(tmp_path: Path) -> None:
+    from tipwatch.sources import ReadStats, iter_warc_images
+
+    path = tmp_path / "img.warc"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=False)
+        for i in range(3):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "image/jpeg")], protocol="HTTP/1.1")
+            payload = io.BytesIO(b"\xff\xd8\xff" + bytes([i]) * 100)
+            writer.write_record(
+                writer.create_warc_record(f"https://a.test/{i}.jpg", "response", payload=payload, http_headers=headers)
+            )
+    data = bytearray(path.read_bytes())
+    data[data.find(b"\xff\xd8\xff\x01") + 10] ^= 1
+    path.write_bytes(bytes(data))
+    stats = ReadStats()
+    assert [x.url for x in iter_warc_images(path, stats=stats)] == ["https://a.test/0.jpg", "https://a.test/2.jpg"]
+    assert stats.skipped == {"warc image failed its digest": 1}

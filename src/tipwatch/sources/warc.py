@@ -304,7 +304,7 @@ def iter_warc_images(path: Path | str, *, stats: ReadStats | None = None) -> Ite
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
-            archive = ArchiveIterator(fh)
+            archive = ArchiveIterator(fh, check_digests=True)
             for record in archive:
                 count += 1
                 position = f"record {count} (offset {archive.offset})"
@@ -313,7 +313,12 @@ def iter_warc_images(path: Path | str, *, stats: ReadStats | None = None) -> Ite
                         stats.skip("not a WARC record: rest of file not read")
                     return
                 image = _image(record, position, stats)
+                _drain(record)
                 end = archive.get_record_offset() + archive.get_record_length()
+                if image is not None and _digest_problem(record) is not None:
+                    if stats is not None:
+                        stats.skip("warc image failed its digest")  # damaged bytes must not be hashed as evidence
+                    continue
                 if image is not None:
                     yield image
             if _has_trailing_data(fh, end, size) and stats is not None:

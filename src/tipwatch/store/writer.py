@@ -68,6 +68,7 @@ class RunInterrupted(SystemExit):
 # SQLite: a lock file beside the database; PostgreSQL: a session advisory lock (RUN_LOCK_CLASS, run id).
 RUN_LOCK_CLASS = 0x7477  # "tw"
 _held: dict[tuple[str, int], Any] = {}  # (database, run id) -> the lock this process holds
+_previous_sigterm: dict[int, Any] = {}  # run id -> the SIGTERM handler to restore when it finishes
 
 
 def _db_key(engine: Engine) -> str:
@@ -174,7 +175,7 @@ def start_run(engine: Engine, command: str, inputs: Sequence[str], model: str | 
         run_id = int(key[0])
     _hold_run(engine, run_id)
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_interrupted)
+        _previous_sigterm[run_id] = signal.signal(signal.SIGTERM, _raise_interrupted)
     return run_id
 
 
@@ -193,6 +194,9 @@ def finish_run(engine: Engine, run_id: int, counts: Counts, status: str) -> None
             )
     finally:
         _release_run(engine, run_id)
+        previous = _previous_sigterm.pop(run_id, None)
+        if previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
 
 
 def quarantine_key(item: Quarantined) -> str:
