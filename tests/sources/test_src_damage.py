@@ -141,3 +141,14 @@ def test_an_image_that_fails_its_digest_is_not_offered_for_hashing(tmp_path: Pat
     stats = ReadStats()
     assert [x.url for x in iter_warc_images(path, stats=stats)] == ["https://a.test/0.jpg", "https://a.test/2.jpg"]
     assert stats.skipped == {"warc image failed its digest": 1}
+
+
+def test_an_over_long_line_read_again_after_a_broken_quote_stays_an_error(tmp_path: Path) -> None:
+    from tipwatch.sources.delimited import MAX_CSV_CHARS
+
+    path = tmp_path / "ads.csv"
+    path.write_text(f'id,text\n1,"open\n2,{"b" * (MAX_CSV_CHARS + 10)}\n3,ok\n', encoding="utf-8")
+    records = list(read([path]))
+    assert [r.position for r in records] == ["row 2", "row 3", "row 4"]
+    assert records[1].error is not None and records[1].error.startswith("line longer than")  # not a cut-short post
+    assert records[2].fields == {"id": "3", "text": "ok"}

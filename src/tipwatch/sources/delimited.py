@@ -51,19 +51,23 @@ class _BoundedLines:
         self.fh = fh
         self.oversized: int = 0  # length of the longest cut line in the current row (0: none)
         self.current: list[str] = []
-        self.again: list[str] = []  # lines pushed back to be read again, in reverse order
+        self.cut: dict[int, int] = {}  # index in current -> original length of a line cut to its preview
+        self.again: list[tuple[str, int]] = []  # (line, original length if cut) to be read again, in reverse order
 
     def __iter__(self) -> _BoundedLines:
         return self
 
-    def push_back(self, lines: list[str]) -> None:
+    def push_back(self, lines: list[tuple[str, int]]) -> None:
         self.again.extend(reversed(lines))
 
     def __next__(self) -> str:
         if len(self.current) >= MAX_RECORD_LINES:
             raise csv.Error(f"a quoted field spans more than {MAX_RECORD_LINES} lines")
         if self.again:
-            line = self.again.pop()
+            line, cut = self.again.pop()
+            if cut:  # a cut line read again is still over the limit: its row must stay an error
+                self.cut[len(self.current)] = cut
+                self.oversized = max(self.oversized, cut)
             self.current.append(line)
             return line
         line = self.fh.readline(MAX_CSV_CHARS + 1)
@@ -77,15 +81,18 @@ class _BoundedLines:
                 if not chunk or chunk.endswith("\n"):
                     break
             self.oversized = max(self.oversized, total)
+            self.cut[len(self.current)] = total
             line = line[:4096] + "\n"
         self.current.append(line)
         return line
 
-    def take(self) -> tuple[list[str], int]:
-        """The physical lines of the row just read and the length of its longest cut line; resets both."""
-        lines = self.current
+    def take(self) -> tuple[list[tuple[str, int]], int]:
+        """The physical lines of the row just read, each with its original length if it was cut (else 0), and the
+        length of its longest cut line; resets all."""
+        lines = [(line, self.cut.get(i, 0)) for i, line in enumerate(self.current)]
         oversized = self.oversized
         self.current = []
+        self.cut = {}
         self.oversized = 0
         return lines, oversized
 
@@ -170,7 +177,8 @@ def read_csv(
                 except csv.Error as exc:
                     row, error = None, f"CSV error: {exc}"
                 rowno += 1
-                physical, oversized = lines.take()
+                taken, oversized = lines.take()
+                physical = [line for line, _ in taken]
                 raw = "".join(physical).rstrip("\r\n")
                 if row is None and len(physical) == 1:
                     row, error = _lenient(physical[0], delimiter, error)
@@ -191,7 +199,7 @@ def read_csv(
                         f"line is quarantined alone and the {len(physical) - 1} lines after it are read again",
                         preview(physical[0].rstrip("\r\n")),
                     )
-                    lines.push_back(physical[1:])
+                    lines.push_back(taken[1:])
                     junk.recovering = True
                     continue
                 record = (
