@@ -101,11 +101,11 @@ def test_sigterm_marks_the_run_interrupted_and_stops_the_workers(tmp_path: Path)
     assert run["status"] == "interrupted" and run["finished_at"] is not None
 
 
-def test_a_killed_run_is_marked_interrupted_on_the_next_start(tmp_path: Path) -> None:
+def test_a_killed_run_is_marked_interrupted_on_the_next_start(db_url: str) -> None:
     from tipwatch.store.db import open_engine
     from tipwatch.store.writer import Counts, finish_run, mark_interrupted, start_run
 
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+    url = db_url
     engine = open_engine(url)
     # A run whose process was SIGKILLed: its row says "running", its liveness lock is gone with the process.
     killed = subprocess.run(
