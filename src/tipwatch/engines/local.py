@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing as mp
 import os
 import signal
 import threading
@@ -38,19 +39,23 @@ WATCHDOG_SECONDS = 1.0
 
 
 def _die_with_parent(parent: int) -> None:
-    """Make this (worker) process end when ``parent`` ends."""
+    """Make this (worker) process end when the process that started it ends.
+
+    ``parent`` is the pool owner's pid: with the fork start method it is our parent; with forkserver or spawn our
+    parent is a helper process, so the watchdog follows whichever parent we have at start-up."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         pass  # not Linux: the watchdog below does the job
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+    first = os.getppid()
+    if first == 1 or (first != parent and mp.get_start_method(allow_none=True) == "fork"):
+        os._exit(1)  # the parent died before prctl took effect (we were handed to init)
 
     def watch() -> None:
         while True:
             time.sleep(WATCHDOG_SECONDS)
-            if os.getppid() != parent:
+            if os.getppid() != first:
                 os._exit(1)  # no cleanup to do: the parent owns the store and the run row
 
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
