@@ -74,7 +74,7 @@ def test_a_post_inserted_by_another_run_meanwhile_is_a_duplicate(
     assert owners == {"x/1": other, "x/2": other, "x/3": ours}
 
 
-def test_two_analyze_runs_on_the_same_input_and_a_new_store_both_finish(tmp_path: Path) -> None:
+def test_two_analyze_runs_on_the_same_input_and_a_new_store_both_finish(tmp_path: Path, db_url: str) -> None:
     posts_file = tmp_path / "posts.jsonl"
     done = subprocess.run(
         [TIPWATCH, "synth", "--n", "600", "--seed", "4", "--out", str(posts_file), "--truth", str(tmp_path / "t")],
@@ -82,7 +82,7 @@ def test_two_analyze_runs_on_the_same_input_and_a_new_store_both_finish(tmp_path
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+    url = db_url
     procs = [
         subprocess.Popen(
             [TIPWATCH, "analyze", str(posts_file), "--db", url, "--workers", "1", "--batch", "20", "--no-link",
