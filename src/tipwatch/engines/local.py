@@ -61,7 +61,9 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def _start_worker(parent: int, initializer: Callable[..., Any] | None, initargs: tuple[Any, ...]) -> None:
+def start_worker(parent: int, initializer: Callable[..., Any] | None = None, initargs: tuple[Any, ...] = ()) -> None:
+    """ProcessPoolExecutor initializer for any tipwatch pool: the worker ends with its parent, ignores Ctrl-C (the
+    parent handles it), then runs ``initializer``."""
     _die_with_parent(parent)
     # Ctrl-C reaches the whole process group: the parent handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -96,7 +98,7 @@ def map_ordered(
             yield task(chunk)
         return
     pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs)
+        max_workers=workers, initializer=start_worker, initargs=(os.getpid(), initializer, initargs)
     )
     finished = False
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tipwatch.engines.local import start_worker
 from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageRejected, load_image
 from tipwatch.media.pdq import pdq_dihedral_image, pdq_hash_image
 
@@ -137,7 +138,8 @@ def hash_files(
         return
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        # Workers end with this process (engines.local.start_worker): a killed `tipwatch hash` leaves none behind.
+        with ProcessPoolExecutor(max_workers=n_workers, initializer=start_worker, initargs=(os.getpid(),)) as pool:
             for name, result in zip(names, pool.map(fn, names, chunksize=chunksize), strict=False):
                 yield name, result
                 done += 1
@@ -149,7 +151,7 @@ def hash_files(
 
 
 def _isolated(fn: Callable[[str], ImageHashes], name: str) -> ImageHashes:
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    with ProcessPoolExecutor(max_workers=1, initializer=start_worker, initargs=(os.getpid(),)) as pool:
         try:
             return pool.submit(fn, name).result()
         except BrokenProcessPool:
