@@ -55,6 +55,7 @@ class Quarantined:
 
 @dataclass(slots=True)
 class Post:
+    # The store key: "<namespace>/<source id>" for records with their own id, else a content hash (sources.convert).
     id: str
     source: str
     position: str
@@ -68,6 +69,7 @@ class Post:
     images: list[str] = field(default_factory=list)
     language: str | None = None
     raw: str = ""
+    source_id: str | None = None  # the record's own id, exactly as given (what `score` echoes)
 
     @property
     def text(self) -> str:

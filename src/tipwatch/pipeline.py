@@ -30,6 +30,7 @@ class Settings:
     media: bool = False  # hash and match the posts' images
     images_dir: str | None = None  # where relative image paths resolve (None: the input file's folder)
     fetch_images: bool = False  # download http(s) image references (only when the user asks)
+    allow_private_addresses: bool = False  # let downloads reach loopback/private/link-local addresses
 
 
 class Analyzer:
@@ -72,9 +73,11 @@ class Analyzer:
         return results
 
     def _media(self, post: Post) -> Any:
+        from tipwatch.media.fetch import FetchOptions
         from tipwatch.media.post_media import MediaOptions, analyze_post_media
 
-        options = MediaOptions(fetch=self.settings.fetch_images)
+        fetch_options = FetchOptions(allow_private=self.settings.allow_private_addresses)
+        options = MediaOptions(fetch=self.settings.fetch_images, fetch_options=fetch_options)
         return analyze_post_media(post, self.settings.images_dir, index=self.media_index, options=options)
 
     def process(self, raws: list[RawRecord]) -> list[PostResult | Quarantined]:

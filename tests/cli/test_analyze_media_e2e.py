@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tipwatch.sources.convert import source_id_of
 from tipwatch.store.media_tables import media_items
 
 TIPWATCH = str(Path(sys.executable).parent / "tipwatch")
@@ -44,7 +45,7 @@ def test_analyze_hashes_images_and_flags_abuse_bank_matches(tmp_path: Path) -> N
     assert ok >= referenced - 1 > 0
 
     queue = [json.loads(x) for x in tw("banks", "reports", "--db", url).stdout.splitlines()]
-    assert {q["post_id"] for q in queue} >= users
+    assert {source_id_of(q["post_id"]) for q in queue} >= users  # store keys carry a namespace
     html = (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")
     assert flagged_image not in html
     for export in ("posts.jsonl", "posts.csv"):

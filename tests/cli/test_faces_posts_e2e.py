@@ -83,12 +83,12 @@ def test_search_posts_finds_enrolled_face_in_an_ad_image(tmp_path: Path) -> None
     )
     assert found.returncode == 0, found.stderr.decode()
     rows = [json.loads(x) for x in found.stdout.splitlines()]
-    assert [r["post_id"] for r in rows] == ["p1"]  # p2's image has no face
+    assert [r["post_id"] for r in rows] == ["posts.jsonl/p1"]  # p2's image has no face (keys: file name / id)
     best = rows[0]["candidates"][0]
     assert best["case_ref"] == "MP-1" and best["distance"] < 0.6 and rows[0]["image"] == "ad1.jpg"
     assert b"leads for human comparison" in found.stderr
 
     log = [json.loads(x) for x in tw("faces", "log", "--db", url).stdout.splitlines()]
     refs = {entry["query_ref"] for entry in log}
-    assert {"post p1 image ad1.jpg", "post p2 image ad2.jpg"} <= refs
+    assert {"post posts.jsonl/p1 image ad1.jpg", "post posts.jsonl/p2 image ad2.jpg"} <= refs
     assert all(e["searched_by"] == "analyst" and e["purpose"] == "MP-1 search" for e in log)

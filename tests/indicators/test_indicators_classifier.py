@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
+import json
 import math
+import pickle
 import warnings
+import zipfile
 from pathlib import Path
 
-import joblib
 import numpy as np
 import orjson
 import pytest
@@ -95,10 +98,20 @@ def test_training_refuses_too_little_or_bad_data() -> None:
         train(["a"] * 3, [1, 0])
 
 
+def _rewrite_member(path: Path, name: str, data: bytes) -> None:
+    with zipfile.ZipFile(path) as archive:
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+    members[name] = data
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, value in members.items():
+            archive.writestr(key, value)
+
+
 def _rewrite_meta(path: Path, **changes: object) -> None:
-    payload = joblib.load(path)
-    payload["meta"].update(changes)
-    joblib.dump(payload, path)
+    with zipfile.ZipFile(path) as archive:
+        meta = json.loads(archive.read("meta.json"))
+    meta.update(changes)
+    _rewrite_member(path, "meta.json", json.dumps(meta).encode())
 
 
 def test_incompatible_model_files_are_refused_clearly(model: Classifier, tmp_path: Path) -> None:
@@ -110,12 +123,13 @@ def test_incompatible_model_files_are_refused_clearly(model: Classifier, tmp_pat
     _rewrite_meta(path, sklearn_version="0.19.2")
     with pytest.raises(IncompatibleModel, match=r"scikit-learn 0\.19\.2"):
         load_model(path)
-    garbage = tmp_path / "garbage.joblib"
-    garbage.write_bytes(b"\x80\x04not a pickle at all")
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"not a model at all")
     with pytest.raises(ClassifierError, match="not a readable tipwatch model"):
         load_model(garbage)
-    other = tmp_path / "other.joblib"
-    joblib.dump({"weights": [1, 2, 3]}, other)
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("meta.json", json.dumps({"weights": [1, 2, 3]}))
     with pytest.raises(ClassifierError, match="not a tipwatch model file"):
         load_model(other)
     with pytest.raises(ClassifierError, match="not found"):
@@ -201,3 +215,64 @@ def test_read_labelled_errors_name_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "empty.csv").write_text("text,label\n", encoding="utf-8")
     with pytest.raises(DataError, match="no rows"):
         read_labelled(tmp_path / "empty.csv", ["text"], "label")
+
+
+class _Payload:
+    """Unpickling this object creates a file: the proof that loading ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (Path.write_text, (str(self.marker), "pwned"))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("name", ["model.joblib", "model.tipwatch", "model.pkl"])
+def test_a_crafted_pickle_is_refused_and_never_run(tmp_path: Path, name: str) -> None:
+    marker = tmp_path / "ran.txt"
+    crafted = tmp_path / name
+    crafted.write_bytes(pickle.dumps({"meta": {"format": "tipwatch-classifier"}, "pipeline": _Payload(marker)}))
+    with pytest.raises(ClassifierError, match="pickle"):
+        load_model(crafted)
+    assert not marker.exists()
+
+
+def test_a_pickle_hidden_in_a_model_archive_is_refused_and_never_run(model: Classifier, tmp_path: Path) -> None:
+    marker = tmp_path / "ran.txt"
+    path = model.save(tmp_path / "m.tipwatch")
+    # An object array in .npy form is a pickle: np.load(allow_pickle=False) must refuse it.
+    evil = np.empty(1, dtype=object)
+    evil[0] = _Payload(marker)
+    buf = io.BytesIO()
+    np.save(buf, evil, allow_pickle=True)
+    _rewrite_member(path, "linear.coef.npy", buf.getvalue())
+    with pytest.raises(ClassifierError, match=r"linear\.coef\.npy"):
+        load_model(path)
+    assert not marker.exists()
+    path = model.save(tmp_path / "m2.tipwatch")
+    _rewrite_member(path, "extra.pkl", pickle.dumps(_Payload(marker)))
+    with pytest.raises(ClassifierError, match="unexpected members"):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_a_model_file_holds_no_pickle(model: Classifier, tmp_path: Path) -> None:
+    path = model.save(tmp_path / "m.tipwatch")
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        assert "meta.json" in names and "linear.coef.npy" in names
+        for name in names:
+            data = archive.read(name)
+            if name.endswith(".npy"):
+                np.load(io.BytesIO(data), allow_pickle=False)  # raises if any member needed pickle
+            else:
+                json.loads(data)
+
+
+def test_a_tampered_shape_is_refused(model: Classifier, tmp_path: Path) -> None:
+    path = model.save(tmp_path / "m.tipwatch")
+    buf = io.BytesIO()
+    np.save(buf, np.zeros((3, 7)), allow_pickle=False)
+    _rewrite_member(path, "linear.coef.npy", buf.getvalue())
+    with pytest.raises(ClassifierError, match="shape"):
+        load_model(path)

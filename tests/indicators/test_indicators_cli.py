@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
-import joblib
 import orjson
 import pytest
 from indicators_labelled import corpus
@@ -32,7 +33,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def trained(data: Path) -> tuple[Path, dict[str, object]]:
-    out = data.parent / "model.joblib"
+    out = data.parent / "model.tipwatch"
     done = run("train", "--data", str(data), "--text-col", "title,body", "--label-col", "label", "--out", str(out))
     assert done.returncode == 0, done.stderr
     return out, orjson.loads(done.stdout)
@@ -41,7 +42,7 @@ def trained(data: Path) -> tuple[Path, dict[str, object]]:
 def test_train_writes_a_model_and_prints_its_metadata(trained: tuple[Path, dict[str, object]]) -> None:
     out, meta = trained
     assert out.is_file()
-    assert meta["format_version"] == 1 and meta["n_train"] == 200
+    assert meta["format_version"] == 2 and meta["n_train"] == 200
     metrics = meta["metrics"]
     assert isinstance(metrics, dict)
     assert metrics["f1"] >= 0.9
@@ -69,10 +70,15 @@ def test_failures_exit_1_with_a_clear_message(trained: tuple[Path, dict[str, obj
     assert done.returncode == 1
     assert "line 3" in done.stderr and "perhaps" in done.stderr
     assert done.stdout == ""
-    old = tmp_path / "old.joblib"
-    payload = joblib.load(out)
-    payload["meta"]["format_version"] = 0
-    joblib.dump(payload, old)
+    old = tmp_path / "old.tipwatch"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(old, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "meta.json":
+                meta = json.loads(data)
+                meta["format_version"] = 0
+                data = json.dumps(meta).encode()
+            dst.writestr(name, data)
     good = tmp_path / "good.csv"
     good.write_text("text,label\nhello,1\nworld,0\n", encoding="utf-8")
     done = run("evaluate", "--data", str(good), "--text-col", "text", "--label-col", "label", "--model", str(old))

@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 
 from tipwatch.cli.main import app
 from tipwatch.link.evaluate import evaluate, read_truth
-from tipwatch.model import Post
+from tipwatch.model import Post, RawRecord
 from tipwatch.services.networks import update_networks
+from tipwatch.sources import to_post
+from tipwatch.sources.convert import source_id_of
 from tipwatch.store.db import open_engine
 from tipwatch.store.facade import open_store
 from tipwatch.store.link_tables import network_posts
@@ -40,7 +42,9 @@ def _store_media_if_missing(engine: sa.Engine, posts_path: Path) -> None:
     with open(posts_path) as fh:
         for line in fh:
             rec = json.loads(line)
-            post = Post(id=rec["id"], source=str(posts_path), position="", images=rec.get("images", []))
+            key = to_post(RawRecord(str(posts_path), "", line, rec))  # the store key analyze gave this post
+            assert isinstance(key, Post)
+            post = Post(id=key.id, source=str(posts_path), position="", images=rec.get("images", []))
             results.append(analyze_post_media(post, posts_path.parent))
     with engine.begin() as conn:
         write_post_media(conn, results)
@@ -62,8 +66,10 @@ def test_planted_networks_are_found(seed: int, tmp_path: Path) -> None:
     update_networks(open_store(url), state_dir=tmp_path / "link-state")
     truth, benign = read_truth(truth_path)
     with engine.connect() as conn:
+        # Truth names posts by the input's own id; store keys are namespaced (sources.convert.post_key).
         predicted = {
-            pid: nid for pid, nid in conn.execute(sa.select(network_posts.c.post_id, network_posts.c.network_id))
+            source_id_of(pid): nid
+            for pid, nid in conn.execute(sa.select(network_posts.c.post_id, network_posts.c.network_id))
         }
     m = evaluate(truth, predicted, benign)
     assert m["true_networks"] >= 20  # the corpus really has planted networks to find

@@ -61,10 +61,13 @@ def server() -> Iterator[str]:
         httpd.server_close()
 
 
+LOCAL = FetchOptions(allow_private=True)  # the test server is on 127.0.0.1, refused by default
+
+
 def test_fetch_ok_and_untyped(server: str) -> None:
-    got = fetch_image(f"{server}/ok.jpg")
+    got = fetch_image(f"{server}/ok.jpg", LOCAL)
     assert not isinstance(got, str) and got.data == JPEG and got.content_type == "image/jpeg"
-    assert not isinstance(fetch_image(f"{server}/untyped"), str)
+    assert not isinstance(fetch_image(f"{server}/untyped", LOCAL), str)
 
 
 @pytest.mark.parametrize(
@@ -78,13 +81,13 @@ def test_fetch_ok_and_untyped(server: str) -> None:
     ],
 )
 def test_fetch_refusals(server: str, path: str, reason: str) -> None:
-    got = fetch_image(f"{server}{path}", FetchOptions(max_bytes=1000, max_redirects=3))
+    got = fetch_image(f"{server}{path}", FetchOptions(max_bytes=1000, max_redirects=3, allow_private=True))
     assert isinstance(got, str) and reason in got
 
 
 def test_fetch_refuses_other_schemes_and_dead_servers() -> None:
     assert "not an http(s) URL" in str(fetch_image("ftp://127.0.0.1/x.jpg"))
-    got = fetch_image("http://127.0.0.1:9/x.jpg", FetchOptions(timeout=2))
+    got = fetch_image("http://127.0.0.1:9/x.jpg", FetchOptions(timeout=2, allow_private=True))
     assert isinstance(got, str) and ("failed" in got or "timed out" in got)
 
 
@@ -92,7 +95,7 @@ def test_post_images_are_fetched_only_when_asked(server: str, tmp_path: Path) ->
     post = Post(id="u", source="s.jsonl", position="1", images=[f"{server}/ok.jpg", f"{server}/page.html"])
     off = analyze_post_media(post, tmp_path)
     assert [i.status for i in off.items] == ["skipped", "skipped"]
-    on = analyze_post_media(post, tmp_path, options=MediaOptions(fetch=True))
+    on = analyze_post_media(post, tmp_path, options=MediaOptions(fetch=True, fetch_options=LOCAL))
     assert on.items[0].status == "ok" and on.items[0].pdq
     assert on.items[1].status == "rejected" and "Content-Type" in on.items[1].reason
 
@@ -111,6 +114,9 @@ def test_hash_command_fetches_only_with_download(server: str, tmp_path: Path) ->
     off = runner.invoke(app, args)
     rows = [json.loads(x) for x in off.stdout.splitlines()]
     assert off.exit_code == 1 and rows[0]["pdq"] and "pass --download" in rows[1]["error"]
-    on = runner.invoke(app, [*args, "--download"])
+    refused = runner.invoke(app, [*args, "--download"])
+    rows = [json.loads(x) for x in refused.stdout.splitlines()]
+    assert refused.exit_code == 1 and "loopback" in rows[1]["error"]
+    on = runner.invoke(app, [*args, "--download", "--allow-private-addresses"])
     rows = [json.loads(x) for x in on.stdout.splitlines()]
     assert on.exit_code == 0 and rows[0]["sha256"] == rows[1]["sha256"] and rows[1]["file"] == f"{server}/ok.jpg"

@@ -179,9 +179,11 @@ def test_quarantine_reasons() -> None:
 
 
 def test_ids_from_the_source_or_a_stable_content_hash() -> None:
-    assert _post({"id": "ad-77", "text": "b"}).id == "ad-77"
-    assert _post({"post_id": 12345, "text": "b"}).id == "12345"
-    assert _post({"ad_id": 3.0, "text": "b"}).id == "3"
+    assert _post({"id": "ad-77", "text": "b"}).id == "in.jsonl/ad-77"  # namespaced by the input file's name
+    assert _post({"id": "ad-77", "text": "b"}).source_id == "ad-77"
+    assert _post({"post_id": 12345, "text": "b"}).source_id == "12345"
+    assert _post({"ad_id": 3.0, "text": "b"}).source_id == "3"
+    assert _post({"id": "7", "text": "b", "platform": "Locanto"}).id == "locanto/7"  # or by the platform
     hashed = _post({"title": "T", "text": "Body  text", "url": "https://x.test/1", "site": "s"})
     assert hashed.id == content_id("T", "Body text", "https://x.test/1", "s")
     assert len(hashed.id) == 32

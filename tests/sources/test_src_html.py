@@ -120,7 +120,11 @@ def test_folder_is_read_recursively_and_assets_are_counted(tmp_path: Path) -> No
     assert [r.position for r in records] == ["file a.htm", "file b.html", "file sub/c.html"]
     assert {r.source for r in records} == {root.as_posix()}
     assert [r.fields["title"] for r in records if r.fields] == ["A", "B", "C"]
-    assert stats.skipped == {"file with unknown extension .css": 1, "file with unknown extension .png": 1}
+    assert stats.skipped == {
+        "file with unknown extension .css": 1,
+        "file with unknown extension .png": 1,
+        "hidden file or folder": 1,
+    }
 
 
 def test_page_with_only_scripts_is_quarantined_as_empty(tmp_path: Path) -> None:

@@ -72,18 +72,24 @@ def test_utf8_bom_is_dropped_and_utf16_is_refused(tmp_path: Path) -> None:
     assert record.error == "file is UTF-16 encoded: convert it to UTF-8"
 
 
-def test_truncated_gzip_yields_records_before_the_cut_then_one_error(tmp_path: Path) -> None:
+def test_truncated_gzip_quarantines_every_record_then_one_error(tmp_path: Path) -> None:
     lines = [json.dumps({"id": i, "text": f"message {i} " + "x" * (i % 50)}) for i in range(3000)]
     data = gzip.compress(("\n".join(lines) + "\n").encode())
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(data[: len(data) // 2])
     records = list(read(path for path in [path]))
-    good = [r for r in records if r.error is None]
-    assert 0 < len(good) < len(lines)
-    assert [r.fields["id"] for r in good] == list(range(len(good)))  # nothing skipped before the damage
-    assert records[-1].error == f"gzip stream truncated after line {len(good)}: the rest of the file cannot be read"
-    assert records[-1].position == f"line {len(good) + 1}"
-    assert sum(1 for r in records if r.error) == 1
+    read_before = records[:-1]
+    assert 0 < len(read_before) < len(lines)
+    # Nothing of a file that does not read to its end is stored; each record read is quarantined, raw kept.
+    assert all(
+        r.error == "file damaged (gzip stream truncated): its records cannot be trusted and are not stored"
+        for r in read_before
+    )
+    assert [r.position for r in read_before] == [f"line {n + 1}" for n in range(len(read_before))]
+    assert read_before[0].raw == lines[0]
+    n = len(read_before)
+    assert records[-1].error == f"gzip stream truncated after line {n}: the rest of the file cannot be read"
+    assert records[-1].position == f"line {n + 1}"
 
 
 def test_whole_gzip_reads_like_plain(tmp_path: Path) -> None:

@@ -45,6 +45,11 @@ def analyze(
     fetch_images: bool = typer.Option(
         False, "--fetch-images", help="Download http(s) image references (size and time limits apply)."
     ),
+    allow_private_addresses: bool = typer.Option(
+        False,
+        "--allow-private-addresses",
+        help="Let --fetch-images reach loopback, private and link-local addresses (refused by default: SSRF).",
+    ),
     link: bool = typer.Option(
         True, "--link/--no-link", help="Link the stored posts into networks after the run (incremental)."
     ),
@@ -72,6 +77,7 @@ def analyze(
         fetch_images=fetch_images,
         link=link,
         quarantine_path=quarantine_path,
+        allow_private_addresses=allow_private_addresses,
     )
     if kind is not None and kind not in POST_KINDS:
         raise typer.BadParameter(f"{kind!r} is not one of {', '.join(POST_KINDS)}", param_hint="--kind")
@@ -115,6 +121,9 @@ def analyze(
         console.print(f"passed over, not records: {n:,} x {reason}")
     if counts.quarantined:
         console.print(f"{counts.quarantined:,} rejected records listed with reasons in {result.quarantine_path}")
+    if result.changed:
+        note = f"noted in {result.quarantine_path}"
+        console.print(f"{result.changed:,} duplicate ids came with different content ({note})")
     if not counts.reconciles:
         fail("counts do not reconcile: read != stored + duplicates + quarantined")
     if result.link is not None:

@@ -9,6 +9,7 @@ message on stderr; the exit code is 0 unless reading stdin itself fails.
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any, BinaryIO
 
@@ -21,12 +22,13 @@ from tipwatch.cli.common import console, fail
 def _answer(raw: bytes, region: str) -> tuple[dict[str, Any], str | None]:
     """The output record for one input line, and the error reason if it is an error record."""
     from tipwatch.extract import extract
+    from tipwatch.sources.jsonl import loads_exact
 
     if not raw.strip():
         return {}, "empty line"
     try:
-        record = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        record = loads_exact(raw)  # the id is echoed: integers over 64 bits must not become floats
+    except ValueError as exc:
         return {}, f"invalid JSON: {exc}"
     if not isinstance(record, dict):
         return {}, f"expected a JSON object, got {type(record).__name__}"
@@ -50,6 +52,14 @@ def _answer(raw: bytes, region: str) -> tuple[dict[str, Any], str | None]:
     return {"id": record.get("id"), "identifiers": identifiers}, None
 
 
+def _dumps(out: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        # orjson writes integers up to 64 bits; the standard library writes any integer exactly.
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass") + b"\n"
+
+
 def run(stdin: BinaryIO, stdout: BinaryIO, region: str) -> int:
     """Answer every line of ``stdin`` on ``stdout``; return the number of error lines."""
     errors = 0
@@ -64,7 +74,7 @@ def run(stdin: BinaryIO, stdout: BinaryIO, region: str) -> int:
             out = {"id": None, "error": error, "line": n}
             console.print(f"line {n}: {error}", style="yellow")
         try:
-            data = orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE)
+            data = _dumps(out)
         except TypeError as exc:  # cannot happen with JSON-born ids; kept so one line never ends the stream
             errors += 1
             data = orjson.dumps({"id": None, "error": f"unserializable result: {exc}", "line": n}) + b"\n"

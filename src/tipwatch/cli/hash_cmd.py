@@ -19,6 +19,9 @@ def hash_files(
     download: bool = typer.Option(
         False, "--download", help="Fetch http(s) URLs (size, time and content-type limits). Off: nothing leaves."
     ),
+    allow_private_addresses: bool = typer.Option(
+        False, "--allow-private-addresses", help="Let --download reach loopback, private and link-local addresses."
+    ),
 ) -> None:
     """Print SHA-256, MD5 and PDQ (with quality, 0-100; under 50 is too flat to match) of each file as JSON lines."""
     import orjson
@@ -27,7 +30,9 @@ def hash_files(
     from tipwatch.services.matching import hash_inputs
 
     failed = 0
-    results = hash_inputs(files, dihedral=dihedral, workers=workers, download=download)
+    results = hash_inputs(
+        files, dihedral=dihedral, workers=workers, download=download, allow_private=allow_private_addresses
+    )
     show = len(files) >= 50
     with progress_bar() if show else _Null() as bar:
         task = bar.add_task("hashing", total=len(files)) if show else None

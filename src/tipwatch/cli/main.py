@@ -74,11 +74,16 @@ _register()
 
 
 def main() -> None:
+    from tipwatch.store.db import StoreURLError
+
     try:
         app()
     except CommandError as exc:
         console.print(f"error: {exc}", style="bold red")
         sys.exit(exc.exit_code)
+    except StoreURLError as exc:  # a bad --db is bad usage: one line, exit 2 like Click's usage errors
+        console.print(f"error: {exc}", style="bold red")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,13 @@ def score(
 
     if model is not None and not model.is_file():
         fail(f"model file not found: {model}")
+    if model is not None:
+        from tipwatch.indicators.classifier import ClassifierError, check_model_file
+
+        try:
+            check_model_file(model)  # a pickle or foreign file: one line here, not a traceback from a worker
+        except ClassifierError as exc:
+            fail(str(exc))
     settings = Settings(region=region.upper(), model_path=str(model) if model else None, detect_language=False)
     numbered: Iterator[tuple[int, bytes]] = (
         (n, line.rstrip(b"\r\n")) for n, line in enumerate(sys.stdin.buffer, start=1) if line.strip()

@@ -2,6 +2,9 @@
 
 Why not Pool.imap: its feeder thread drains the input as fast as it can, so a fast reader fills memory. Here at most
 ``workers * depth`` chunks are in flight; the reader waits for the oldest chunk to come back.
+
+Workers never outlive the run (``tipwatch.worker_life.start_worker``). When the parent stops early (an error,
+Ctrl-C, SIGTERM) the queued chunks are cancelled and the workers are terminated rather than left to finish.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any, TypeVar
+
+from tipwatch.worker_life import start_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,7 +54,11 @@ def map_ordered(
         for chunk in chunks:
             yield task(chunk)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=start_worker, initargs=(os.getpid(), initializer, initargs)
+    )
+    finished = False
+    try:
         pending: deque[Future[list[R]]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(task, chunk))
@@ -57,3 +66,12 @@ def map_ordered(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:  # stopped early (error, Ctrl-C, SIGTERM, the consumer gave up): do not finish the queued work
+            processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to stop them
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()

@@ -29,18 +29,20 @@ def score_lines(lines: list[tuple[int, bytes]]) -> list[bytes]:
     """`tipwatch score` in a worker: numbered JSON lines in, one JSON line out per input line, in order."""
     import orjson
 
+    from tipwatch.sources.jsonl import loads_exact
+
     raws = []
     for number, line in lines:
         text = line.decode("utf-8", "surrogateescape")
         fields = None
         error = None
         try:
-            parsed = orjson.loads(line)
+            parsed = loads_exact(line)
             if isinstance(parsed, dict):
                 fields = parsed
             else:
                 error = f"expected a JSON object, got {type(parsed).__name__}"
-        except orjson.JSONDecodeError as exc:
+        except ValueError as exc:
             error = f"invalid JSON: {exc}"
         raws.append(RawRecord("stdin", f"line {number}", text, fields, error))
     out: list[bytes] = []
@@ -51,7 +53,8 @@ def score_lines(lines: list[tuple[int, bytes]]) -> list[bytes]:
         out.append(
             orjson.dumps(
                 {
-                    "id": result.post.id,
+                    # The input's own id, unchanged (the store key adds a namespace); else the content hash.
+                    "id": result.post.source_id if result.post.source_id is not None else result.post.id,
                     "risk": round(result.assessment.risk, 6),
                     "indicators": [
                         {"code": h.code, "category": h.category, "start": h.start, "end": h.end} for h in result.hits

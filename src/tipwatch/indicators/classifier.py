@@ -2,28 +2,33 @@
 calibrated probabilities, and a versioned model file.
 
     model = train(texts, labels)            # held-out metrics in model.meta["metrics"]
-    model.save("model.joblib")
-    model = load_model("model.joblib")      # refuses incompatible files with a clear error
+    model.save("model.tipwatch")
+    model = load_model("model.tipwatch")    # refuses incompatible or foreign files with a clear error
     probas = model.predict_proba(texts)     # 1-D: probability of the positive (trafficking-indicative) class
     report = evaluate(model, texts, labels) # precision, recall, f1, roc_auc, pr_auc, n, threshold
 
-Model files are pickles (via joblib): loading one runs code from it. Load only files you trained or trust.
+A model file is data, never code: a zip archive of JSON documents (metadata, vocabularies, parameters) and NumPy
+arrays read with ``allow_pickle=False``. Loading rebuilds the transformers from tipwatch's own code and the linear
+model and its calibration as plain arithmetic, so a crafted file can at worst give wrong scores, never run anything.
+Pickle/joblib files (format 1) are refused without being opened as pickles. See docs/security.md.
 """
 
 from __future__ import annotations
 
 import io
-import pickle
+import json
 import warnings
+import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import sklearn
+from scipy import sparse
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -37,7 +42,8 @@ from tipwatch.indicators.combine import combine
 from tipwatch.indicators.features import TOKEN_PATTERN, IndicatorFeatures, match_forms
 
 FORMAT = "tipwatch-classifier"
-FORMAT_VERSION = 1
+# 1: joblib pickle (refused: loading a pickle runs code); 2: zip of JSON + .npy (no pickle anywhere).
+FORMAT_VERSION = 2
 MIN_PER_CLASS = 10  # fewer examples of a class cannot give both a calibrated model and a held-out estimate
 
 __all__ = [
@@ -84,7 +90,7 @@ class FeatureConfig:
 
 @dataclass
 class Classifier:
-    pipeline: Pipeline
+    pipeline: Pipeline | _Rebuilt
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -100,12 +106,17 @@ class Classifier:
         return np.asarray(proba[:, classes.index(1)], dtype=np.float64)
 
     def save(self, path: str | Path) -> Path:
-        """Write the model file: metadata first, the fitted pipeline as a separate pickle inside (so that loading
-        can check versions before any scikit-learn object is rebuilt)."""
+        """Write the model file (see the module docstring): metadata and parameters only, nothing executable."""
         path = Path(path)
-        payload = {"meta": self.meta, "pipeline": pickle.dumps(self.pipeline, protocol=pickle.HIGHEST_PROTOCOL)}
+        members = _export(self.pipeline)
+        members["meta.json"] = json.dumps(self.meta, default=list).encode("utf-8")
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(payload, path, compress=3)
+        tmp = path.with_name(path.name + ".tmp")
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in _MEMBER_ORDER:
+                if name in members:
+                    archive.writestr(name, members[name])
+        tmp.replace(path)  # a crash mid-write leaves the previous model intact
         return path
 
 
@@ -253,16 +264,241 @@ def _major_minor(version: str) -> tuple[str, ...]:
     return tuple(version.split(".")[:2])
 
 
-def load_model(path: str | Path) -> Classifier:
-    """Read a model file written by Classifier.save; refuse incompatible versions with a clear error."""
+# Members of a model archive, in the order they are written. Nothing else is accepted.
+_MEMBER_ORDER = (
+    "meta.json",
+    "params.json",
+    "char.vocabulary.json",
+    "char.idf.npy",
+    "word.vocabulary.json",
+    "word.idf.npy",
+    "indicators.max_abs.npy",
+    "linear.coef.npy",
+)
+_ZIP_MAGIC = b"PK\x03\x04"
+# Bounds on what a model file may make us allocate (a 300k + 200k feature model is about 30 MB uncompressed).
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_FOLDS = 20
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _vocabulary_list(vectorizer: TfidfVectorizer) -> list[str]:
+    terms = [""] * len(vectorizer.vocabulary_)
+    for term, index in vectorizer.vocabulary_.items():
+        terms[int(index)] = term
+    return terms
+
+
+def _export(pipeline: Pipeline) -> dict[str, bytes]:
+    """The fitted pipeline's parameters as archive members (JSON and .npy)."""
+    parts = dict(pipeline.named_steps["features"].transformer_list)
+    calibrated = pipeline.named_steps["model"]
+    if getattr(calibrated, "method", None) != "sigmoid" or list(calibrated.classes_) != [0, 1]:
+        raise ClassifierError("only binary models with sigmoid calibration can be saved")
+    folds = []
+    coefs = []
+    for fold in calibrated.calibrated_classifiers_:
+        linear = fold.estimator
+        (calibrator,) = fold.calibrators
+        coefs.append(np.asarray(linear.coef_, dtype=np.float64).reshape(-1))
+        folds.append({"intercept": float(linear.intercept_[0]), "a": float(calibrator.a_), "b": float(calibrator.b_)})
+    members: dict[str, bytes] = {}
+    params: dict[str, Any] = {"folds": folds}
+    for name in ("char", "word"):
+        vectorizer = parts[name]
+        params[name] = {"ngram_range": list(vectorizer.ngram_range)}
+        members[f"{name}.vocabulary.json"] = json.dumps(_vocabulary_list(vectorizer), ensure_ascii=False).encode()
+        members[f"{name}.idf.npy"] = _npy(np.asarray(vectorizer.idf_, dtype=np.float64))
+    if "indicators" in parts:
+        steps = parts["indicators"].named_steps
+        params["indicators"] = {"categories": list(steps["counts"].categories_)}
+        members["indicators.max_abs.npy"] = _npy(np.asarray(steps["scale"].max_abs_, dtype=np.float64))
+    members["params.json"] = json.dumps(params).encode()
+    members["linear.coef.npy"] = _npy(np.vstack(coefs))
+    return members
+
+
+class _Rebuilt:
+    """A loaded model: the same features as the trained pipeline (built from tipwatch's own code and the saved
+    vocabularies) and the calibrated linear model as arithmetic (mean over folds of sigmoid(a * (w.x + c) + b),
+    as scikit-learn's CalibratedClassifierCV computes it)."""
+
+    classes_ = np.asarray([0, 1])
+
+    def __init__(
+        self,
+        vectorizers: list[TfidfVectorizer],
+        indicators: tuple[IndicatorFeatures, np.ndarray] | None,
+        coef: np.ndarray,
+        folds: list[tuple[float, float, float]],
+    ) -> None:
+        self.vectorizers = vectorizers
+        self.indicators = indicators
+        self.coef = coef
+        self.folds = folds
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        forms = match_forms(texts)
+        blocks = [v.transform(forms) for v in self.vectorizers]
+        if self.indicators is not None:
+            counts, max_abs = self.indicators
+            scale = np.where(max_abs == 0, 1.0, max_abs)  # MaxAbsScaler leaves all-zero columns as they are
+            blocks.append(sparse.csr_matrix(counts.transform(forms).multiply(1.0 / scale)))
+        x = sparse.hstack(blocks).tocsr().astype(np.float64)
+        positive = np.zeros(x.shape[0])
+        for row, (intercept, a, b) in enumerate(self.folds):
+            decision = x @ self.coef[row] + intercept
+            positive += expit(-(a * decision + b))
+        positive /= len(self.folds)
+        return np.column_stack([1.0 - positive, positive])
+
+
+def _read_members(path: Path) -> dict[str, bytes]:
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head != _ZIP_MAGIC:
+        if head[:1] == b"\x80" or head[:1] == b"\x78" or path.suffix.lower() in (".joblib", ".pkl", ".pickle"):
+            # Never unpickled: loading a pickle runs whatever code its author put in it.
+            raise IncompatibleModel(
+                f"{path}: refused: looks like a pickle/joblib model file (tipwatch format 1 or foreign), which can "
+                "run code when loaded. Retrain with `tipwatch train` to get a safe model file."
+            )
+        raise ClassifierError(f"{path}: not a readable tipwatch model file (not a zip archive)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = [i.filename for i in infos]
+            unknown = sorted(set(names) - set(_MEMBER_ORDER))
+            if unknown or len(names) != len(set(names)):
+                raise ClassifierError(f"{path}: not a tipwatch model file (unexpected members: {unknown[:5]})")
+            out: dict[str, bytes] = {}
+            for info in infos:
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise ClassifierError(f"{path}: member {info.filename} too large ({info.file_size} bytes)")
+                with archive.open(info) as member:
+                    data = member.read(MAX_MEMBER_BYTES + 1)  # the header's size can lie; the read is bounded
+                if len(data) > MAX_MEMBER_BYTES:
+                    raise ClassifierError(f"{path}: member {info.filename} too large")
+                out[info.filename] = data
+            return out
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        if isinstance(exc, ClassifierError):
+            raise
+        raise ClassifierError(f"{path}: not a readable tipwatch model file ({type(exc).__name__}: {exc})") from exc
+
+
+def _array(path: Path, members: dict[str, bytes], name: str, ndim: int) -> np.ndarray:
+    if name not in members:
+        raise ClassifierError(f"{path}: model file has no {name}")
+    try:
+        array = np.load(io.BytesIO(members[name]), allow_pickle=False)
+    except ValueError as exc:  # object arrays (which would need pickle) land here too
+        raise ClassifierError(f"{path}: {name} is not a plain numeric array ({exc})") from exc
+    if not isinstance(array, np.ndarray) or array.ndim != ndim or array.dtype.kind not in "fi":
+        raise ClassifierError(f"{path}: {name} is not a {ndim}-D numeric array")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ClassifierError(f"{path}: {name} holds non-finite numbers")
+    return array
+
+
+def _json(path: Path, members: dict[str, bytes], name: str) -> Any:
+    if name not in members:
+        raise ClassifierError(f"{path}: model file has no {name}")
+    try:
+        return json.loads(members[name].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ClassifierError(f"{path}: {name} is not valid JSON ({exc})") from exc
+
+
+def _ngram_range(path: Path, value: Any) -> tuple[int, int]:
+    ok = isinstance(value, list) and len(value) == 2 and all(type(v) is int and 1 <= v <= 10 for v in value)
+    if not ok or value[0] > value[1]:
+        raise ClassifierError(f"{path}: bad ngram_range {value!r}")
+    return value[0], value[1]
+
+
+def _vectorizer(path: Path, members: dict[str, bytes], params: dict[str, Any], name: str) -> TfidfVectorizer:
+    spec = params.get(name)
+    if not isinstance(spec, dict):
+        raise ClassifierError(f"{path}: params.json has no {name} block")
+    low, high = _ngram_range(path, spec.get("ngram_range"))
+    terms = _json(path, members, f"{name}.vocabulary.json")
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms) or len(set(terms)) != len(terms):
+        raise ClassifierError(f"{path}: {name}.vocabulary.json is not a list of distinct strings")
+    idf = _array(path, members, f"{name}.idf.npy", 1)
+    if len(idf) != len(terms):
+        raise ClassifierError(f"{path}: {name} has {len(terms)} terms but {len(idf)} idf values")
+    # Everything that decides how text is cut into terms comes from this code, not the file.
+    common = {"lowercase": False, "ngram_range": (low, high), "sublinear_tf": True, "dtype": np.float32}
+    if name == "char":
+        vectorizer = TfidfVectorizer(analyzer="char_wb", **common)
+    else:
+        vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, **common)
+    vectorizer.vocabulary_ = {term: i for i, term in enumerate(terms)}
+    vectorizer.idf_ = idf
+    return vectorizer
+
+
+def _rebuild(path: Path, members: dict[str, bytes]) -> _Rebuilt:
+    params = _json(path, members, "params.json")
+    if not isinstance(params, dict):
+        raise ClassifierError(f"{path}: params.json is not an object")
+    vectorizers = [_vectorizer(path, members, params, name) for name in ("char", "word")]
+    width = sum(len(v.vocabulary_) for v in vectorizers)
+    indicators = None
+    if "indicators" in params:
+        spec = params["indicators"]
+        categories = spec.get("categories") if isinstance(spec, dict) else None
+        if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+            raise ClassifierError(f"{path}: params.json indicators block has no list of categories")
+        counts = IndicatorFeatures()
+        counts.categories_ = categories
+        max_abs = _array(path, members, "indicators.max_abs.npy", 1)
+        if len(max_abs) != len(categories) + 2:
+            raise ClassifierError(f"{path}: indicator scale does not match its {len(categories)} categories")
+        indicators = (counts, max_abs)
+        width += len(max_abs)
+    coef = _array(path, members, "linear.coef.npy", 2)
+    folds_spec = params.get("folds")
+    if (
+        not isinstance(folds_spec, list)
+        or not 1 <= len(folds_spec) <= MAX_FOLDS
+        or coef.shape
+        != (
+            len(folds_spec),
+            width,
+        )
+    ):
+        raise ClassifierError(f"{path}: linear model shape {coef.shape} does not match its features ({width})")
+    folds: list[tuple[float, float, float]] = []
+    for fold in folds_spec:
+        try:
+            values = tuple(float(fold[k]) for k in ("intercept", "a", "b"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ClassifierError(f"{path}: bad calibration fold {str(fold)[:100]}") from exc
+        if not all(np.isfinite(values)):
+            raise ClassifierError(f"{path}: calibration fold holds non-finite numbers")
+        folds.append((values[0], values[1], values[2]))
+    return _Rebuilt(vectorizers, indicators, coef, folds)
+
+
+def check_model_file(path: str | Path) -> dict[str, Any]:
+    """The metadata of a model file, after the checks that need no rebuild (a pickle, a foreign or incompatible file
+    is refused with ClassifierError). Cheap: for commands to refuse a bad --model before starting workers."""
     path = Path(path)
     if not path.is_file():
         raise ClassifierError(f"{path}: model file not found")
-    try:
-        payload = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise many types on foreign or truncated files
-        raise ClassifierError(f"{path}: not a readable tipwatch model file ({type(exc).__name__}: {exc})") from exc
-    meta = payload.get("meta") if isinstance(payload, dict) else None
+    return _check_meta(path, _read_members(path))
+
+
+def _check_meta(path: Path, members: dict[str, bytes]) -> dict[str, Any]:
+    meta = _json(path, members, "meta.json") if "meta.json" in members else None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ClassifierError(f"{path}: not a tipwatch model file")
     version = meta.get("format_version")
@@ -273,19 +509,22 @@ def load_model(path: str | Path) -> Classifier:
         )
     trained_with = str(meta.get("sklearn_version", "?"))
     if _major_minor(trained_with) != _major_minor(sklearn.__version__):
+        # The TF-IDF term cutting and idf weighting are scikit-learn's: another version may cut differently.
         raise IncompatibleModel(
             f"{path}: trained with scikit-learn {trained_with}, installed {sklearn.__version__}; "
-            "pickled models do not carry across scikit-learn versions. Retrain with `tipwatch train`."
+            "features may differ across scikit-learn versions. Retrain with `tipwatch train`."
         )
-    blob = payload.get("pipeline")
-    if not isinstance(blob, bytes):
-        raise ClassifierError(f"{path}: model file has no pipeline")
-    try:
-        pipeline = pickle.load(io.BytesIO(blob))
-    except Exception as exc:
-        raise ClassifierError(f"{path}: cannot rebuild the model ({type(exc).__name__}: {exc})") from exc
-    if not hasattr(pipeline, "predict_proba"):
-        raise ClassifierError(f"{path}: model file has no usable pipeline")
+    return meta
+
+
+def load_model(path: str | Path) -> Classifier:
+    """Read a model file written by Classifier.save; refuse pickles, foreign and incompatible files clearly."""
+    path = Path(path)
+    if not path.is_file():
+        raise ClassifierError(f"{path}: model file not found")
+    members = _read_members(path)
+    meta = _check_meta(path, members)
+    pipeline = _rebuild(path, members)
     from tipwatch.indicators.lexicon import default_lexicon
 
     if meta.get("lexicon_digest") != default_lexicon().digest:

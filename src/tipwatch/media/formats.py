@@ -131,7 +131,14 @@ def _iter_csv(lines: Iterable[str], default_signal_type: str | None) -> Iterator
     header: list[str] | None = None
     hash_col = type_col = -1
     fixed_type: str | None = None
-    for row in rows:
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field over the csv module's limit: that line is reported, the rest read
+            yield (rows.line_num, f"CSV error: {exc}")
+            continue
         number = rows.line_num
         if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue

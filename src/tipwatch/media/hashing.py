@@ -21,6 +21,7 @@ from typing import Any
 from tipwatch.media.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageRejected, load_image
 from tipwatch.media.pdq import pdq_dihedral_image, pdq_hash_image
 from tipwatch.media.signal_types import SignalType, signal_types
+from tipwatch.worker_life import start_worker
 
 # The signal types with a field of their own (computed below as always); the others go to ImageHashes.signals.
 FIELD_TYPES = ("sha256", "md5", "pdq")
@@ -177,7 +178,8 @@ def hash_files(
         return
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        # Workers end with this process (worker_life.start_worker): a killed `tipwatch hash` leaves none behind.
+        with ProcessPoolExecutor(max_workers=n_workers, initializer=start_worker, initargs=(os.getpid(),)) as pool:
             for name, result in zip(names, pool.map(fn, names, chunksize=chunksize), strict=False):
                 yield name, result
                 done += 1
@@ -189,7 +191,7 @@ def hash_files(
 
 
 def _isolated(fn: Callable[[str], ImageHashes], name: str) -> ImageHashes:
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    with ProcessPoolExecutor(max_workers=1, initializer=start_worker, initargs=(os.getpid(),)) as pool:
         try:
             return pool.submit(fn, name).result()
         except BrokenProcessPool:

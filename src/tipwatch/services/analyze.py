@@ -37,6 +37,7 @@ class AnalyzeRequest:
     media: bool = True
     images: Path | None = None
     fetch_images: bool = False
+    allow_private_addresses: bool = False  # image downloads to loopback/private addresses (refused by default)
     link: bool = True
     quarantine_path: Path | None = None
 
@@ -48,6 +49,7 @@ class AnalyzeResult:
     quarantine_path: Path
     images_seen: int = 0
     images_rejected: int = 0
+    changed: int = 0  # duplicate ids that came with different content (noted in the quarantine)
     passed_over: dict[str, int] = field(default_factory=dict)  # not records (stylesheets in a crawl...), by reason
     link: Any = None  # services.networks summary when linked
     report_index: Path | None = None
@@ -63,6 +65,13 @@ def check_request(req: AnalyzeRequest) -> None:
         raise AnalyzeError(f"input not found: {', '.join(missing)}")
     if req.model is not None and not req.model.is_file():
         raise AnalyzeError(f"model file not found: {req.model}")
+    if req.model is not None:
+        from tipwatch.indicators.classifier import ClassifierError, check_model_file
+
+        try:
+            check_model_file(req.model)  # a pickle or foreign file: one line here, not a traceback from a worker
+        except ClassifierError as exc:
+            raise AnalyzeError(str(exc)) from None
     if req.kind is not None and req.kind not in POST_KINDS:
         raise AnalyzeError(f"--kind {req.kind!r} is not one of {', '.join(POST_KINDS)}")
     if req.fmt is not None and req.fmt not in FORMATS:
@@ -95,6 +104,7 @@ def analyze(
         media=req.media,
         images_dir=str(req.images) if req.images else None,
         fetch_images=req.fetch_images,
+        allow_private_addresses=req.allow_private_addresses,
     )
     media_index = None
     if req.media:
@@ -126,7 +136,13 @@ def analyze(
         finally:
             store.runs.finish(run_id, sink.counts, status)
     result = AnalyzeResult(
-        run_id, sink.counts, qpath, sink.images_seen, sink.images_rejected, dict(sorted(stats.skipped.items()))
+        run_id,
+        sink.counts,
+        qpath,
+        sink.images_seen,
+        sink.images_rejected,
+        sink.changed,
+        dict(sorted(stats.skipped.items())),
     )
     if not result.counts.reconciles:
         return result  # the caller reports the failure; linking or reporting an unreconciled run would hide it

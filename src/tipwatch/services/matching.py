@@ -78,17 +78,22 @@ def is_url(name: str) -> bool:
 
 
 def hash_inputs(
-    names: Sequence[str], *, dihedral: bool = False, workers: int | None = None, download: bool = False
+    names: Sequence[str],
+    *,
+    dihedral: bool = False,
+    workers: int | None = None,
+    download: bool = False,
+    allow_private: bool = False,
 ) -> Iterator[tuple[str, ImageHashes]]:
     """(name, hashes) of files, in input order. Files are hashed in ``workers`` processes; with any http(s) URL in
     the list, one at a time instead: URLs fetched only when ``download`` is on (size, time and content-type limits),
-    otherwise reported as not fetched."""
+    otherwise reported as not fetched; private and loopback addresses only with ``allow_private``."""
     from tipwatch.media.hashing import hash_files
 
     if not any(is_url(n) for n in names):
         yield from hash_files(names, dihedral=dihedral, workers=workers)
         return
-    from tipwatch.media.fetch import fetch_image
+    from tipwatch.media.fetch import FetchOptions, fetch_image
     from tipwatch.media.hashing import ImageHashes, hash_bytes, hash_file
 
     for name in names:
@@ -97,5 +102,5 @@ def hash_inputs(
         elif not download:
             yield name, ImageHashes(error="URL not fetched: pass --download to fetch and hash it")
         else:
-            got = fetch_image(name)
+            got = fetch_image(name, FetchOptions(allow_private=allow_private))
             yield name, ImageHashes(error=got) if isinstance(got, str) else hash_bytes(got.data, dihedral=dihedral)

@@ -193,11 +193,14 @@ def iter_networks(store: Store, *, with_profile: bool = False) -> Iterator[Netwo
 def evaluate_networks(
     store: Store, truth: dict[str, str | None], benign: dict[str, bool] | None = None
 ) -> dict[str, Any]:
-    """The stored networks scored against ``truth`` (see tipwatch.link.evaluate)."""
+    """The stored networks scored against ``truth`` (see tipwatch.link.evaluate). Truth files name posts by the
+    input's own id; store keys carry a namespace (sources.convert.post_key), so keys are mapped back."""
     # Imported here: scikit-learn takes a second to import, and linking does not need it.
     from tipwatch.link.evaluate import evaluate
+    from tipwatch.sources.convert import source_id_of
 
-    return evaluate(truth, store.links.membership(), benign)
+    predicted = {(pid if pid in truth else source_id_of(pid)): nid for pid, nid in store.links.membership().items()}
+    return evaluate(truth, predicted, benign)
 
 
 def load_graph(store: Store, *, network_ids: Sequence[str] | None = None, min_score: float = 0.0) -> ExportGraph:

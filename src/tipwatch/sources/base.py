@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -68,6 +69,41 @@ def open_binary(path: Path) -> IO[bytes]:
     if is_gzip(path):
         return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # GzipFile is a BinaryIO at run time
     return path.open("rb")
+
+
+def gzip_damage(path: Path) -> str | None:
+    """Why a gzip file does not read cleanly to its end (bad CRC or length, truncated, corrupt), or None.
+
+    gzip checks its CRC and length only at the end of each member, so a streaming reader would hand on garbled
+    records before it learns of the damage. The file is decompressed once to the end (output discarded) before its
+    records are read; see docs/decisions-sources.md ("gzip files are checked before they are read").
+    """
+    try:
+        with gzip.GzipFile(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except EOFError:
+        return "gzip stream truncated"
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        return f"gzip stream corrupt ({exc})"
+    except OSError as exc:
+        return f"cannot read file ({exc.strerror or exc})"
+    return None
+
+
+def distrust(records: Iterator[RawRecord], damage: str) -> Iterator[RawRecord]:
+    """The records of a damaged file, each turned into an error record that names the damage (kept raw), so that
+    none is stored and every one is accounted for in the quarantine."""
+    for record in records:
+        if record.error is None:
+            yield error_record(
+                record.source,
+                record.position,
+                f"file damaged ({damage}): its records cannot be trusted and are not stored",
+                preview(record.raw),
+            )
+        else:
+            yield record
 
 
 def strip_gz(name: str) -> str:

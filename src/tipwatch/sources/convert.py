@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from tipwatch.model import POST_KINDS, Post, Quarantined, RawRecord
+from tipwatch.sources.base import strip_gz
 from tipwatch.sources.clean import clean_text, one_line
 from tipwatch.sources.dates import parse_datetime
 from tipwatch.sources.htmlpage import HTMLTooDeep, fragment_to_text, looks_like_html
@@ -167,15 +169,71 @@ def _location(value: Any) -> str | None:
     return text[:MAX_LOCATION_CHARS] or None
 
 
+# Floats represent integers exactly only up to 2**53; a larger float id has already lost digits.
+_EXACT_FLOAT = 2**53
+# posts.id is VARCHAR(128): longer keys are stored as a digest of namespace and id (see post_key).
+MAX_KEY_CHARS = 128
+_UNSAFE_ID_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def _source_id(value: Any) -> str | None:
+    """The record's own id as an exact string (outer whitespace stripped), or None if it has none usable.
+
+    Nothing inside is changed: "abc\x00" and "abc" are different ids, as are "1" and "01". 39-digit numbers arrive
+    as exact ints (the JSON readers never turn big integers into floats)."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value.is_integer():
+            if abs(value) > _EXACT_FLOAT:
+                return None  # digits already lost: the content hash is the safer key
+            value = int(value)
+        else:
+            value = repr(value)
     if not isinstance(value, str | int | Decimal):
         return None
-    text = one_line(clean_text(str(value)))
+    text = (value if isinstance(value, str) else str(value)).strip()
     return text if text and len(text) <= MAX_ID_CHARS else None
+
+
+def _escape(text: str) -> str:
+    """An injective, storable spelling: backslash doubled, control characters and lone surrogates as escapes."""
+    text = text.replace("\\", "\\\\")
+    return _UNSAFE_ID_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def id_namespace(platform: str | None, source: str) -> str:
+    """Where a source id is unique: the platform when known (a re-scrape of the same ad is the same post), else
+    the input file's name without folders and .gz (stable when the same file is read again from anywhere)."""
+    if platform:
+        return platform
+    name = source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return strip_gz(name) or source
+
+
+def post_key(namespace: str, source_id: str) -> str:
+    """The store key of a post with its own id: ``namespace/id`` (namespace with % and / percent-escaped, so the
+    first / splits it), or ``sha256:<hex>`` of both when that is longer than the key column. Content-hash keys
+    are 32 hex digits: the three forms cannot collide."""
+    ns = namespace.replace("%", "%25").replace("/", "%2F")
+    key = f"{_escape(ns)}/{_escape(source_id)}"
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    both = f"{namespace}\x1f{source_id}".encode("utf-8", "surrogatepass")
+    return "sha256:" + hashlib.sha256(both).hexdigest()
+
+
+_ESCAPED = re.compile(r"\\(\\|u[0-9a-f]{4})")
+
+
+def source_id_of(key: str) -> str:
+    """The record's own id inside a readable store key (``namespace/id``); other keys are returned as they are."""
+    if "/" not in key or key.startswith("sha256:"):
+        return key
+    escaped = key.split("/", 1)[1]
+    return _ESCAPED.sub(lambda m: "\\" if m.group(1) == "\\" else chr(int(m.group(1)[1:], 16)), escaped)
 
 
 def content_id(title: str, body: str, url: str | None, platform: str | None) -> str:
@@ -237,8 +295,10 @@ def _convert(raw: RawRecord, default_kind: str | None, default_platform: str | N
     platform_value = one_line(clean_text(_as_text(fields.get("platform")))).lower()[:200]
     platform = platform_value or default_platform or _host(url)
     source_id = _source_id(fields.get("id"))
+    key = post_key(id_namespace(platform, raw.source), source_id) if source_id else None
     return Post(
-        id=source_id or content_id(title, body, url, platform),
+        id=key or content_id(title, body, url, platform),
+        source_id=source_id,
         source=raw.source,
         position=raw.position,
         kind=map_kind(fields.get("kind")) or default_kind or "other",

@@ -8,6 +8,7 @@ array, streamed with ijson (constant memory), one record per element.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +35,24 @@ _LIMIT_TEXT = f"{MAX_LINE_BYTES // (1024 * 1024)} MiB"
 # Deepest nesting accepted inside a JSON array element (real records nest a few levels).
 MAX_DEPTH = 256
 TOO_DEEP = object()
+
+
+# A bare integer literal of 19+ digits: orjson turns integers over 64 bits into floats (losing digits), so lines that
+# may hold one are parsed by the standard library, which keeps integers exact. Digits inside strings can match too;
+# that only costs a second, exact parse.
+_BIG_INT = re.compile(rb"[:\[,]\s*-?\d{19}")
+
+
+def loads_exact(line: bytes | str) -> Any:
+    """JSON text -> value, fast (orjson), with every integer exact (39-digit ids stay 39 digits).
+
+    Raises ValueError (orjson.JSONDecodeError or json.JSONDecodeError are ValueErrors) when the text is not JSON or
+    holds an integer over the interpreter's digit limit."""
+    value = orjson.loads(line)
+    data = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+    if _BIG_INT.search(data):
+        value = json.loads(line)
+    return value
 
 
 def json_type_name(value: Any) -> str:
@@ -72,7 +91,7 @@ def parse_json_line(line: bytes, source: str, position: str, columns: Mapping[st
         )
     raw = text.rstrip("\r\n")
     try:
-        value = orjson.loads(line)
+        value = loads_exact(line)
     except orjson.JSONDecodeError:
         # orjson rejects a few things the standard allows (escaped lone surrogates); the standard library also
         # gives the clearer message ("Expecting ',' delimiter"). Only bad lines pay for this second parse.
@@ -82,6 +101,10 @@ def parse_json_line(line: bytes, source: str, position: str, columns: Mapping[st
             return error_record(source, position, f"invalid JSON: {exc.msg} at column {exc.colno}", preview(raw))
         except RecursionError:
             return error_record(source, position, "invalid JSON: nested too deeply", preview(raw))
+        except ValueError as exc:  # an integer over Python's digit limit
+            return error_record(source, position, f"invalid JSON: {exc}", preview(raw))
+    except ValueError as exc:  # from the exact re-parse: an integer over Python's digit limit
+        return error_record(source, position, f"invalid JSON: {exc}", preview(raw))
     if not isinstance(value, dict):
         return error_record(source, position, f"not a JSON object: got {json_type_name(value)}", preview(raw))
     return RawRecord(source=source, position=position, raw=raw, fields=apply_columns(value, columns))
@@ -167,13 +190,13 @@ def _dump(value: Any) -> str:
         return json.dumps(value, default=str)
 
 
-def _array_elements(fh: IO[bytes]) -> Iterator[Any]:
+def _array_elements(fh: IO[bytes], backend: Any = None) -> Iterator[Any]:
     """The elements of a top-level JSON array, streamed; an element nested deeper than MAX_DEPTH yields TOO_DEEP.
 
     Built from ijson's basic events (ijson.items would build a prefix string per nesting level, which hostile
     nesting turns into gigabytes).
     """
-    events = ijson.basic_parse(fh, use_float=True)
+    events = (backend or ijson).basic_parse(fh, use_float=True)
     first = next(events, None)
     if first is None or first[0] != "start_array":
         raise ijson.JSONError("the file does not start with a JSON array")
@@ -200,24 +223,40 @@ def _array_elements(fh: IO[bytes]) -> Iterator[Any]:
 def _read_array(path: Path, src: str, columns: Mapping[str, str] | None) -> Iterator[RawRecord]:
     index = 0
     try:
-        with open_binary(path) as fh:
-            for value in _array_elements(fh):
+        try:
+            for value in _elements(path, ijson, 0):
                 index += 1
-                position = f"item {index}"
-                if value is TOO_DEEP:
-                    yield error_record(src, position, f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
-                    continue
-                # An array element has no text of its own in the file: keep its compact JSON as the raw form.
-                raw = _dump(value)
-                if not isinstance(value, dict):
-                    yield error_record(src, position, f"not a JSON object: got {json_type_name(value)}", preview(raw))
-                    continue
-                yield RawRecord(source=src, position=position, raw=raw, fields=apply_columns(value, columns))
+                yield _array_record(value, src, f"item {index}", columns)
+        except ijson.JSONError as exc:
+            if "integer overflow" not in str(exc):
+                raise
+            # The C parser keeps integers in 64 bits; the pure-Python one keeps them exact (and is slower), so it
+            # takes over from the element where the C one stopped.
+            for value in _elements(path, ijson.get_backend("python"), index):
+                index += 1
+                yield _array_record(value, src, f"item {index}", columns)
     except STREAM_ERRORS as exc:
         yield error_record(src, f"item {index + 1}", stream_error_message(exc, f"item {index}"))
-    except (ijson.JSONError, UnicodeDecodeError) as exc:
+    except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
         yield error_record(
             src, f"item {index + 1}", f"invalid JSON array after item {index}: {exc}; the rest of the file is skipped"
         )
     except OSError as exc:
         yield error_record(src, f"item {index + 1}", f"cannot read file after item {index}: {exc.strerror or exc}")
+
+
+def _elements(path: Path, backend: Any, skip: int) -> Iterator[Any]:
+    with open_binary(path) as fh:
+        for n, value in enumerate(_array_elements(fh, backend)):
+            if n >= skip:
+                yield value
+
+
+def _array_record(value: Any, src: str, position: str, columns: Mapping[str, str] | None) -> RawRecord:
+    if value is TOO_DEEP:
+        return error_record(src, position, f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
+    # An array element has no text of its own in the file: keep its compact JSON as the raw form.
+    raw = _dump(value)
+    if not isinstance(value, dict):
+        return error_record(src, position, f"not a JSON object: got {json_type_name(value)}", preview(raw))
+    return RawRecord(source=src, position=position, raw=raw, fields=apply_columns(value, columns))

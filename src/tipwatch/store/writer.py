@@ -3,18 +3,28 @@
 Every record read ends in exactly one of: stored, duplicate (its post id is already in the store or earlier in this
 run), quarantined. The counts are kept on the run row so that ``read = stored + duplicates + quarantined`` can be
 checked later.
+
+Two runs may write the same store at once (issue 8): a post another run inserted between our look-up and our insert
+is skipped by the insert itself (ON CONFLICT DO NOTHING ... RETURNING) and counted as a duplicate, so both runs finish
+and their counts reconcile. A duplicate whose content differs from the stored post (same id, other title, body, url or
+platform) is still a duplicate, but it is also written to the quarantine with the reason and counted apart
+(``changed``), so an analyst sees that one id arrived with different content.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import signal
+import sys
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from tipwatch.model import PostResult, Quarantined
 from tipwatch.store.interface.runs import Counts, PostSink
@@ -39,7 +49,103 @@ def storable(text: str) -> str:
     return out.replace("\x00", "\\x00")
 
 
+class RunInterrupted(SystemExit):
+    """SIGTERM during a run: unwinds like Ctrl-C so the run row is marked "interrupted" and workers are stopped."""
+
+
+# Liveness of a "running" run row: its process holds a lock for as long as it lives (the OS drops the lock when the
+# process dies, however it dies). A later start finds rows whose lock is free and marks them "interrupted".
+# SQLite: a lock file beside the database; PostgreSQL: a session advisory lock (RUN_LOCK_CLASS, run id).
+RUN_LOCK_CLASS = 0x7477  # "tw"
+_held: dict[tuple[str, int], Any] = {}  # (database, run id) -> the lock this process holds
+_previous_sigterm: dict[int, Any] = {}  # run id -> the SIGTERM handler to restore when it finishes
+
+
+def _db_key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _run_lock_file(engine: Engine, run_id: int) -> str | None:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return None
+    return f"{database}.run-{run_id}.lock"
+
+
+def _hold_run(engine: Engine, run_id: int) -> None:
+    if engine.dialect.name == "postgresql":
+        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(text("SELECT pg_advisory_lock(:c, :r)"), {"c": RUN_LOCK_CLASS, "r": run_id})
+        _held[(_db_key(engine), run_id)] = conn
+        return
+    path = _run_lock_file(engine, run_id)
+    if path is not None:
+        from filelock import FileLock
+
+        lock = FileLock(path)
+        lock.acquire(timeout=0)
+        _held[(_db_key(engine), run_id)] = lock
+
+
+def _release_run(engine: Engine, run_id: int) -> None:
+    held = _held.pop((_db_key(engine), run_id), None)
+    if held is None:
+        return
+    if isinstance(held, Connection):
+        held.execute(text("SELECT pg_advisory_unlock(:c, :r)"), {"c": RUN_LOCK_CLASS, "r": run_id})
+        held.close()
+        return
+    held.release()
+    Path(held.lock_file).unlink(missing_ok=True)
+
+
+def _owner_alive(engine: Engine, conn: Connection, run_id: int) -> bool:
+    if (_db_key(engine), run_id) in _held:
+        return True
+    if engine.dialect.name == "postgresql":
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:c, :r)"), {"c": RUN_LOCK_CLASS, "r": run_id}).scalar()
+        if got:
+            conn.execute(text("SELECT pg_advisory_unlock(:c, :r)"), {"c": RUN_LOCK_CLASS, "r": run_id})
+        return not got
+    path = _run_lock_file(engine, run_id)
+    if path is None or not Path(path).exists():
+        return False  # no lock was ever taken (an older tipwatch) or it was cleaned up: nobody runs it
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    Path(path).unlink(missing_ok=True)
+    return False
+
+
+def mark_interrupted(engine: Engine) -> list[int]:
+    """Mark "running" runs whose process is gone (killed, crashed, machine restarted) as "interrupted"."""
+    done: list[int] = []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        running = [int(r[0]) for r in conn.execute(select(runs.c.id).where(runs.c.status == "running"))]
+        for run_id in running:
+            if not _owner_alive(engine, conn, run_id):
+                conn.execute(
+                    update(runs)
+                    .where(runs.c.id == run_id, runs.c.status == "running")
+                    .values(status="interrupted", finished_at=datetime.now(UTC))
+                )
+                done.append(run_id)
+    return done
+
+
+def _raise_interrupted(signum: int, _frame: Any) -> None:
+    raise RunInterrupted(128 + signum)
+
+
 def start_run(engine: Engine, command: str, inputs: Sequence[str], model: str | None) -> int:
+    """Insert a "running" run row, after marking stale ones "interrupted"; hold this run's liveness lock; and make
+    SIGTERM unwind the run like Ctrl-C (so finish_run records it as "interrupted")."""
+    mark_interrupted(engine)
     with engine.begin() as conn:
         result = conn.execute(
             insert(runs).values(
@@ -56,16 +162,31 @@ def start_run(engine: Engine, command: str, inputs: Sequence[str], model: str | 
         )
         key = result.inserted_primary_key
         assert key is not None
-        return int(key[0])
+        run_id = int(key[0])
+    _hold_run(engine, run_id)
+    if threading.current_thread() is threading.main_thread():
+        _previous_sigterm[run_id] = signal.signal(signal.SIGTERM, _raise_interrupted)
+    return run_id
 
 
 def finish_run(engine: Engine, run_id: int, counts: Counts, status: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            update(runs)
-            .where(runs.c.id == run_id)
-            .values(finished_at=datetime.now(UTC), status=status, **asdict(counts))
-        )
+    """Record the outcome. A run unwinding from Ctrl-C or SIGTERM is recorded as "interrupted", whatever the caller
+    passed (it cannot tell)."""
+    in_flight = sys.exc_info()[1]
+    if status != "ok" and isinstance(in_flight, KeyboardInterrupt | RunInterrupted):
+        status = "interrupted"
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(finished_at=datetime.now(UTC), status=status, **asdict(counts))
+            )
+    finally:
+        _release_run(engine, run_id)
+        previous = _previous_sigterm.pop(run_id, None)
+        if previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
 
 
 def quarantine_key(item: Quarantined) -> str:
@@ -109,6 +230,54 @@ def _post_row(result: PostResult, run_id: int) -> dict[str, Any]:
     }
 
 
+_CONTENT_COLUMNS = ("title", "body", "url", "platform")
+
+
+def _content(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c] for c in _CONTENT_COLUMNS)
+
+
+def _changed_note(result: PostResult) -> Quarantined:
+    post = result.post
+    shown = post.source_id if post.source_id is not None else post.id
+    return Quarantined(
+        post.source,
+        post.position,
+        f"id {shown!r} arrived before with different content (title, body, url or platform differ): counted as a "
+        "duplicate and not stored; this version is kept here for review",
+        post.raw,
+    )
+
+
+def _changed_against_store(conn: Connection, dups: Sequence[PostResult], run_id: int) -> list[Quarantined]:
+    """Notes for the duplicates whose content differs from the post stored under their id."""
+    if not dups:
+        return []
+    stored: dict[str, tuple[Any, ...]] = {}
+    ids = list({r.post.id for r in dups})
+    for i in range(0, len(ids), _LOOKUP_CHUNK):
+        part = ids[i : i + _LOOKUP_CHUNK]
+        cols = [posts.c.id, *(posts.c[c] for c in _CONTENT_COLUMNS)]
+        for row in conn.execute(select(*cols).where(posts.c.id.in_(part))):
+            stored[row[0]] = tuple(row[1:])
+    return [
+        _changed_note(r) for r in dups if r.post.id in stored and stored[r.post.id] != _content(_post_row(r, run_id))
+    ]
+
+
+def _insert_new_posts(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert post rows, skipping ids that exist by now (another run's insert); the ids actually inserted."""
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
+    else:  # no portable ON CONFLICT: a concurrent duplicate fails the batch, as before
+        conn.execute(insert(posts), rows)
+        return {str(r["id"]) for r in rows}
+    stmt = dialect_insert(posts).on_conflict_do_nothing(index_elements=[posts.c.id]).returning(posts.c.id)
+    return {str(row[0]) for row in conn.execute(stmt, rows)}
+
+
 class PostWriter(PostSink):
     """Writes one run's results; call ``write`` per batch, then read ``counts``."""
 
@@ -120,6 +289,8 @@ class PostWriter(PostSink):
         # Images are not records: their rejects are quarantined with reasons but counted apart from `counts`.
         self.images_seen = 0
         self.images_rejected = 0
+        # Duplicates whose content differs from the stored post: noted in the quarantine, counted apart.
+        self.changed = 0
 
     def write(self, batch: Sequence[PostResult | Quarantined]) -> None:
         results = [r for r in batch if isinstance(r, PostResult)]
@@ -128,14 +299,30 @@ class PostWriter(PostSink):
         with self.engine.begin() as conn:
             known = _existing(conn, posts.c.id, {r.post.id for r in results})
             new: list[PostResult] = []
+            first: dict[str, dict[str, Any]] = {}  # id -> row of its first occurrence in this batch
+            stored_dups: list[PostResult] = []
+            notes: list[Quarantined] = []
             for r in results:
-                if r.post.id in known:
+                pid = r.post.id
+                if pid in first:
                     self.counts.duplicates += 1
+                    if _content(_post_row(r, self.run_id)) != _content(first[pid]):
+                        notes.append(_changed_note(r))
+                elif pid in known:
+                    self.counts.duplicates += 1
+                    stored_dups.append(r)
                 else:
-                    known.add(r.post.id)
+                    first[pid] = _post_row(r, self.run_id)
                     new.append(r)
+            notes.extend(_changed_against_store(conn, stored_dups, self.run_id))
             if new:
-                conn.execute(insert(posts), [_post_row(r, self.run_id) for r in new])
+                inserted = _insert_new_posts(conn, [first[r.post.id] for r in new])
+                raced = [r for r in new if r.post.id not in inserted]
+                if raced:  # inserted by a concurrent run after our look-up: duplicates, not errors
+                    self.counts.duplicates += len(raced)
+                    notes.extend(_changed_against_store(conn, raced, self.run_id))
+                    new = [r for r in new if r.post.id in inserted]
+            if new:
                 id_rows = [
                     {
                         "post_id": r.post.id,
@@ -172,9 +359,11 @@ class PostWriter(PostSink):
                     conn.execute(insert(indicator_hits), hit_rows)
             self.counts.stored += len(new)
             self.counts.quarantined += len(rejected)
+            self.changed += len(notes)
             with_media = [r for r in new if r.media is not None]
             if with_media:
                 rejected = [*rejected, *self._media(conn, with_media)]
+            rejected = [*rejected, *notes]
             if rejected:
                 self._quarantine(conn, rejected)
 

@@ -31,6 +31,7 @@ class PostSink(ABC):
     counts: Counts
     images_seen: int
     images_rejected: int
+    changed: int  # duplicates whose content differs from the stored post (noted in the quarantine)
 
     @abstractmethod
     def write(self, batch: Sequence[PostResult | Quarantined]) -> None:
