@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from report_helpers import Hit, Ident, P, Store
 
-from conftest import Hit, Ident, P, Store
 from tipwatch.services.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from report_helpers import BACKENDS, Hit, Ident, P, Store
 from sqlalchemy import func, select
 
-from conftest import BACKENDS, Hit, Ident, P, Store
 from tipwatch.report.exports import CSV_COLUMNS
 from tipwatch.services.report import write_report
 from tipwatch.store.sql import reports as sql_reports

@@ -7,10 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from report_helpers import BACKENDS, T0, Hit, Ident, P, Store
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 from sqlalchemy import insert
 
-from conftest import BACKENDS, T0, Hit, Ident, P, Store
 from tipwatch.model import post_text
 from tipwatch.report import (
     PostFlag,
