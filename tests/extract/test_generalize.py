@@ -81,6 +81,12 @@ def test_glued_words_split_only_into_number_words() -> None:
         assert not any(c.isdigit() for c in digit_view(prose).text), prose
 
 
+def test_one_everyday_word_between_digit_groups() -> None:
+    assert values("call 82205 oh 3661", "phone") == ["+918220503661"]  # spoken "oh" for zero
+    assert values("girls 18 to 25", "age") == ["18", "25"]  # a short pair stays a range
+    assert values("2000 to 3000 rs", "price") == ["3000 INR"]
+
+
 def test_homophones_alone_stay_words() -> None:
     assert values("call me for 2 hours, to 9845012345", "phone") == ["+919845012345"]
     assert digit_view("for two to three").text == "for two to three"

@@ -192,7 +192,9 @@ def _add(
     if name_at == start:  # name first: the span runs to the end of the keyword
         end = ctx.norm.text.find(kw, start) + len(kw)
     a, b = ctx.norm.to_original(start, end)
-    if ctx.is_claimed(a, b) or any(i.start < b and a < i.end and i.value.endswith(":" + name) for i in out):
+    # the same name found twice over one stretch ("insta @x" and "@x on insta"): once (the last few suffice, the
+    # keyword forms come in reading order)
+    if ctx.is_claimed(a, b) or any(i.start < b and a < i.end and i.value.endswith(":" + name) for i in out[-4:]):
         return False
     out.append(Identifier("handle", f"{platform}:{name}", a, b, conf, attrs={"platform": platform, "via": "keyword"}))
     return True

@@ -9,6 +9,7 @@ metadata, and context that makes a number a price, a date, a time, an age, a PIN
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -206,9 +207,8 @@ def find_phones(ctx: Context) -> list[Identifier]:
             for line in lines:
                 found.extend(_scan_run_glued(line, ctx, kb))
             if len(lines) > 1:
-                for p in _scan_run_glued(run, ctx, kb):
-                    if not any(q.start < p.end and p.start < q.end for q in found):
-                        found.append(p)
+                spans = [(q.start, q.end) for q in found]  # in reading order, never overlapping
+                found.extend(p for p in _scan_run_glued(run, ctx, kb) if not _overlaps(spans, p.start, p.end))
                 found.sort(key=lambda p: p.start)
             out.extend(found)
     # A phone's digits are not also an amount or an age ("98450 12345 🌹" is no price of 12345 roses): prices and
@@ -216,6 +216,12 @@ def find_phones(ctx: Context) -> list[Identifier]:
     for p in out:
         ctx.claim(p.start, p.end)
     return out
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Does [start, end) overlap one of ``spans`` (sorted, never overlapping each other)?"""
+    i = bisect.bisect_left(spans, (end,))
+    return i > 0 and spans[i - 1][1] > start
 
 
 def _cut(run: DigitRun, ctx: Context, *, plus: bool) -> list[DigitRun]:
@@ -258,7 +264,8 @@ def _scan_run_glued(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identif
     if alts and (not found or found[-1].end < view.to_original(*run.groups[-1])[1]):
         for alt in alts:
             more = _scan_run(alt, ctx, kb)
-            more = [p for p in more if not any(q.start < p.end and p.start < q.end for q in found)]
+            spans = [(q.start, q.end) for q in found]
+            more = [p for p in more if not _overlaps(spans, p.start, p.end)]
             if more:
                 found.extend(more)
                 break

@@ -7,6 +7,7 @@ A bare amount is a price only with a currency marker, or with an explicit per-un
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -226,6 +227,12 @@ def _word_first(kb: _Knowledge, vt: str) -> list[tuple[_Joined, int]]:
     return out
 
 
+def _inside_taken(taken: list[tuple[int, int]], pos: int) -> bool:
+    """Is ``pos`` inside one of the sorted, non-overlapping spans?"""
+    i = bisect.bisect_right(taken, (pos, 1 << 62))
+    return i > 0 and taken[i - 1][0] <= pos < taken[i - 1][1]
+
+
 def _small(amount: str) -> bool:
     """Below 20: a count or a digit of something else, not a rate."""
     try:
@@ -249,7 +256,9 @@ def find_prices(ctx: Context) -> list[Identifier]:
     taken: list[tuple[int, int]] = []
 
     def free(m: re.Match[str] | _Joined) -> bool:
-        return not any(s < m.end() and m.start() < e for s, e in taken)
+        # taken spans never overlap and are kept sorted: only the last one starting before m's end can overlap it
+        i = bisect.bisect_left(taken, (m.end(),))
+        return i == 0 or taken[i - 1][1] <= m.start()
 
     word_first = _word_first(kb, vt)
     for w, k in word_first:
@@ -258,12 +267,13 @@ def find_prices(ctx: Context) -> list[Identifier]:
         if w.start() > 0 and vt[w.start() - 1].isalnum():
             continue  # inside a word
         tail = kb.tail_of_price.search(vt, max(0, w.start() - 8), w.start()) if w.start() > 0 else None
-        if tail is not None and not w.group("sep4") and not any(s <= tail.start() < e for s, e in taken):
+        if tail is not None and not w.group("sep4") and not _inside_taken(taken, tail.start()):
             # the unit of the price before it ("3000/hr 8000 night", "150 hr 100 hh"), unless that amount already
             # has its unit in front ("short 8000 full night 24000") or a ":"/"-" ties this unit to the amount after
             continue
-        matches.append((w, 4))
-        taken.append(w.span())
+        if free(w):
+            matches.append((w, 4))
+            bisect.insort(taken, w.span())
     for cm in kb.currency_first.finditer(vt):
         if cm.start() > 0 and vt[cm.start() - 1].isalnum():
             continue  # "hrs 500": the currency word must start a word
@@ -271,7 +281,7 @@ def find_prices(ctx: Context) -> list[Identifier]:
             continue  # "110 🌹 1 shot": an emoji before a small number is decoration, the rate is 110 roses
         if free(cm):
             matches.append((cm, 1))
-            taken.append(cm.span())
+            bisect.insort(taken, cm.span())
     cue_after: list[re.Match[str]] = []
     for am in kb.amount_first.finditer(vt):
         if not free(am):
@@ -280,7 +290,7 @@ def find_prices(ctx: Context) -> list[Identifier]:
             cue_after.append(am)
             continue
         matches.append((am, 2))
-        taken.append(am.span())
+        bisect.insort(taken, am.span())
     # Bare amounts that only a cue word makes a price ("rate 3000", "3000 only"): after every other form.
     cues: list[tuple[re.Match[str] | _Joined, int]] = [
         (w, 6) for w, kind in word_first if kind == 6 and not (w.start() > 0 and vt[w.start() - 1].isalnum())
@@ -289,7 +299,7 @@ def find_prices(ctx: Context) -> list[Identifier]:
     for c, k in cues:
         if free(c):
             matches.append((c, k))
-            taken.append(c.span())
+            bisect.insort(taken, c.span())
     for m, k in matches:
         g = 2 if k == 7 else k  # "3000 only" is an amount_first match
         amount_text = (m.group(f"amt{g}") or "").replace(",", "")

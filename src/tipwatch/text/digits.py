@@ -273,7 +273,14 @@ def _convert_run(run: list[tuple[int, int, _Word | None, bool]], text: str) -> l
     if n_digits < 7 and not (len(words) >= 3 and strong == len(words)):
         return []
     if not (strong >= 1 or len(words) >= 3):
-        return []
+        # One everyday word between two digit groups of a phone-length run is a digit too ("82205 oh 3661");
+        # shorter pairs ("18 to 25", "500 to 1000") stay ranges.
+        sandwiched = any(
+            w is not None and 0 < i < len(run) - 1 and run[i - 1][2] is None and run[i + 1][2] is None
+            for i, (_, _, w, _) in enumerate(run)
+        )
+        if not (sandwiched and n_digits >= 10):
+            return []
     edits: list[tuple[int, int, str, int]] = []
     for i, (s, e, w, _) in enumerate(run):
         if w is None:
