@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError
@@ -33,6 +33,10 @@ class Config(BaseSettings):
     data_dir: Path = Field(Path("tipwatch-data"), description="Default store, link state and quarantine files.")
     link_state: Path | None = Field(
         None, description="Directory of the link state (default: beside a SQLite file, else in data_dir)."
+    )
+    link_state_backend: Literal["directory", "store"] = Field(
+        "directory",
+        description="Keep the link state in a directory (fast, one machine) or in the database (shared by machines).",
     )
     quarantine_raw_limit: int = Field(
         1_000_000, ge=1_000, description="Characters of a rejected record's raw input kept in the quarantine table."

@@ -104,6 +104,7 @@ def analyze(
             request,
             data_dir=cfg.data_dir,
             link_state_dir=cfg.link_state,
+            link_state_backend=cfg.link_state_backend,
             expected=total,
             on_progress=lambda n: progress.advance(task, n),
             on_link_progress=on_link,

@@ -26,7 +26,7 @@ def link_networks(db: str | None, rebuild: bool, state: Path | None, config: Pat
     """Open the store and bring its networks up to date, with a progress bar and a summary line."""
     from tipwatch.cli.progress import progress_bar
     from tipwatch.link.config import load_config
-    from tipwatch.services.networks import STATE_BACKENDS, state_store, update_networks
+    from tipwatch.services.networks import state_store, update_networks
 
     if config is not None and not config.is_file():
         fail(f"config file not found: {config}")
@@ -34,9 +34,7 @@ def link_networks(db: str | None, rebuild: bool, state: Path | None, config: Pat
     store = open_store(db)
     settings = app_config()
     # --state names a directory; otherwise the configuration says where the state lives.
-    backend = "directory" if state else str(getattr(settings, "link_state_backend", "directory"))
-    if backend not in STATE_BACKENDS:
-        fail(f"unknown link state backend {backend!r}: use one of {', '.join(STATE_BACKENDS)}")
+    backend = "directory" if state else settings.link_state_backend
     kept = state_store(store, state or settings.link_state, backend)
     with progress_bar() as progress:
         task = progress.add_task("linking", total=None)

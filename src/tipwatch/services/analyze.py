@@ -84,6 +84,7 @@ def analyze(
     *,
     data_dir: Path = Path("tipwatch-data"),
     link_state_dir: Path | None = None,
+    link_state_backend: str = "directory",
     expected: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_link_progress: Callable[[str, int, int], None] | None = None,
@@ -147,10 +148,11 @@ def analyze(
     if not result.counts.reconciles:
         return result  # the caller reports the failure; linking or reporting an unreconciled run would hide it
     if req.link:
-        from tipwatch.services.networks import update_networks
+        from tipwatch.services.networks import state_store, update_networks
 
         # Same code path as `tipwatch networks`: incremental over what is already linked.
-        result.link = update_networks(store, state_dir=link_state_dir, progress=on_link_progress)
+        kept = state_store(store, link_state_dir, link_state_backend)
+        result.link = update_networks(store, state=kept, progress=on_link_progress)
     if req.report is not None:
         from tipwatch.services.report import write_report
 
