@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from tipwatch.model import PostResult, Quarantined
 from tipwatch.store.interface.runs import Counts, PostSink
+from tipwatch.store.sql.dialect import insert_ignore
 from tipwatch.store.sql.media import write_post_media
 from tipwatch.store.tables import identifiers, indicator_hits, posts, quarantine, runs
 
@@ -267,14 +268,7 @@ def _changed_against_store(conn: Connection, dups: Sequence[PostResult], run_id:
 
 def _insert_new_posts(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert post rows, skipping ids that exist by now (another run's insert); the ids actually inserted."""
-    if conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
-    else:  # no portable ON CONFLICT: a concurrent duplicate fails the batch, as before
-        conn.execute(insert(posts), rows)
-        return {str(r["id"]) for r in rows}
-    stmt = dialect_insert(posts).on_conflict_do_nothing(index_elements=[posts.c.id]).returning(posts.c.id)
+    stmt = insert_ignore(conn.dialect.name, posts, [posts.c.id]).returning(posts.c.id)
     return {str(row[0]) for row in conn.execute(stmt, rows)}
 
 

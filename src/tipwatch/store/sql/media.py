@@ -10,8 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, update
 
 from tipwatch.media_model import PostMedia, abuse_flags
 from tipwatch.store.interface.media import (
@@ -33,21 +32,13 @@ from tipwatch.store.media_tables import (
     media_matches,
     restricted_media,
 )
+from tipwatch.store.sql.dialect import insert_ignore
 from tipwatch.store.tables import posts
 
 # Rows per INSERT batch when adding bank entries: bounded memory for imports of millions of hashes.
 _BATCH = 5000
 # Values per IN (...): SQLite allows 32766 bound parameters per statement.
 _CHUNK = 500
-
-
-def _insert_ignore(dialect: str, table: Table) -> Any:
-    """INSERT that skips rows clashing with a unique key (the same statement on both backends)."""
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    raise ValueError(f"unsupported database dialect {dialect!r}")
 
 
 def _utc(ts: datetime) -> datetime:
@@ -137,7 +128,7 @@ class SqlBanks(BankStore):
             conn.execute(delete(hash_banks).where(hash_banks.c.id == bank_id))
 
     def add_entries(self, bank_id: int, entries: Iterable[HashEntry]) -> AddCounts:
-        stmt = _insert_ignore(self._engine.dialect.name, hash_bank_entries).returning(hash_bank_entries.c.id)
+        stmt = insert_ignore(self._engine.dialect.name, hash_bank_entries).returning(hash_bank_entries.c.id)
         now = datetime.now(UTC)
         added = duplicates = 0
         batch: list[dict[str, Any]] = []
@@ -282,13 +273,13 @@ def _flag_restricted(conn: Connection, results: Sequence[PostMedia], at: datetim
             for i in images
         ]
         # Sticky and first-wins: a file restricted earlier keeps its first record.
-        conn.execute(_insert_ignore(conn.dialect.name, restricted_media), rows)
+        conn.execute(insert_ignore(conn.dialect.name, restricted_media), rows)
     if reports:
         rows = [
             {"post_id": r.post_id, "status": "pending", "reason": r.reason, "sha256s": r.sha256s, "flagged_at": at}
             for r in reports
         ]
-        conn.execute(_insert_ignore(conn.dialect.name, mandatory_reports), rows)
+        conn.execute(insert_ignore(conn.dialect.name, mandatory_reports), rows)
 
 
 def restricted_posts(conn: Connection, post_ids: Iterable[str] | None = None) -> set[str]:
