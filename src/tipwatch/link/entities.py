@@ -1,19 +1,26 @@
-"""Group signals: posts sharing a normalized identifier or an exact image hash.
+"""Group signals: posts sharing a normalized identifier or a picture, and the evidence each shared value carries.
 
-Each (post, entity) membership is a compact row (post index, 64-bit entity key, type code). An entity links its
-posts when it is in at least two of them and is not a hub. Its weight falls with its frequency (rarity), and an
-entity in too many posts, or spread over too many platforms or post kinds, is a hub: it links nothing and is
-reported as such (a platform's support number must not merge the whole corpus).
+Each (post, entity) membership is a compact row (post index, 64-bit entity key, type code). A value's evidence is
+a log-likelihood ratio in bits (``score``): how much more likely its holders share it as one poster than as
+otherwise unrelated posters, from how many otherwise unrelated groups of posts hold it. Being spread over many
+sites or posts is not held against a value -- an operator cross-posts on a dozen sites with one phone. A platform's
+support line, a helpline or an agency's footer is recognised by what it is: a known service line (a data file with
+sources), or a value printed in a trailing footer line under the posts of many otherwise unrelated posters. Those are
+hubs: they link nothing and are reported with their reason.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import yaml
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -24,9 +31,14 @@ from tipwatch.link.config import IdentifierConfig
 ENTITY_TYPES: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "image_sha256", "image")
 TYPE_CODE: dict[str, int] = {t: i for i, t in enumerate(ENTITY_TYPES)}
 
-HUB_TOO_MANY = "in more than {max_posts} posts"
-HUB_SPREAD = "spread over {platforms} platforms and {kinds} post kinds"
-HUB_UNRELATED = "shared by {groups} otherwise unrelated groups of posts (each with its own contacts)"
+HUB_KNOWN = "known {name} ({source})"
+HUB_FOOTER = (
+    "platform footer/boilerplate line in {share:.0%} of its posts, shared by {groups} otherwise unrelated groups"
+)
+HUB_UNRELATED = "shared by {groups} otherwise unrelated groups of posts (each with its own contacts): no evidence"
+
+# Why a value is a hub, as a code kept per entity (0: not a hub).
+HUB_CODE_KNOWN, HUB_CODE_FOOTER, HUB_CODE_UNRELATED = 1, 2, 3
 
 
 def entity_key(kind: str, value: str) -> int:
@@ -37,7 +49,11 @@ def entity_key(kind: str, value: str) -> int:
 
 @dataclass(slots=True)
 class EntityStats:
-    """Per distinct entity key (sorted): how many posts, platforms and kinds hold it, and what follows."""
+    """Per distinct entity key (sorted): who holds it, how unrelated its holders are, and its evidence in bits.
+
+    ``bits`` is the log2 likelihood ratio a shared value adds to a pair of its posts (0 for a hub); ``strong`` means
+    it alone reaches the link threshold. Filled in two steps: counts (``entity_stats``), then ``score``.
+    """
 
     keys: npt.NDArray[np.uint64]
     types: npt.NDArray[np.uint8]
@@ -46,17 +62,33 @@ class EntityStats:
     n_kinds: npt.NDArray[np.int64]
     n_groups: npt.NDArray[np.int64]
     n_with_other: npt.NDArray[np.int64]
-    weight: npt.NDArray[np.float64]
-    hub: npt.NDArray[np.bool_]
+    footer_share: npt.NDArray[np.float64]
+    known: npt.NDArray[np.bool_]
+    hub_code: npt.NDArray[np.int8]
+    bits: npt.NDArray[np.float64]
     strong: npt.NDArray[np.bool_]
+    threshold: float = 0.0
+
+    @property
+    def hub(self) -> npt.NDArray[np.bool_]:
+        return self.hub_code > 0
+
+    @property
+    def weight(self) -> npt.NDArray[np.float64]:
+        """Evidence in units of the link threshold (1.0 = enough alone)."""
+        return self.bits / self.threshold if self.threshold > 0 else self.bits
 
     def lookup(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
         """Row of each key in this table (keys must be present)."""
         return np.searchsorted(self.keys, keys).astype(np.int64)
 
     def links(self) -> npt.NDArray[np.bool_]:
-        """Entities that link posts: in two or more posts and not a hub."""
-        return (self.n_posts >= 2) & ~self.hub
+        """Entities that add evidence: in two or more posts, not a hub, positive bits."""
+        return (self.n_posts >= 2) & ~self.hub & (self.bits > 0)
+
+    def personal(self, own_groups: int) -> npt.NDArray[np.bool_]:
+        """Values that look like one poster's own (no hub, held by at most ``own_groups`` unrelated groups)."""
+        return (self.n_posts >= 2) & ~self.hub & (self.n_groups <= own_groups)
 
 
 def _distinct_per_key(
@@ -75,9 +107,13 @@ def _distinct_per_key(
 class _Memberships:
     """(post, key) rows sorted both ways, to slice one key's posts and those posts' rows without scanning all."""
 
-    def __init__(self, post: npt.NDArray[np.int64], key: npt.NDArray[np.uint64]) -> None:
+    def __init__(
+        self, post: npt.NDArray[np.int64], key: npt.NDArray[np.uint64], own: npt.NDArray[np.bool_] | None = None
+    ) -> None:
         by_post = np.argsort(post, kind="stable")
         self.p_sorted, self.k_by_post = post[by_post], key[by_post]
+        # Rows that count as a post's own contact (not a footer line, not a known service line).
+        self.own_by_post = own[by_post] if own is not None else np.ones(len(post), dtype=bool)
         by_key = np.argsort(key, kind="stable")
         self.k_sorted, self.p_by_key = key[by_key], post[by_key]
 
@@ -87,10 +123,12 @@ class _Memberships:
         return np.unique(self.p_by_key[lo:hi])
 
     def rows_of(self, posts: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+        """The own-contact rows of ``posts``."""
         lo = np.searchsorted(self.p_sorted, posts)
         hi = np.searchsorted(self.p_sorted, posts, side="right")
         n = hi - lo
         pos = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        pos = pos[self.own_by_post[pos]]
         return self.p_sorted[pos], self.k_by_post[pos]
 
 
@@ -130,49 +168,130 @@ def entity_stats(
     kind: npt.NDArray[np.integer[Any]],
     cfg: IdentifierConfig,
     only: npt.NDArray[np.uint64] | None = None,
+    memb_footer: npt.NDArray[np.bool_] | None = None,
+    known: Mapping[int, tuple[str, str]] | None = None,
 ) -> EntityStats:
-    """Frequency, spread, weight and hub status of every entity (or of the keys ``only``), from the memberships.
+    """Frequency, spread, footer position and "otherwise unrelated" groups of every entity (or of the keys ``only``).
 
-    Memberships must be distinct (one row per post and key). ``platform``/``kind`` are codes per post index. The
-    statistics of a key depend only on the posts holding it (and their other contacts), so a subset is exact.
+    Memberships must be distinct (one row per post and key). ``platform``/``kind`` are codes per post index;
+    ``memb_footer`` flags rows whose value sits in a trailing boilerplate line; ``known`` maps keys of known platform
+    and help lines to (name, source). The statistics of a key depend only on the posts holding it (and their other
+    contacts), so a subset is exact. Evidence (bits, hub, strong) is filled by ``score``.
     """
+    footer = memb_footer if memb_footer is not None else np.zeros(len(memb_post), dtype=bool)
+    known = known or {}
     if only is not None:
         sel = np.isin(memb_key, only)
-        sub_post, sub_key, sub_type = memb_post[sel], memb_key[sel], memb_type[sel]
+        sub_post, sub_key, sub_type, sub_footer = memb_post[sel], memb_key[sel], memb_type[sel], footer[sel]
     else:
-        sub_post, sub_key, sub_type = memb_post, memb_key, memb_type
-    keys, first, n_posts = np.unique(sub_key, return_index=True, return_counts=True)
+        sub_post, sub_key, sub_type, sub_footer = memb_post, memb_key, memb_type, footer
+    keys, first, inv, n_posts = np.unique(sub_key, return_index=True, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
     types = sub_type[first].astype(np.uint8)
     n_platforms = _distinct_per_key(sub_key, platform[sub_post], keys)
     n_kinds = _distinct_per_key(sub_key, kind[sub_post], keys)
-    tw = np.array([cfg.type_weight.get(t, 0.5) for t in ENTITY_TYPES], dtype=np.float64)[types]
-    rarity = 1.0 - np.log(np.maximum(n_posts, 1)) / np.log(cfg.max_posts + 1)
-    weight = tw * (0.5 + 0.5 * np.clip(rarity, 0.0, 1.0))
-    spread = (n_posts >= cfg.spread_min_posts) & (
-        (n_platforms > cfg.spread_max_platforms) | (n_kinds > cfg.spread_max_kinds)
-    )
-    n_groups = np.zeros(len(keys), dtype=np.int64)
+    footer_share = np.bincount(inv, weights=sub_footer.astype(np.float64), minlength=len(keys)) / np.maximum(n_posts, 1)
+    known_key = np.zeros(len(keys), dtype=bool)
+    if known:
+        known_key = np.isin(keys, np.fromiter(known, dtype=np.uint64, count=len(known)))
+    n_groups = np.ones(len(keys), dtype=np.int64)
     n_with = np.zeros(len(keys), dtype=np.int64)
-    cand = np.flatnonzero((n_posts >= cfg.unrelated_min_groups) & (n_posts <= cfg.max_posts))
+    cand = np.flatnonzero(n_posts >= cfg.unrelated_min_posts)
     if len(cand):
-        # Only the memberships of the candidates' posts matter: cut the arrays down once.
+        # Only the memberships of the candidates' posts matter: cut the arrays down once. A footer line or a known
+        # service line is not a post's own contact: it says nothing about who posted.
         cand_posts = np.unique(sub_post[np.isin(sub_key, keys[cand])])
         near = np.isin(memb_post, cand_posts)
-        index = _Memberships(memb_post[near], memb_key[near])
+        own = ~footer[near]
+        if known:
+            own &= ~np.isin(memb_key[near], np.fromiter(known, dtype=np.uint64, count=len(known)))
+        index = _Memberships(memb_post[near], memb_key[near], own)
         for c in cand.tolist():
-            n_with[c], n_groups[c] = unrelated_groups(index, int(keys[c]))
-    unrelated = (n_groups >= cfg.unrelated_min_groups) & (n_groups >= cfg.unrelated_share * np.maximum(n_with, 1))
-    hub = (n_posts > cfg.max_posts) | spread | unrelated
-    strong = weight >= cfg.strong_weight
+            n_with[c], groups = unrelated_groups(index, int(keys[c]))
+            n_groups[c] = max(groups, 1)
+    zeros = np.zeros(len(keys))
     return EntityStats(
-        keys, types, n_posts.astype(np.int64), n_platforms, n_kinds, n_groups, n_with, weight, hub, strong
+        keys,
+        types,
+        n_posts.astype(np.int64),
+        n_platforms,
+        n_kinds,
+        n_groups,
+        n_with,
+        footer_share,
+        known_key,
+        np.zeros(len(keys), dtype=np.int8),
+        zeros,
+        np.zeros(len(keys), dtype=bool),
     )
+
+
+def hub_codes(stats: EntityStats, cfg: IdentifierConfig) -> npt.NDArray[np.int8]:
+    """Hubs that do not depend on the corpus-level prior: known service lines and platform footers."""
+    code = np.zeros(len(stats.keys), dtype=np.int8)
+    footer = (stats.footer_share >= cfg.footer_share) & (stats.n_groups >= cfg.hub_min_groups)
+    code[footer] = HUB_CODE_FOOTER
+    code[stats.known] = HUB_CODE_KNOWN
+    return code
+
+
+def score(stats: EntityStats, n_groups_total: int, cfg: IdentifierConfig, target_odds: float) -> None:
+    """Fill ``bits``, ``hub_code`` and ``strong`` (in place).
+
+    Fellegi-Sunter with value-specific u: a value shared by the posts of ``k`` otherwise unrelated groups is one
+    poster's own up to ``own_groups`` groups (an operator's rotated phones and personas); each group beyond that
+    is a poster who shows it for another reason (a service line, a shared agency page). With ``G`` poster groups
+    in the corpus, u = (max(k - own_groups, 0) + chance_t) / G, m = m_t, bits = log2(m / u). Prior odds that two
+    posts are one poster's are about 1 : G, so a pair is linked when its summed bits reach
+    log2(G) + log2(target_odds) (``link_threshold``).
+    """
+    g = max(n_groups_total, 2)
+    m = np.array([cfg.m.get(t, 0.5) for t in ENTITY_TYPES])[stats.types]
+    chance = np.array([cfg.chance.get(t, 1.0) for t in ENTITY_TYPES])[stats.types]
+    extra = np.maximum(stats.n_groups - cfg.own_groups, 0)
+    bits = np.log2(m * g / (extra + chance))
+    code = hub_codes(stats, cfg)
+    code[(code == 0) & (bits <= 0) & (stats.n_posts >= 2)] = HUB_CODE_UNRELATED
+    bits[code > 0] = 0.0
+    stats.bits = np.maximum(bits, 0.0)
+    stats.hub_code = code
+    stats.threshold = link_threshold(n_groups_total, target_odds)
+    stats.strong = stats.bits >= stats.threshold
+
+
+def link_threshold(n_groups_total: int, target_odds: float) -> float:
+    """Bits a pair needs: prior odds 1 : G (G poster groups) raised to the target posterior odds."""
+    return float(np.log2(max(n_groups_total, 2)) + np.log2(target_odds))
 
 
 def hub_reason(stats: EntityStats, row: int, cfg: IdentifierConfig) -> str:
     """Why an entity is a hub, in words for the analyst."""
-    if stats.n_posts[row] > cfg.max_posts:
-        return HUB_TOO_MANY.format(max_posts=cfg.max_posts)
-    if stats.n_platforms[row] > cfg.spread_max_platforms or stats.n_kinds[row] > cfg.spread_max_kinds:
-        return HUB_SPREAD.format(platforms=int(stats.n_platforms[row]), kinds=int(stats.n_kinds[row]))
+    code = int(stats.hub_code[row])
+    if code == HUB_CODE_KNOWN:
+        name, source = load_known_contacts(cfg.known_contacts).get(
+            int(stats.keys[row]), ("service line", "known contacts list")
+        )
+        return HUB_KNOWN.format(name=name, source=source)
+    if code == HUB_CODE_FOOTER:
+        return HUB_FOOTER.format(share=float(stats.footer_share[row]), groups=int(stats.n_groups[row]))
     return HUB_UNRELATED.format(groups=int(stats.n_groups[row]))
+
+
+def load_known_contacts(path: str | Path) -> dict[int, tuple[str, str]]:
+    """Entity key -> (name, source) of the known service lines in ``path`` (see known_contacts.yaml)."""
+    p = Path(path)
+    if not p.is_absolute() and not p.exists():
+        p = Path(__file__).with_name(str(path))
+    if not p.is_file():
+        return {}
+    return _load_known(str(p))
+
+
+@cache
+def _load_known(path: str) -> dict[int, tuple[str, str]]:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    out: dict[int, tuple[str, str]] = {}
+    for entry in data.get("contacts") or []:
+        out[entity_key(str(entry["type"]), str(entry["value"]))] = (str(entry["name"]), str(entry["source"]))
+    return out

@@ -19,7 +19,7 @@ import orjson
 
 from tipwatch.link.entities import TYPE_CODE
 
-FORMAT = 3
+FORMAT = 4
 IMAGE_CODE = TYPE_CODE["image"]
 
 # Pair signals in the state; new producers append here (the code is persisted, so never reorder).
@@ -38,6 +38,8 @@ _ARRAYS = (
     "memb_post",
     "memb_key",
     "memb_type",
+    "memb_footer",
+    "specific",
     "pair_a",
     "pair_b",
     "pair_signal",
@@ -67,13 +69,17 @@ class LinkState:
     sh_indptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
     sh_ids: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
     df: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
-    df_cap: int = 0
+    # Shingles in the template signatures (specific: few otherwise unrelated poster groups use them).
+    specific: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    # Per post: mean evidence (bits) of one specific shingle, and its poster group (-1: no own contact).
+    n_groups: int = 0
     sigs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
     textable: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     contact: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     memb_post: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     memb_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
     memb_type: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros(0, np.uint8))
+    memb_footer: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     # (type, value) of entities held by two or more posts: the evidence shown for a link.
     values: dict[int, tuple[str, str]] = field(default_factory=dict)
     pair_a: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -112,10 +118,16 @@ class LinkState:
             np.concatenate([self.memb_type, np.full(len(first), IMAGE_CODE, np.uint8)]),
         )
 
+    def footer_flags(self) -> npt.NDArray[np.bool_]:
+        """Per row of ``memberships()``: the value sits only in its post's footer line (pictures never do)."""
+        n_extra = len(self.memberships()[0]) - len(self.memb_post)
+        return np.concatenate([self.memb_footer, np.zeros(n_extra, dtype=bool)])
+
     @classmethod
     def empty(cls, fingerprint: str, num_perm: int, shingle_bits: int, generation: str | None = None) -> LinkState:
         st = cls(fingerprint, generation or uuid.uuid4().hex, num_perm, shingle_bits)
         st.df = np.zeros(1 << shingle_bits, dtype=np.uint32)
+        st.specific = np.zeros(1 << shingle_bits, dtype=bool)
         st.sigs = np.zeros((0, num_perm), dtype=np.uint32)
         return st
 
@@ -132,7 +144,7 @@ def save_state(state: LinkState, path: Path) -> None:
         "generation": state.generation,
         "num_perm": state.num_perm,
         "shingle_bits": state.shingle_bits,
-        "df_cap": state.df_cap,
+        "n_groups": state.n_groups,
         "next_comp": state.next_comp,
         "platforms": state.platforms,
         "kinds": state.kinds,
@@ -161,7 +173,7 @@ def load_state(path: Path) -> LinkState | None:
         if meta.get("format") != FORMAT:
             return None
         st = LinkState(meta["fingerprint"], meta["generation"], meta["num_perm"], meta["shingle_bits"])
-        st.df_cap = int(meta["df_cap"])
+        st.n_groups = int(meta["n_groups"])
         st.next_comp = int(meta["next_comp"])
         st.platforms = list(meta["platforms"])
         st.kinds = list(meta["kinds"])
