@@ -348,6 +348,8 @@ def _entity_evidence(state: LinkState, memb: Memberships, cfg: LinkConfig) -> tu
     rows = stats.lookup(memb[1]) if len(stats.keys) else np.zeros(0, dtype=np.int64)
     personal = personal_key[rows] & ~footer if len(rows) else np.zeros(0, dtype=bool)
     group, n_groups = poster_groups(state.n, memb[0], memb[1], personal)
+    # A post with no value of its own is a poster too (unknown which): it counts in G, not in any group's count.
+    n_groups += int((group < 0).sum())
     score(stats, n_groups, ic, cfg.evidence.target_odds)
     _image_values(state, stats.keys[(stats.n_posts >= 2) & (stats.types == TYPE_CODE["image"])])
     return stats, group, n_groups
