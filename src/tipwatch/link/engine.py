@@ -136,16 +136,15 @@ def poster_groups(n: int, memb_post: I64, memb_key: npt.NDArray[np.uint64], pers
 def _shingle_bits(state: LinkState, group: I64, n_groups: int, cfg: LinkConfig) -> npt.NDArray[np.float64]:
     """Evidence (bits) of sharing each shingle: log2(m * G / groups using it).
 
-    Groups count only posts with a contact of their own (an ad whose contact was not found is an unknown poster, not
-    evidence that a phrase is common). A shingle used by one group is as telling as a rare phone; a stock phrase
-    used by many otherwise unrelated posters tells little.
+    A shingle used by one group is as telling as a rare phone; a stock phrase used by many otherwise unrelated
+    posters tells little.
     """
     post = _post_of_entry(state.sh_indptr)
     g = group[post]
-    known = g >= 0
-    code = (g[known].astype(np.uint64) << np.uint64(32)) | state.sh_ids[known].astype(np.uint64)
+    code = (g.astype(np.uint64) << np.uint64(32)) | state.sh_ids.astype(np.uint64)
     code = np.unique(code)
     gf = np.bincount((code & np.uint64(0xFFFFFFFF)).astype(np.int64), minlength=len(state.df))
+    state.gf = gf
     bits: npt.NDArray[np.float64] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / np.maximum(gf, 1))
     return bits
 
@@ -157,7 +156,10 @@ def _update_signatures(state: LinkState, n_old: int, shingle_bits: npt.NDArray[n
     unrelated posters is below 2^-specific_bits): the post's template signature holds only those.
     """
     tc = cfg.text
-    specific = shingle_bits >= tc.specific_bits
+    # Rare among posters, and reposted: a template is posted again and again by its few posters (document frequency
+    # at least min_repeat x its groups); a phrase each of many posters uses once is stock wording (the same ad form,
+    # a generic sentence), whatever its rarity.
+    specific = (shingle_bits >= tc.specific_bits) & (state.df >= tc.min_repeat * state.gf)
     flipped = specific != state.specific
     state.specific = specific
     dirty = np.zeros(state.n, dtype=bool)
@@ -348,8 +350,11 @@ def _entity_evidence(state: LinkState, memb: Memberships, cfg: LinkConfig) -> tu
     rows = stats.lookup(memb[1]) if len(stats.keys) else np.zeros(0, dtype=np.int64)
     personal = personal_key[rows] & ~footer if len(rows) else np.zeros(0, dtype=bool)
     group, n_groups = poster_groups(state.n, memb[0], memb[1], personal)
-    # A post with no value of its own is a poster too (unknown which): it counts in G, not in any group's count.
-    n_groups += int((group < 0).sum())
+    # A post with no value of its own is a poster too, unknown which: its own group (assuming it unrelated is what
+    # keeps a phrase that many contactless posts use from looking like one poster's template).
+    alone = np.flatnonzero(group < 0)
+    group[alone] = n_groups + np.arange(len(alone))
+    n_groups += len(alone)
     score(stats, n_groups, ic, cfg.evidence.target_odds)
     _image_values(state, stats.keys[(stats.n_posts >= 2) & (stats.types == TYPE_CODE["image"])])
     return stats, group, n_groups
