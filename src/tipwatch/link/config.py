@@ -78,11 +78,7 @@ class EvidenceConfig:
 
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
-    resolution: float = 0.2
-    seed: int = 7
     min_network_size: int = 2
-    min_weak_weight: float = 2.0
-    weak_joins_groups: bool = False
     max_pair_links_per_post: int = 10
 
 

@@ -156,10 +156,7 @@ def _update_signatures(state: LinkState, n_old: int, shingle_bits: npt.NDArray[n
     unrelated posters is below 2^-specific_bits): the post's template signature holds only those.
     """
     tc = cfg.text
-    # Rare among posters, and reposted: a template is posted again and again by its few posters (document frequency
-    # at least min_repeat x its groups); a phrase each of many posters uses once is stock wording (the same ad form,
-    # a generic sentence), whatever its rarity.
-    specific = (shingle_bits >= tc.specific_bits) & (state.df >= tc.min_repeat * state.gf)
+    specific = shingle_bits >= tc.specific_bits
     flipped = specific != state.specific
     state.specific = specific
     dirty = np.zeros(state.n, dtype=bool)
@@ -207,18 +204,66 @@ def _text_pairs(state: LinkState, cfg: LinkConfig) -> None:
     keys = band_keys(state.sigs[reps], tc.bands, tc.rows)
     a, b = candidate_pairs(keys, reps, np.ones(state.n, dtype=bool))
     j = jaccard_estimate(state.sigs, a, b)
-    a = np.concatenate([da, a])
-    b = np.concatenate([db, b])
-    j = np.concatenate([np.ones(len(da), dtype=np.float32), j])
     ok = j >= tc.min_jaccard
+    dup_ok = np.ones(len(da), dtype=bool)
     if tc.require_contact:
-        ok &= state.contact[a] | state.contact[b]
-    a, b, j = a[ok], b[ok], j[ok]
+        # A signature is anchored when one of its posts names a contact, or when it is linked to an anchored one: a
+        # reposted notice with no contact anywhere stays out, an operator's ads with unextracted phones join.
+        gi = np.full(state.n, -1, dtype=np.int64)
+        gi[reps] = np.arange(len(reps))
+        anchored = np.bincount(inv, weights=state.contact[members].astype(np.float64), minlength=len(reps)) > 0
+        ok &= anchored[gi[a]] | anchored[gi[b]]
+        anchored[gi[a[ok]]] = True
+        anchored[gi[b[ok]]] = True
+        dup_ok = anchored[inv[dup]]
+    a = np.concatenate([da[dup_ok], a[ok]])
+    b = np.concatenate([db[dup_ok], b[ok]])
+    j = np.concatenate([np.ones(int(dup_ok.sum()), dtype=np.float32), j[ok]])
     keep = state.pair_signal != TEXT
     _set_pairs(state, keep, a, b, np.full(len(a), TEXT, np.uint8), j, j, np.zeros(len(a), dtype=bool))
 
 
-def _score_text_pairs(state: LinkState, n_spec: F64, unit_bits: F64, threshold: float, cfg: LinkConfig) -> None:
+def _reposted(state: LinkState, group: I64, known: Bool, cfg: LinkConfig) -> Bool:
+    """Per text pair: whether its template is reposted by few posters rather than used once by each of many.
+
+    Template clusters are the connected components of the text pairs. One in which more than ``own_groups``
+    otherwise unrelated poster groups each post it about once (fewer than ``min_repeat`` posts per group) is a
+    shared ad form or a generic text -- the same words, unrelated people -- and its pairs carry no evidence. An
+    operator's template is posted again and again by its few posters (its rotated phones).
+    """
+    text = np.flatnonzero(state.pair_signal == TEXT)
+    ok = np.ones(len(text), dtype=bool)
+    if len(text) == 0:
+        return ok
+    a, b = state.pair_a[text], state.pair_b[text]
+    m = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(state.n, state.n))
+    _, comp = connected_components(m, directed=False)
+    inside = np.zeros(state.n, dtype=bool)
+    inside[a] = True
+    inside[b] = True
+    posts = np.flatnonzero(inside)
+    n_posts = np.bincount(comp[posts], minlength=int(comp.max()) + 1)
+    pairs = np.unique((comp[posts].astype(np.int64) << np.int64(32)) | group[posts])
+    n_groups = np.bincount((pairs >> np.int64(32)).astype(np.int64), minlength=len(n_posts))
+    form = (n_groups >= 2) & (n_posts < cfg.text.min_repeat * n_groups)
+    ok = ~form[comp[a]]
+    # Across two poster groups, each must repost the template (min_repeat posts of the cluster) unless its poster is
+    # unknown (no contact found): a known poster who used the words once beside an operator's many reposts is
+    # someone else using the same form.
+    gsize = np.unique((comp[posts].astype(np.int64) << np.int64(32)) | group[posts], return_counts=True)
+    code_a = (comp[a].astype(np.int64) << np.int64(32)) | group[a]
+    code_b = (comp[b].astype(np.int64) << np.int64(32)) | group[b]
+    n_a = gsize[1][np.searchsorted(gsize[0], code_a)]
+    n_b = gsize[1][np.searchsorted(gsize[0], code_b)]
+    rep = cfg.text.min_repeat
+    cross = group[a] != group[b]
+    ok &= ~cross | (((n_a >= rep) | ~known[a]) & ((n_b >= rep) | ~known[b]))
+    return ok
+
+
+def _score_text_pairs(
+    state: LinkState, n_spec: F64, unit_bits: F64, threshold: float, reposted: Bool, cfg: LinkConfig
+) -> None:
     """Evidence of every text pair in bits (``pair_w`` in units of the link threshold; strong at 1).
 
     Shared specific shingles ~ J / (1 + J) * (|A| + |B|); consecutive shingles overlap in words, so every
@@ -233,7 +278,7 @@ def _score_text_pairs(state: LinkState, n_spec: F64, unit_bits: F64, threshold: 
     shared = j / (1.0 + j) * (n_spec[a] + n_spec[b])
     units = shared / cfg.text.shingle_size
     bits = np.log2(cfg.evidence.text_m) + units * np.minimum(unit_bits[a], unit_bits[b])
-    bits = np.maximum(bits, 0.0)
+    bits = np.maximum(bits, 0.0) * reposted
     state.pair_w[text] = (bits / threshold).astype(np.float32)
     state.pair_strong[text] = bits >= threshold
 
@@ -334,8 +379,9 @@ def _image_values(state: LinkState, keys: npt.NDArray[np.uint64]) -> None:
         state.values[int(state.img_key[i])] = ("image", bytes(state.img_pdq[i]).hex())
 
 
-def _entity_evidence(state: LinkState, memb: Memberships, cfg: LinkConfig) -> tuple[EntityStats, I64, int]:
-    """Statistics and evidence of every entity, with the poster group of every post and the number of groups.
+def _entity_evidence(state: LinkState, memb: Memberships, cfg: LinkConfig) -> tuple[EntityStats, I64, Bool, int]:
+    """Statistics and evidence of every entity; the poster group of every post, whether its poster is known (it
+    has a value of its own), and the number of groups.
 
     Hubs that do not depend on the prior (known service lines, platform footers) are found first; the remaining
     values held within at most ``own_groups`` otherwise unrelated groups are personal and define the poster groups;
@@ -353,37 +399,12 @@ def _entity_evidence(state: LinkState, memb: Memberships, cfg: LinkConfig) -> tu
     # A post with no value of its own is a poster too, unknown which: its own group (assuming it unrelated is what
     # keeps a phrase that many contactless posts use from looking like one poster's template).
     alone = np.flatnonzero(group < 0)
+    known = group >= 0
     group[alone] = n_groups + np.arange(len(alone))
     n_groups += len(alone)
     score(stats, n_groups, ic, cfg.evidence.target_odds)
     _image_values(state, stats.keys[(stats.n_posts >= 2) & (stats.types == TYPE_CODE["image"])])
-    return stats, group, n_groups
-
-
-def _shared_weak_bits(state: LinkState, memb: Memberships, stats: EntityStats, a: I64, b: I64) -> F64:
-    """Per pair (a[i], b[i]): the summed bits of the weak values (evidence, but not enough alone) both posts hold."""
-    out = np.zeros(len(a), dtype=np.float64)
-    if len(a) == 0 or len(stats.keys) == 0:
-        return out
-    rows = stats.lookup(memb[1])
-    weak = stats.links()[rows] & ~stats.strong[rows]
-    if not weak.any():
-        return out
-    post, row = memb[0][weak], rows[weak]
-    order = np.lexsort((row, post))
-    post, row = post[order], row[order]
-    code = (post.astype(np.uint64) << np.uint64(32)) | row.astype(np.uint64)
-    lo = np.searchsorted(post, a)
-    n = np.searchsorted(post, a, side="right") - lo
-    if not n.any():
-        return out
-    pair = np.repeat(np.arange(len(a)), n)
-    pos = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
-    want = (b[pair].astype(np.uint64) << np.uint64(32)) | row[pos].astype(np.uint64)
-    at = np.minimum(np.searchsorted(code, want), len(code) - 1)
-    hit = code[at] == want
-    np.add.at(out, pair[hit], stats.bits[row[pos][hit]])
-    return out
+    return stats, group, known, n_groups
 
 
 def _link_graph(state: LinkState, memb: Memberships, in_s: Bool, stats: EntityStats, loc: I64) -> LinkGraph:
@@ -456,8 +477,11 @@ def update(
     _append(state, batch, cfg)
     _update_images(state, batch, n_old, cfg)
     memb = state.memberships()
-    stats, group, n_groups = _entity_evidence(state, memb, cfg)
+    stats, group, known, n_groups = _entity_evidence(state, memb, cfg)
     state.n_groups = n_groups
+    for k in stats.keys[stats.n_posts >= 2].tolist():
+        if k in batch.values:
+            state.values[k] = batch.values[k]
     t["entities"] = time.perf_counter() - t0
     sbits = _shingle_bits(state, group, n_groups, cfg)
     _update_signatures(state, n_old, sbits, cfg)
@@ -465,12 +489,7 @@ def update(
     _text_pairs(state, cfg)
     _add_external(state, external, cfg)
     n_spec, unit_bits = _post_text_bits(state, sbits)
-    _score_text_pairs(state, n_spec, unit_bits, stats.threshold, cfg)
-    text = np.flatnonzero(state.pair_signal == TEXT)
-    if len(text):
-        extra = _shared_weak_bits(state, memb, stats, state.pair_a[text], state.pair_b[text])
-        state.pair_w[text] += (extra / stats.threshold).astype(np.float32)
-        state.pair_strong[text] = state.pair_w[text] >= 1.0
+    _score_text_pairs(state, n_spec, unit_bits, stats.threshold, _reposted(state, group, known, cfg), cfg)
     t["text_pairs"] = time.perf_counter() - t0 - sum(t.values())
 
     in_s = np.ones(state.n, dtype=bool)
