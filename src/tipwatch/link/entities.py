@@ -248,7 +248,10 @@ def score(stats: EntityStats, n_groups_total: int, cfg: IdentifierConfig, target
     g = max(n_groups_total, 2)
     m = np.array([cfg.m.get(t, 0.5) for t in ENTITY_TYPES])[stats.types]
     chance = np.array([cfg.chance.get(t, 1.0) for t in ENTITY_TYPES])[stats.types]
-    extra = np.maximum(stats.n_groups - cfg.own_groups, 0)
+    # A value printed in footer lines is not an ad's own contact: the allowance for an operator's rotated phones
+    # does not apply, every group beyond the first is someone else showing it.
+    own = np.where(stats.footer_share >= cfg.footer_share, 1, cfg.own_groups)
+    extra = np.maximum(stats.n_groups - own, 0)
     bits = np.log2(m * g / (extra + chance))
     code = hub_codes(stats, cfg)
     code[(code == 0) & (bits <= 0) & (stats.n_posts >= 2)] = HUB_CODE_UNRELATED
