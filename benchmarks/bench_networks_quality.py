@@ -112,25 +112,11 @@ def scores(truth: dict[str, str | None], predicted: dict[str, str]) -> dict[str,
 def corpora(args: argparse.Namespace, tmp: Path) -> list[tuple[str, Path, Path, bool]]:
     """(name, posts, truth, run InfoShield on it)."""
     out: list[tuple[str, Path, Path, bool]] = []
-    if args.synth:
-        posts, truth = tmp / "synth.jsonl", tmp / "synth_truth.jsonl"
-        subprocess.run(
-            [
-                *_tipwatch_bin(),
-                "synth",
-                "--n",
-                str(args.synth),
-                "--seed",
-                str(args.synth_seed),
-                "--out",
-                str(posts),
-                "--truth",
-                str(truth),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        out.append((f"synth n={args.synth} seed={args.synth_seed}", posts, truth, True))
+    for seed in [int(x) for x in args.synth_seeds.split(",") if x] if args.synth else []:
+        posts, truth = tmp / f"synth{seed}.jsonl", tmp / f"synth{seed}_truth.jsonl"
+        cmd = [*_tipwatch_bin(), "synth", "--n", str(args.synth), "--seed", str(seed)]
+        subprocess.run([*cmd, "--out", str(posts), "--truth", str(truth)], check=True, stdout=subprocess.DEVNULL)
+        out.append((f"synth n={args.synth} seed={seed}", posts, truth, True))
     if args.dev_script:
         sizes = [(args.size, True)] + ([(args.big, args.infoshield_big)] if args.big else [])
         for size, with_is in sizes:
@@ -154,7 +140,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=3000)
     ap.add_argument("--big", type=int, default=0, help="Also this size (tipwatch alone unless --infoshield-big)")
     ap.add_argument("--synth", type=int, default=3000, help="Posts of tipwatch's own synth (0: skip)")
-    ap.add_argument("--synth-seed", type=int, default=1)
+    ap.add_argument("--synth-seeds", default="1,3")
     ap.add_argument("--out", type=Path, help="Also write the results as JSON here")
     args = ap.parse_args()
     python = args.infoshield_python or (args.infoshield / ".venv" / "bin" / "python" if args.infoshield else None)
