@@ -47,13 +47,24 @@ def _pairs(state: LinkState) -> set[tuple[str, str, str, float]]:
 
 def test_a_template_reposted_with_new_phone_city_and_price_is_one_network(cfg: LinkConfig) -> None:
     c = Corpus(1)
-    c.template_op("tmpl", 12)
+    c.template_op("tmpl", 12)  # three rotated phones, never two in one ad
+    c.benign("b", 400)
+    state, delta = _run(cfg, c.posts)
+    assert _partition(state) == _truth(c)
+    text = state.pair_signal == PAIR_SIGNALS.index("text")
+    assert (state.pair_ev[text] >= 0.9).all()  # only masked slots differ
+    assert state.pair_strong[text].all()  # a specific template reposted verbatim is enough alone
+    assert delta.stats.strong[delta.stats.n_posts >= 2].all()  # each phone links its own ads
+
+
+def test_a_template_reposted_with_a_fresh_phone_in_every_ad_looks_like_a_shared_form(cfg: LinkConfig) -> None:
+    # Twelve known posters each posting the words once: the same ad form used by unrelated people, or an
+    # operator burning a phone per ad. Text alone cannot tell; without another signal they stay apart.
+    c = Corpus(1)
+    c.template_op("tmpl", 12, phones=12)
     c.benign("b", 400)
     state, _ = _run(cfg, c.posts)
-    assert _partition(state) == _truth(c)
-    assert set(state.pair_signal.tolist()) == {PAIR_SIGNALS.index("text")}
-    assert (state.pair_ev >= 0.9).all()  # only masked slots differ
-    assert state.pair_strong.all()  # a specific template shared verbatim is enough alone
+    assert _partition(state) == set()
 
 
 def test_one_phone_in_several_obfuscations_across_platforms_is_one_network(cfg: LinkConfig) -> None:
@@ -88,8 +99,9 @@ def test_two_operations_sharing_one_generic_phrase_stay_apart(cfg: LinkConfig) -
     generic = "genuine pictures no advance payment safe and secure service call now for booking"
     for op, n in (("x", 10), ("y", 10)):
         base = c.noise(18)
+        phones = [c.phone(), c.phone()]  # each operation rotates two phones
         for i in range(n):
-            phone = c.phone()
+            phone = phones[i % 2]
             c.add(f"{op}-{i:02d}", f"{base} {generic} {phone}", op, ids=(("phone", phone, phone),))
     c.benign("b", 400)
     state, _ = _run(cfg, c.posts)
@@ -283,6 +295,7 @@ def test_identical_texts_without_any_contact_do_not_link(cfg: LinkConfig) -> Non
     c.benign("b", 100)
     state, _ = _run(cfg, c.posts)
     assert _partition(state) == set()
+    # Allowed to link, the five copies are still five unknown posters each posting the words once: no evidence.
     relaxed = small_config(require_contact=False)
     state, _ = _run(relaxed, c.posts)
-    assert _partition(state) == {frozenset(f"n-{i}" for i in range(5))}
+    assert _partition(state) == set()
