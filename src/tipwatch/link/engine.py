@@ -140,12 +140,16 @@ def _shingle_bits(state: LinkState, group: I64, n_groups: int, cfg: LinkConfig) 
     posters tells little.
     """
     post = _post_of_entry(state.sh_indptr)
-    g = group[post]
-    code = (g.astype(np.uint64) << np.uint64(32)) | state.sh_ids.astype(np.uint64)
-    code = np.unique(code)
-    gf = np.bincount((code & np.uint64(0xFFFFFFFF)).astype(np.int64), minlength=len(state.df))
+    code = (group[post].astype(np.uint64) << np.uint64(32)) | state.sh_ids.astype(np.uint64)
+    code.sort()
+    first = np.ones(len(code), dtype=bool)
+    first[1:] = code[1:] != code[:-1]
+    sh = (code[first] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    gf = np.bincount(sh, minlength=len(state.df))
     state.gf = gf
-    bits: npt.NDArray[np.float64] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / np.maximum(gf, 1))
+    bits = np.zeros(len(gf), dtype=np.float64)
+    present = np.flatnonzero(gf)
+    bits[present] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf[present])
     return bits
 
 
@@ -167,10 +171,33 @@ def _update_signatures(state: LinkState, n_old: int, shingle_bits: npt.NDArray[n
     rows = np.flatnonzero(dirty)
     indptr, ids = csr_take(state.sh_indptr, state.sh_ids, rows)
     indptr, ids = filter_csr(indptr, ids, specific[ids])
+    # Reposts of one template have the same specific set: sign each distinct set once.
+    first, inv = _distinct_sets(indptr, ids)
+    sub_ptr, sub_ids = csr_take(indptr, ids, first)
     a, b = perm_params(tc.num_perm, tc.seed)
-    state.sigs[rows] = minhash(indptr, ids, a, b)
+    state.sigs[rows] = minhash(sub_ptr, sub_ids, a, b)[inv]
     state.textable[rows] = np.diff(indptr) >= tc.min_shingles
     return dirty
+
+
+def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
+    """For CSR sets: the first row of each distinct set and, per row, the index of its distinct set.
+
+    Sets are compared by a 64-bit hash of their sorted ids and their length (collisions are negligible here).
+    """
+    n = len(indptr) - 1
+    lengths = np.diff(indptr)
+    with np.errstate(over="ignore"):
+        x = ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        x ^= x >> np.uint64(29)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+    h = np.zeros(n, dtype=np.uint64)
+    nonempty = np.flatnonzero(lengths > 0)
+    if len(nonempty):
+        h[nonempty] = np.add.reduceat(x, indptr[nonempty])
+    key = np.stack([h.view(np.int64), lengths], axis=1)
+    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first.astype(np.int64), inv.ravel().astype(np.int64)
 
 
 def _post_text_bits(state: LinkState, shingle_bits: npt.NDArray[np.float64]) -> tuple[F64, F64]:

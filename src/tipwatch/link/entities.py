@@ -104,60 +104,63 @@ def _distinct_per_key(
     return np.bincount(np.searchsorted(uniq, k[first]), minlength=len(uniq)).astype(np.int64)
 
 
-class _Memberships:
-    """(post, key) rows sorted both ways, to slice one key's posts and those posts' rows without scanning all."""
+def _unrelated_groups_all(
+    memb_post: npt.NDArray[np.int64],
+    memb_key: npt.NDArray[np.uint64],
+    own: npt.NDArray[np.bool_],
+    cand_keys: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """How unrelated the posts holding each key of ``cand_keys`` (sorted) are otherwise: per key, (posts with
+    another own contact, groups among them).
 
-    def __init__(
-        self, post: npt.NDArray[np.int64], key: npt.NDArray[np.uint64], own: npt.NDArray[np.bool_] | None = None
-    ) -> None:
-        by_post = np.argsort(post, kind="stable")
-        self.p_sorted, self.k_by_post = post[by_post], key[by_post]
-        # Rows that count as a post's own contact (not a footer line, not a known service line).
-        self.own_by_post = own[by_post] if own is not None else np.ones(len(post), dtype=bool)
-        by_key = np.argsort(key, kind="stable")
-        self.k_sorted, self.p_by_key = key[by_key], post[by_key]
-
-    def posts_of(self, key: int) -> npt.NDArray[np.int64]:
-        k = np.uint64(key)
-        lo, hi = np.searchsorted(self.k_sorted, k), np.searchsorted(self.k_sorted, k, side="right")
-        return np.unique(self.p_by_key[lo:hi])
-
-    def rows_of(self, posts: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
-        """The own-contact rows of ``posts``."""
-        lo = np.searchsorted(self.p_sorted, posts)
-        hi = np.searchsorted(self.p_sorted, posts, side="right")
-        n = hi - lo
-        pos = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
-        pos = pos[self.own_by_post[pos]]
-        return self.p_sorted[pos], self.k_by_post[pos]
-
-
-def unrelated_groups(index: _Memberships, key: int) -> tuple[int, int]:
-    """How unrelated the posts holding ``key`` are otherwise: (posts with another contact, groups among them).
-
-    Groups are the connected components of those posts over their other contacts. A contact present in more than
-    half of the posts is a twin of ``key`` (the same operator's second number, a platform's phone beside its email)
-    and says nothing about relatedness, so it is ignored. A platform's support line: one group per advertiser. An
-    operator's handle: its posts also share rotating phones, so few groups.
+    Groups are the connected components of those posts over their other own contacts. A contact in more than half
+    of the posts is a twin of the key (the same operator's second number, a platform's phone beside its email) and
+    says nothing about relatedness, so it is ignored. A platform's support line: one group per advertiser. An
+    operator's handle: its posts also share rotating phones, so few groups. All keys at once: nodes are (key, post)
+    for the posts holding a candidate key and (key, other contact) for their other own contacts; connected
+    components of that graph are the groups. Work is linear in the rows touched.
     """
-    posts = index.posts_of(key)
-    r_post, r_key = index.rows_of(posts)
-    other = r_key != np.uint64(key)
-    r_post, r_key = r_post[other], r_key[other]
-    if len(r_post) == 0:
-        return 0, 0
-    okeys, oinv, ocount = np.unique(r_key, return_inverse=True, return_counts=True)
-    oinv = oinv.ravel()
-    local = ocount[oinv] <= len(posts) / 2
-    r_post, oinv = r_post[local], oinv[local]
-    if len(r_post) == 0:
-        return 0, 0
-    pidx = np.searchsorted(posts, r_post)
-    with_other = np.unique(pidx)
-    size = len(posts) + len(okeys)
-    m = coo_matrix((np.ones(len(r_post), dtype=np.int8), (pidx, len(posts) + oinv)), shape=(size, size))
+    nc = len(cand_keys)
+    is_cand = np.isin(memb_key, cand_keys)
+    c_post = memb_post[is_cand]
+    c_idx = np.searchsorted(cand_keys, memb_key[is_cand])
+    # distinct (candidate, post)
+    cp = np.unique((c_idx.astype(np.int64) << np.int64(32)) | c_post)
+    cp_cand, cp_post = (cp >> np.int64(32)), cp & np.int64(0xFFFFFFFF)
+    n_posts = np.bincount(cp_cand, minlength=nc)
+    # own rows of those posts, by post
+    rows = np.flatnonzero(own)
+    r_post, r_key = memb_post[rows], memb_key[rows]
+    order = np.argsort(r_post, kind="stable")
+    r_post, r_key = r_post[order], r_key[order]
+    lo = np.searchsorted(r_post, cp_post)
+    cnt = np.searchsorted(r_post, cp_post, side="right") - lo
+    node = np.repeat(np.arange(len(cp)), cnt)
+    pos = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+    okey = r_key[pos]
+    ocand = cp_cand[node]
+    other = okey != cand_keys[ocand]
+    node, okey, ocand = node[other], okey[other], ocand[other]
+    if len(node) == 0:
+        z = np.zeros(nc, dtype=np.int64)
+        return z, z
+    # (candidate, other key) codes; a contact in more than half of the candidate's posts is its twin: ignored.
+    pair_code = np.stack([ocand, okey.view(np.int64)], axis=1)
+    uniq, inv, count = np.unique(pair_code, axis=0, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    local = count[inv] <= n_posts[ocand] / 2
+    node, inv = node[local], inv[local]
+    if len(node) == 0:
+        z = np.zeros(nc, dtype=np.int64)
+        return z, z
+    size = len(cp) + len(uniq)
+    m = coo_matrix((np.ones(len(node), dtype=np.int8), (node, len(cp) + inv)), shape=(size, size))
     _, labels = connected_components(m, directed=False)
-    return len(with_other), len(np.unique(labels[with_other]))
+    with_other = np.unique(node)
+    n_with = np.bincount(cp_cand[with_other], minlength=nc)
+    lab = np.unique((cp_cand[with_other].astype(np.int64) << np.int64(32)) | labels[with_other])
+    n_groups = np.bincount((lab >> np.int64(32)).astype(np.int64), minlength=nc)
+    return n_with.astype(np.int64), n_groups.astype(np.int64)
 
 
 def entity_stats(
@@ -196,19 +199,17 @@ def entity_stats(
         known_key = np.isin(keys, np.fromiter(known, dtype=np.uint64, count=len(known)))
     n_groups = np.ones(len(keys), dtype=np.int64)
     n_with = np.zeros(len(keys), dtype=np.int64)
-    cand = np.flatnonzero(n_posts >= cfg.unrelated_min_posts)
+    # Groups only change the evidence of values in more posts than one poster's allowance, and of footer values.
+    cand = np.flatnonzero(
+        (n_posts >= cfg.unrelated_min_posts) & ((n_posts > cfg.own_groups) | (footer_share >= cfg.footer_share))
+    )
     if len(cand):
-        # Only the memberships of the candidates' posts matter: cut the arrays down once. A footer line or a known
-        # service line is not a post's own contact: it says nothing about who posted.
-        cand_posts = np.unique(sub_post[np.isin(sub_key, keys[cand])])
-        near = np.isin(memb_post, cand_posts)
-        own = ~footer[near]
+        own = ~footer
         if known:
-            own &= ~np.isin(memb_key[near], np.fromiter(known, dtype=np.uint64, count=len(known)))
-        index = _Memberships(memb_post[near], memb_key[near], own)
-        for c in cand.tolist():
-            n_with[c], groups = unrelated_groups(index, int(keys[c]))
-            n_groups[c] = max(groups, 1)
+            own &= ~np.isin(memb_key, np.fromiter(known, dtype=np.uint64, count=len(known)))
+        w, g = _unrelated_groups_all(memb_post, memb_key, own, keys[cand])
+        n_with[cand] = w
+        n_groups[cand] = np.maximum(g, 1)
     zeros = np.zeros(len(keys))
     return EntityStats(
         keys,
