@@ -293,16 +293,20 @@ def _score_text_pairs(
 ) -> None:
     """Evidence of every text pair in bits (``pair_w`` in units of the link threshold; strong at 1).
 
-    Shared specific shingles ~ J / (1 + J) * (|A| + |B|); consecutive shingles overlap in words, so every
-    ``shingle_size`` of them count as one observation, each worth the posts' mean bits per specific shingle (the
-    smaller of the two): a template reposted verbatim adds many such units, two posts sharing a phrase or two add
-    little.
+    Shared specific shingles beyond chance ~ (J - J0) / (1 - J0) * min(|A|, |B|); consecutive shingles overlap in
+    words, so every ``shingle_size`` of them count as one observation, each worth the posts' mean bits per
+    specific shingle (the smaller of the two): a template reposted verbatim adds many such units, two posts
+    sharing a phrase or two add little.
     """
     text = state.pair_signal == TEXT
     if not text.any():
         return
     a, b, j = state.pair_a[text], state.pair_b[text], state.pair_ev[text].astype(np.float64)
-    shared = j / (1.0 + j) * (n_spec[a] + n_spec[b])
+    # Only the similarity beyond what unrelated texts built from the same stock phrases reach (chance_jaccard)
+    # counts: a kappa-like share of the shorter post's specific shingles.
+    j0 = cfg.text.chance_jaccard
+    beyond = np.clip((j - j0) / (1.0 - j0), 0.0, 1.0)
+    shared = beyond * np.minimum(n_spec[a], n_spec[b])
     units = shared / cfg.text.shingle_size
     bits = np.log2(cfg.evidence.text_m) + units * np.minimum(unit_bits[a], unit_bits[b])
     bits = np.maximum(bits, 0.0) * reposted
@@ -416,8 +420,8 @@ def _entity_evidence(state: LinkState, memb: Memberships, cfg: LinkConfig) -> tu
     """
     ic = cfg.identifiers
     footer = state.footer_flags()
-    known = load_known_contacts(ic.known_contacts)
-    stats = entity_stats(*memb, state.platform, state.kind, ic, memb_footer=footer, known=known)
+    service = load_known_contacts(ic.known_contacts)
+    stats = entity_stats(*memb, state.platform, state.kind, ic, memb_footer=footer, known=service)
     code = hub_codes(stats, ic)
     personal_key = (code == 0) & (stats.n_groups <= ic.own_groups)
     rows = stats.lookup(memb[1]) if len(stats.keys) else np.zeros(0, dtype=np.int64)
