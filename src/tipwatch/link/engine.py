@@ -133,7 +133,7 @@ def poster_groups(n: int, memb_post: I64, memb_key: npt.NDArray[np.uint64], pers
     return group, int(dense.max()) + 1 if len(dense) else 0
 
 
-def _shingle_bits(state: LinkState, group: I64, n_groups: int, cfg: LinkConfig) -> npt.NDArray[np.float64]:
+def _shingle_bits(state: LinkState, group: I64, n_groups: int, cfg: LinkConfig) -> npt.NDArray[np.float32]:
     """Evidence (bits) of sharing each shingle: log2(m * G / groups using it).
 
     A shingle used by one group is as telling as a rare phone; a stock phrase used by many otherwise unrelated
@@ -144,16 +144,17 @@ def _shingle_bits(state: LinkState, group: I64, n_groups: int, cfg: LinkConfig) 
     code.sort()
     first = np.ones(len(code), dtype=bool)
     first[1:] = code[1:] != code[:-1]
-    sh = (code[first] & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    gf = np.bincount(sh, minlength=len(state.df))
-    state.gf = gf
-    bits = np.zeros(len(gf), dtype=np.float64)
-    present = np.flatnonzero(gf)
-    bits[present] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf[present])
+    sh = np.sort((code[first] & np.uint64(0xFFFFFFFF)).astype(np.int64))
+    starts = np.flatnonzero(np.concatenate(([True], sh[1:] != sh[:-1]))) if len(sh) else np.zeros(0, np.int64)
+    present = sh[starts]
+    gf = np.diff(np.append(starts, len(sh)))
+    # A table over all shingle ids (calloc'd: only the pages of present shingles are touched).
+    bits = np.zeros(len(state.df), dtype=np.float32)
+    bits[present] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf)
     return bits
 
 
-def _update_signatures(state: LinkState, n_old: int, shingle_bits: npt.NDArray[np.float64], cfg: LinkConfig) -> Bool:
+def _update_signatures(state: LinkState, n_old: int, shingle_bits: npt.NDArray[np.float32], cfg: LinkConfig) -> Bool:
     """Mark the specific shingles, re-sign every post whose specific set changed; returns the dirty mask.
 
     A shingle is specific when sharing it is worth at least ``text.specific_bits`` (its chance use by otherwise
@@ -200,7 +201,7 @@ def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
     return first.astype(np.int64), inv.ravel().astype(np.int64)
 
 
-def _post_text_bits(state: LinkState, shingle_bits: npt.NDArray[np.float64]) -> tuple[F64, F64]:
+def _post_text_bits(state: LinkState, shingle_bits: npt.NDArray[np.float32]) -> tuple[F64, F64]:
     """Per post: the number of specific shingles and the mean bits of one of them."""
     spec = state.specific[state.sh_ids]
     post = _post_of_entry(state.sh_indptr)

@@ -71,8 +71,6 @@ class LinkState:
     df: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
     # Shingles in the template signatures (specific: few otherwise unrelated poster groups use them).
     specific: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
-    # Poster groups using each shingle (recomputed on every update, not persisted).
-    gf: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     # Per post: mean evidence (bits) of one specific shingle, and its poster group (-1: no own contact).
     n_groups: int = 0
     sigs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
