@@ -28,10 +28,18 @@ from scipy.sparse.csgraph import connected_components
 from tipwatch.link.batch import Batch
 from tipwatch.link.cluster import LinkGraph, cluster
 from tipwatch.link.config import LinkConfig
-from tipwatch.link.entities import TYPE_CODE, EntityStats, entity_stats, hub_codes, load_known_contacts, score
+from tipwatch.link.entities import (
+    ENTITY_TYPES,
+    TYPE_CODE,
+    EntityStats,
+    entity_stats,
+    hub_codes,
+    load_known_contacts,
+    score,
+)
 from tipwatch.link.lsh import band_keys, candidate_pairs
 from tipwatch.link.pictures import near_pairs, table_bytes
-from tipwatch.link.state import SIGNAL_CODE, LinkState
+from tipwatch.link.state import PAIR_SIGNALS, SIGNAL_CODE, LinkState
 from tipwatch.link.textsig import I64, filter_csr, jaccard_estimate, minhash, perm_params
 
 Bool = npt.NDArray[np.bool_]
@@ -59,6 +67,8 @@ class Delta:
     changed_keys: npt.NDArray[np.uint64]
     stats: EntityStats
     timings: dict[str, float] = field(default_factory=dict)
+    # Per network: which signals link its posts and how much each weighed (bits), for its reasons.
+    evidence: dict[str, list[str]] = field(default_factory=dict)
 
 
 def csr_take(indptr: I64, ids: npt.NDArray[np.uint32], rows: I64) -> tuple[I64, npt.NDArray[np.uint32]]:
@@ -560,7 +570,62 @@ def update(
     removed = sorted({n for n in old_names if n} - networks.keys())
     t["name"] = time.perf_counter() - t0 - sum(t.values())
     changed_keys = stats.keys[stats.n_posts >= 2]
-    return Delta(s_idx, networks, removed, changed_keys, stats, t)
+    evidence = network_evidence(state, memb, stats, networks)
+    return Delta(s_idx, networks, removed, changed_keys, stats, t, evidence)
+
+
+def network_evidence(
+    state: LinkState, memb: Memberships, stats: EntityStats, networks: Mapping[str, I64]
+) -> dict[str, list[str]]:
+    """Reasons per network: the signals that link its posts, how many, and the most each weighed in bits."""
+    names = list(networks)
+    label = np.full(state.n, -1, dtype=np.int64)
+    for i, name in enumerate(names):
+        label[networks[name]] = i
+    per: dict[int, dict[str, tuple[int, float]]] = {}
+    rows = stats.lookup(memb[1]) if len(stats.keys) else np.zeros(0, dtype=np.int64)
+    lab = label[memb[0]]
+    use = (lab >= 0) & stats.links()[rows] if len(rows) else np.zeros(0, dtype=bool)
+    if use.any():
+        code, counts = np.unique(np.stack([lab[use], rows[use]], axis=1), axis=0, return_counts=True)
+        for (net, row), c in zip(code.tolist(), counts.tolist(), strict=True):
+            if c < 2:
+                continue
+            kind = ENTITY_TYPES[int(stats.types[row])]
+            n, best = per.setdefault(net, {}).get(kind, (0, 0.0))
+            per[net][kind] = (n + 1, max(best, float(stats.bits[row])))
+    la, lb = label[state.pair_a], label[state.pair_b]
+    inside = (la >= 0) & (la == lb) & (state.pair_w > 0)
+    if inside.any():
+        code = la[inside] * len(PAIR_SIGNALS) + state.pair_signal[inside].astype(np.int64)
+        uniq, inv, counts = np.unique(code, return_inverse=True, return_counts=True)
+        best_w = np.zeros(len(uniq))
+        np.maximum.at(best_w, inv.ravel(), state.pair_w[inside].astype(np.float64))
+        for c, n, bw in zip(uniq.tolist(), counts.tolist(), best_w.tolist(), strict=True):
+            net, kind = divmod(c, len(PAIR_SIGNALS))
+            per.setdefault(net, {})[PAIR_SIGNALS[kind]] = (n, bw * stats.threshold)
+    out: dict[str, list[str]] = {}
+    for i, name in enumerate(names):
+        parts = sorted(per.get(i, {}).items(), key=lambda kv: -kv[1][1])
+        out[name] = [
+            f"evidence: {_SIGNAL_WORDS.get(kind, kind)} ({n} {'link' if n == 1 else 'links'}, up to "
+            f"{best:.1f} bits; a link needs {stats.threshold:.1f})"
+            for kind, (n, best) in parts
+        ]
+    return out
+
+
+_SIGNAL_WORDS = {
+    "text": "the same specific template",
+    "phone": "a shared phone",
+    "email": "a shared email",
+    "handle": "a shared handle",
+    "wallet": "a shared wallet",
+    "url": "a shared URL",
+    "image": "the same picture (near-copies)",
+    "image_sha256": "the same image file",
+    "image_pdq": "near-copy pictures",
+}
 
 
 def _compact_names(state: LinkState) -> None:
