@@ -137,6 +137,8 @@ def _make_operation(rng: random.Random, world: World, nid: str, size: int) -> tu
         a.hard_cases = (*a.hard_cases, "cross_posting")
     a.size = size
     primary = pick_frame(rng, category)
+    while large and primary.kind != "escort_ad":  # a large operation cross-posts escort ads on many sites
+        primary = pick_frame(rng, category)
     a.frames = [primary]
     if rng.random() < net["second_kind_share"]:
         others = [f for f in know.frames_by_category[category] if f.kind != primary.kind]
@@ -246,15 +248,16 @@ class Chunk:
         indicative = int(size * mix["indicative_share"] + rng.random())
         in_networks = int(indicative * mix["indicative_in_networks"] + rng.random())
         lo, hi = int(net["size_min"]), int(net["size_max"])
+        op_sizes = sizes(
+            in_networks, lo, lambda: min(hi, lo + int(rng.expovariate(1.0 / float(net["size_mean_extra"]))))
+        )
+        # Now and then a large operation: hundreds of ads cross-posted on many sites, on top of the others (it takes
+        # the place of benign one-off posts, at most a tenth of the chunk).
         big_lo, big_hi = (int(x) for x in net["large_size"])
-
-        def op_size() -> int:
-            # A few large operations post hundreds of ads (cross-posted on many sites); most are small.
-            if rng.random() < float(net["large_share"]):
-                return between(rng, big_lo, big_hi)
-            return min(hi, lo + int(rng.expovariate(1.0 / float(net["size_mean_extra"]))))
-
-        op_sizes = sizes(in_networks, lo, op_size)
+        large_total = 0
+        if size // 10 >= big_lo and rng.random() < float(net["large_chunk_share"]):
+            large_total = between(rng, big_lo, min(big_hi, size // 10))
+            op_sizes.append(large_total)
         ind_lo, ind_hi = mix["independent"]["size"]
         indep_sizes = sizes(
             int(size * mix["independent_repost_share"] + rng.random()), ind_lo, lambda: between(rng, ind_lo, ind_hi)
@@ -293,7 +296,7 @@ class Chunk:
                     a.shared_phrase = phrase
                     a.hard_cases = (*a.hard_cases, "shared_phrase")
 
-        singles_indicative = indicative - sum(op_sizes)
+        singles_indicative = indicative - (sum(op_sizes) - large_total)
         for _ in range(singles_indicative):
             self.plan.append((None, weighted(rng, mix["indicative_categories"])))
         rest = size - len(self.plan)
