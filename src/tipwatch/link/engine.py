@@ -262,17 +262,17 @@ def _text_pairs(state: LinkState, cfg: LinkConfig) -> None:
 
 
 def _reposted(state: LinkState, group: I64, known: Bool, cfg: LinkConfig) -> Bool:
-    """Per text pair: whether its template is reposted by few posters rather than used once by each of many.
+    """Per text pair: whether its template is reposted by its posters rather than used once by each of many.
 
-    Template clusters are the connected components of the text pairs. One in which more than ``own_groups``
-    otherwise unrelated poster groups each post it about once (fewer than ``min_repeat`` posts per group) is a
-    shared ad form or a generic text -- the same words, unrelated people -- and its pairs carry no evidence. An
-    operator's template is posted again and again by its few posters (its rotated phones).
+    Template clusters are the connected components of the text pairs. A pair across two poster groups carries
+    evidence only when each side reposts the template (its group holds at least ``min_repeat`` posts of the
+    cluster), or one side is an unknown poster (no contact found: an operator's ad whose phone was not extracted)
+    and the other reposts it. A known poster who used the words once, or two unknown posters, are the same ad form
+    or text used by unrelated people. An operator posts its own template again and again over its few phones.
     """
     text = np.flatnonzero(state.pair_signal == TEXT)
-    ok = np.ones(len(text), dtype=bool)
     if len(text) == 0:
-        return ok
+        return np.ones(0, dtype=bool)
     a, b = state.pair_a[text], state.pair_b[text]
     m = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(state.n, state.n))
     _, comp = connected_components(m, directed=False)
@@ -280,22 +280,13 @@ def _reposted(state: LinkState, group: I64, known: Bool, cfg: LinkConfig) -> Boo
     inside[a] = True
     inside[b] = True
     posts = np.flatnonzero(inside)
-    n_posts = np.bincount(comp[posts], minlength=int(comp.max()) + 1)
-    pairs = np.unique((comp[posts].astype(np.int64) << np.int64(32)) | group[posts])
-    n_groups = np.bincount((pairs >> np.int64(32)).astype(np.int64), minlength=len(n_posts))
-    form = (n_groups >= 2) & (n_posts < cfg.text.min_repeat * n_groups)
-    ok = ~form[comp[a]]
-    # Across two poster groups, each must repost the template (min_repeat posts of the cluster) unless its poster is
-    # unknown (no contact found): a known poster who used the words once beside an operator's many reposts is
-    # someone else using the same form.
-    gsize = np.unique((comp[posts].astype(np.int64) << np.int64(32)) | group[posts], return_counts=True)
-    code_a = (comp[a].astype(np.int64) << np.int64(32)) | group[a]
-    code_b = (comp[b].astype(np.int64) << np.int64(32)) | group[b]
-    n_a = gsize[1][np.searchsorted(gsize[0], code_a)]
-    n_b = gsize[1][np.searchsorted(gsize[0], code_b)]
-    rep = cfg.text.min_repeat
-    cross = group[a] != group[b]
-    ok &= ~cross | (((n_a >= rep) | ~known[a]) & ((n_b >= rep) | ~known[b]))
+    gcode, gsize = np.unique((comp[posts].astype(np.int64) << np.int64(32)) | group[posts], return_counts=True)
+    n_a = gsize[np.searchsorted(gcode, (comp[a].astype(np.int64) << np.int64(32)) | group[a])]
+    n_b = gsize[np.searchsorted(gcode, (comp[b].astype(np.int64) << np.int64(32)) | group[b])]
+    rep_a = known[a] & (n_a >= cfg.text.min_repeat)
+    rep_b = known[b] & (n_b >= cfg.text.min_repeat)
+    same = group[a] == group[b]
+    ok: Bool = same | (rep_a & rep_b) | (~known[a] & rep_b) | (rep_a & ~known[b])
     return ok
 
 
