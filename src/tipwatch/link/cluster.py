@@ -44,6 +44,8 @@ class LinkGraph:
     memb_group: I64
     group_w: F64
     group_strong: Bool
+    # Per group: True for a picture (its exact file, its PDQ cluster and its mirror's cluster are one observation).
+    group_picture: Bool | None = None
 
 
 def _components(n: int, g: int, a: I64, b: I64) -> I64:
@@ -106,9 +108,22 @@ def _atom_evidence(graph: LinkGraph, atom: I64, atom_key: I64) -> tuple[I64, I64
         sizes = np.diff(np.append(run_start, len(code)))
         end = np.repeat(run_start + sizes, sizes)
         left, right = pairs_in_groups(np.arange(len(code), dtype=np.int64), end.astype(np.int64))
-        los.append(np.minimum(code[left, 1], code[right, 1]))
-        his.append(np.maximum(code[left, 1], code[right, 1]))
-        ws.append(graph.group_w[code[left, 0]].astype(np.float64))
+        elo = np.minimum(code[left, 1], code[right, 1])
+        ehi = np.maximum(code[left, 1], code[right, 1])
+        ew = graph.group_w[code[left, 0]].astype(np.float64)
+        pic = graph.group_picture[code[left, 0]] if graph.group_picture is not None else np.zeros(len(ew), bool)
+        if pic.any():
+            # Pictures: the strongest one per pair of atoms (one photo shows up as several picture entities).
+            plo, phi, pw = elo[pic], ehi[pic], ew[pic]
+            order = np.lexsort((-pw, phi, plo))
+            plo, phi, pw = plo[order], phi[order], pw[order]
+            first = np.concatenate(([True], (plo[1:] != plo[:-1]) | (phi[1:] != phi[:-1])))
+            los.append(plo[first])
+            his.append(phi[first])
+            ws.append(pw[first])
+        los.append(elo[~pic])
+        his.append(ehi[~pic])
+        ws.append(ew[~pic])
     if not los:
         z = np.zeros(0, dtype=np.int64)
         return z, z, np.zeros(0, dtype=np.float64)

@@ -458,6 +458,7 @@ def _link_graph(state: LinkState, memb: Memberships, in_s: Bool, stats: EntitySt
         memb_group=ginv.astype(np.int64).ravel(),
         group_w=stats.weight[grow],
         group_strong=stats.strong[grow],
+        group_picture=np.isin(stats.types[grow], (TYPE_CODE["image"], TYPE_CODE["image_sha256"])),
     )
 
 
