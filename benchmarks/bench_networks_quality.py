@@ -66,8 +66,8 @@ def run_tipwatch(posts: Path, work: Path, media: bool = False) -> tuple[dict[str
 
 def run_infoshield(
     posts: Path, work: Path, checkout: Path, python: Path, timeout: float, cache: Path | None = None
-) -> tuple[dict[str, str], float]:
-    """InfoShield (coarse + fine) on the posts' text; returns post -> template cluster and the wall time.
+) -> tuple[dict[str, str], float, str]:
+    """InfoShield (coarse + fine) on the posts' text; returns post -> template cluster, the wall time, the variant.
 
     With ``cache``, a result is kept per corpus content (sha256 of the posts file) and reused: InfoShield does not
     change between runs of this benchmark, tipwatch does.
@@ -76,7 +76,7 @@ def run_infoshield(
     cached = cache / f"infoshield-{digest}.json" if cache else None
     if cached is not None and cached.exists():
         data = json.loads(cached.read_text())
-        return data["predicted"], float(data["seconds"])
+        return data["predicted"], float(data["seconds"]), str(data.get("variant", "InfoShield (coarse + fine)"))
     work.mkdir(parents=True, exist_ok=True)
     csv_path = work / "posts.csv"
     with open(posts, encoding="utf-8") as fin, open(csv_path, "w", newline="", encoding="utf-8") as fout:
@@ -87,10 +87,10 @@ def run_infoshield(
             text = " ".join(x for x in (rec.get("title"), rec.get("body")) if x)
             w.writerow([rec["id"], " ".join(text.split())])
     t0 = time.perf_counter()
-    subprocess.run(
+    proc = subprocess.run(
         [str(python), str(checkout / "infoshield.py"), csv_path.name],
         cwd=work,
-        check=True,
+        check=False,
         timeout=timeout,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -98,14 +98,25 @@ def run_infoshield(
     seconds = time.perf_counter() - t0
     predicted: dict[str, str] = {}
     table = work / "template_table.csv"
-    if table.exists():
+    coarse = work / "posts_full_LSH_labels.csv"
+    variant = "InfoShield (coarse + fine)"
+    if proc.returncode == 0 and table.exists():
         with open(table, encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 predicted[str(row["ID"])] = f"{row['LSH Label']}-{row['Template #']}"
+    elif coarse.exists():
+        # The fine stage crashes on some corpora (KeyError in slot_identify): score its coarse clusters then.
+        variant = "InfoShield-Coarse (the fine stage crashed)"
+        with open(coarse, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if str(row["LSH label"]) != "-1":
+                    predicted[str(row["id"])] = str(row["LSH label"])
+    else:
+        raise subprocess.CalledProcessError(proc.returncode, "infoshield.py")
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps({"predicted": predicted, "seconds": seconds}))
-    return predicted, seconds
+        cached.write_text(json.dumps({"predicted": predicted, "seconds": seconds, "variant": variant}))
+    return predicted, seconds, variant
 
 
 def read_truth(path: Path) -> dict[str, str | None]:
@@ -173,7 +184,7 @@ def main() -> None:
             row: dict[str, Any] = {"corpus": name, "tipwatch": {**scores(truth, predicted), **timing}}
             if args.infoshield and with_is:
                 try:
-                    is_pred, is_s = run_infoshield(
+                    is_pred, is_s, variant = run_infoshield(
                         posts,
                         tmp / f"is-{len(results)}",
                         args.infoshield,
@@ -181,7 +192,7 @@ def main() -> None:
                         args.infoshield_timeout,
                         args.infoshield_cache,
                     )
-                    row["infoshield"] = {**scores(truth, is_pred), "seconds": round(is_s, 1)}
+                    row["infoshield"] = {**scores(truth, is_pred), "seconds": round(is_s, 1), "variant": variant}
                     row["speedup_link"] = round(is_s / max(timing["link_s"], 1e-9), 1)
                     row["speedup_end_to_end"] = round(is_s / (timing["link_s"] + timing["analyze_s"]), 1)
                 except (subprocess.SubprocessError, OSError) as exc:
