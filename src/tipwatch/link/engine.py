@@ -111,8 +111,6 @@ def _append(state: LinkState, batch: Batch, cfg: LinkConfig) -> None:
     state.memb_key = np.concatenate([state.memb_key, batch.memb_key])
     state.memb_type = np.concatenate([state.memb_type, batch.memb_type])
     state.memb_footer = np.concatenate([state.memb_footer, batch.memb_footer])
-    uniq, counts = np.unique(batch.sh_ids, return_counts=True)
-    state.df[uniq] += counts.astype(np.uint32)
     state.comp = np.concatenate([state.comp, np.full(batch.n, -1, np.int64)])
     state.net = np.concatenate([state.net, np.full(batch.n, -1, np.int64)])
 
@@ -143,7 +141,9 @@ def poster_groups(n: int, memb_post: I64, memb_key: npt.NDArray[np.uint64], pers
     return group, int(dense.max()) + 1 if len(dense) else 0
 
 
-def _shingle_bits(state: LinkState, group: I64, n_groups: int, cfg: LinkConfig) -> npt.NDArray[np.float32]:
+def _shingle_bits(
+    state: LinkState, group: I64, n_groups: int, cfg: LinkConfig
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32]]:
     """Evidence (bits) of sharing each shingle: log2(m * G / groups using it).
 
     A shingle used by one group is as telling as a rare phone; a stock phrase used by many otherwise unrelated
@@ -159,24 +159,35 @@ def _shingle_bits(state: LinkState, group: I64, n_groups: int, cfg: LinkConfig) 
     present = sh[starts]
     gf = np.diff(np.append(starts, len(sh)))
     # A table over all shingle ids (calloc'd: only the pages of present shingles are touched).
-    bits = np.zeros(len(state.df), dtype=np.float32)
+    bits = np.zeros(1 << cfg.text.shingle_bits, dtype=np.float32)
     bits[present] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf)
-    return bits
+    return present.astype(np.uint32), bits
 
 
-def _update_signatures(state: LinkState, n_old: int, shingle_bits: npt.NDArray[np.float32], cfg: LinkConfig) -> Bool:
+def _update_signatures(
+    state: LinkState,
+    n_old: int,
+    present: npt.NDArray[np.uint32],
+    shingle_bits: npt.NDArray[np.float32],
+    cfg: LinkConfig,
+) -> npt.NDArray[np.bool_]:
     """Mark the specific shingles, re-sign every post whose specific set changed; returns the dirty mask.
 
     A shingle is specific when sharing it is worth at least ``text.specific_bits`` (its chance use by otherwise
     unrelated posters is below 2^-specific_bits): the post's template signature holds only those.
     """
     tc = cfg.text
-    specific = shingle_bits >= tc.specific_bits
-    flipped = specific != state.specific
-    state.specific = specific
+    spec_ids = present[shingle_bits[present] >= tc.specific_bits]
+    flipped_ids = np.setxor1d(spec_ids, state.specific, assume_unique=True)
+    state.specific = spec_ids
+    # Masks over all shingle ids, built sparsely (calloc'd pages stay untouched).
+    specific = np.zeros(len(shingle_bits), dtype=bool)
+    specific[spec_ids] = True
     dirty = np.zeros(state.n, dtype=bool)
     dirty[n_old:] = True
-    if n_old and flipped.any():
+    if n_old and len(flipped_ids):
+        flipped = np.zeros(len(shingle_bits), dtype=bool)
+        flipped[flipped_ids] = True
         hit = np.flatnonzero(flipped[state.sh_ids[: state.sh_indptr[n_old]]])
         dirty[np.searchsorted(state.sh_indptr, hit, side="right") - 1] = True
     rows = np.flatnonzero(dirty)
@@ -188,7 +199,7 @@ def _update_signatures(state: LinkState, n_old: int, shingle_bits: npt.NDArray[n
     a, b = perm_params(tc.num_perm, tc.seed)
     state.sigs[rows] = minhash(sub_ptr, sub_ids, a, b)[inv]
     state.textable[rows] = np.diff(indptr) >= tc.min_shingles
-    return dirty
+    return specific
 
 
 def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
@@ -211,9 +222,11 @@ def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
     return first.astype(np.int64), inv.ravel().astype(np.int64)
 
 
-def _post_text_bits(state: LinkState, shingle_bits: npt.NDArray[np.float32]) -> tuple[F64, F64]:
+def _post_text_bits(
+    state: LinkState, specific: npt.NDArray[np.bool_], shingle_bits: npt.NDArray[np.float32]
+) -> tuple[F64, F64]:
     """Per post: the number of specific shingles and the mean bits of one of them."""
-    spec = state.specific[state.sh_ids]
+    spec = specific[state.sh_ids]
     post = _post_of_entry(state.sh_indptr)
     n_spec = np.bincount(post[spec], minlength=state.n).astype(np.float64)
     total = np.bincount(post[spec], weights=shingle_bits[state.sh_ids[spec]], minlength=state.n)
@@ -517,12 +530,12 @@ def update(
         if k in batch.values:
             state.values[k] = batch.values[k]
     t["entities"] = time.perf_counter() - t0
-    sbits = _shingle_bits(state, group, n_groups, cfg)
-    _update_signatures(state, n_old, sbits, cfg)
+    present, sbits = _shingle_bits(state, group, n_groups, cfg)
+    specific = _update_signatures(state, n_old, present, sbits, cfg)
     t["signatures"] = time.perf_counter() - t0 - sum(t.values())
     _text_pairs(state, cfg)
     _add_external(state, external, cfg)
-    n_spec, unit_bits = _post_text_bits(state, sbits)
+    n_spec, unit_bits = _post_text_bits(state, specific, sbits)
     _score_text_pairs(state, n_spec, unit_bits, stats.threshold, _reposted(state, group, known, cfg), cfg)
     t["text_pairs"] = time.perf_counter() - t0 - sum(t.values())
 

@@ -31,7 +31,6 @@ _ARRAYS = (
     "kind",
     "sh_indptr",
     "sh_ids",
-    "df",
     "sigs",
     "textable",
     "contact",
@@ -68,9 +67,8 @@ class LinkState:
     kind: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     sh_indptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
     sh_ids: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
-    df: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
-    # Shingles in the template signatures (specific: few otherwise unrelated poster groups use them).
-    specific: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    # Shingle ids in the template signatures, sorted (specific: few otherwise unrelated poster groups use them).
+    specific: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
     # Per post: mean evidence (bits) of one specific shingle, and its poster group (-1: no own contact).
     n_groups: int = 0
     sigs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
@@ -126,8 +124,6 @@ class LinkState:
     @classmethod
     def empty(cls, fingerprint: str, num_perm: int, shingle_bits: int, generation: str | None = None) -> LinkState:
         st = cls(fingerprint, generation or uuid.uuid4().hex, num_perm, shingle_bits)
-        st.df = np.zeros(1 << shingle_bits, dtype=np.uint32)
-        st.specific = np.zeros(1 << shingle_bits, dtype=bool)
         st.sigs = np.zeros((0, num_perm), dtype=np.uint32)
         return st
 
