@@ -300,6 +300,15 @@ def _reposted(state: LinkState, group: I64, known: Bool, cfg: LinkConfig) -> Boo
     rep_b = known[b] & (n_b >= cfg.text.min_repeat)
     same = group[a] == group[b]
     ok: Bool = same | (rep_a & rep_b) | (~known[a] & rep_b) | (rep_a & ~known[b])
+    # More reposting posters than one operator has phones and personas (own_groups): several posters repost these
+    # words (agencies filling the same ad form), so across groups they say nothing about who posted.
+    reposting = gsize >= cfg.text.min_repeat
+    owner = gcode >> np.int64(32)
+    known_group = np.zeros(len(gcode), dtype=bool)
+    known_group[np.searchsorted(gcode, (comp[posts].astype(np.int64) << np.int64(32)) | group[posts])] = known[posts]
+    k_rep = np.bincount(owner[reposting & known_group].astype(np.int64), minlength=int(comp.max()) + 1)
+    shared_form = k_rep[comp[a]] > cfg.identifiers.own_groups
+    ok &= same | ~shared_form
     return ok
 
 
