@@ -76,7 +76,7 @@ def _relabel(labels: I64) -> tuple[I64, int]:
     return inv.astype(np.int64), len(uniq)
 
 
-def _atom_evidence(graph: LinkGraph, atom: I64, atom_key: I64) -> tuple[I64, I64, F64]:
+def _atom_evidence(graph: LinkGraph, atom: I64, atom_key: I64, cfg: ClusterConfig) -> tuple[I64, I64, F64]:
     """Evidence between atoms (by atom key, lo < hi) from the links below the threshold, in threshold units.
 
     Fellegi-Sunter adds the evidence of different signals: every weak shared value (a URL, a phone several posters
@@ -99,6 +99,7 @@ def _atom_evidence(graph: LinkGraph, atom: I64, atom_key: I64) -> tuple[I64, I64
         los.append(plo[first])
         his.append(phi[first])
         ws.append(pw[first])
+    big_code = np.zeros((0, 2), dtype=np.int64)
     wm = ~graph.group_strong[graph.memb_group]
     if wm.any():
         grp = graph.memb_group[wm]
@@ -106,6 +107,12 @@ def _atom_evidence(graph: LinkGraph, atom: I64, atom_key: I64) -> tuple[I64, I64
         code = np.unique(np.stack([grp, akey], axis=1), axis=0)
         run_start = np.flatnonzero(np.concatenate(([True], code[1:, 0] != code[:-1, 0])))
         sizes = np.diff(np.append(run_start, len(code)))
+        # Bounded work: a weak value across more than max_weak_group_atoms groups is expanded only into the pairs
+        # other evidence already proposes (below); all pairs of thousands of groups would be quadratic.
+        small = np.repeat(sizes <= cfg.max_weak_group_atoms, sizes)
+        big_code = code[~small]
+        code, sizes = code[small], sizes[sizes <= cfg.max_weak_group_atoms]
+        run_start = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64) if len(sizes) else sizes
         end = np.repeat(run_start + sizes, sizes)
         left, right = pairs_in_groups(np.arange(len(code), dtype=np.int64), end.astype(np.int64))
         elo = np.minimum(code[left, 1], code[right, 1])
@@ -130,6 +137,27 @@ def _atom_evidence(graph: LinkGraph, atom: I64, atom_key: I64) -> tuple[I64, I64
     lo = np.concatenate(los)
     hi = np.concatenate(his)
     w = np.concatenate(ws)
+    if len(lo) and len(big_code):
+        # Large weak values add to the atom pairs proposed by other evidence when both atoms hold them.
+        key = np.unique((lo.astype(np.int64) << np.int64(32)) | hi)
+        plo, phi = key >> np.int64(32), key & np.int64(0xFFFFFFFF)
+        held = np.unique((big_code[:, 1].astype(np.int64) << np.int64(32)) | big_code[:, 0])
+        order = np.argsort(big_code[:, 1], kind="stable")
+        by_atom = big_code[order]
+        start = np.searchsorted(by_atom[:, 1], plo)
+        cnt = np.searchsorted(by_atom[:, 1], plo, side="right") - start
+        pair = np.repeat(np.arange(len(plo)), cnt)
+        pos = np.repeat(start - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+        grp = by_atom[pos, 0]
+        want = (phi[pair] << np.int64(32)) | grp
+        at = np.minimum(np.searchsorted(held, want), max(len(held) - 1, 0))
+        hit = held[at] == want if len(held) else np.zeros(len(want), dtype=bool)
+        los.append(plo[pair[hit]])
+        his.append(phi[pair[hit]])
+        ws.append(graph.group_w[grp[hit]].astype(np.float64))
+        lo = np.concatenate(los)
+        hi = np.concatenate(his)
+        w = np.concatenate(ws)
     if len(lo) == 0:
         return lo, hi, w
     order = np.lexsort((w, hi, lo))
@@ -151,7 +179,7 @@ def cluster(graph: LinkGraph, rank: I64, cfg: ClusterConfig) -> tuple[I64, I64]:
     big = np.iinfo(np.int64).max
     atom_key = np.full(n_atoms, big, dtype=np.int64)
     np.minimum.at(atom_key, atom, rank)
-    lo, hi, w = _atom_evidence(graph, atom, atom_key)
+    lo, hi, w = _atom_evidence(graph, atom, atom_key, cfg)
     enough = w >= 1.0
     if enough.any():
         key_to_atom = np.argsort(atom_key)

@@ -79,6 +79,7 @@ class EvidenceConfig:
 
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
+    max_weak_group_atoms: int = 64
     min_network_size: int = 2
     max_pair_links_per_post: int = 10
 
