@@ -116,10 +116,12 @@ class Corpus:
     def noise(self, n: int = 25) -> str:
         return " ".join(self.rng.choice(WORDS) for _ in range(n))
 
-    def template_op(self, op: str, n: int) -> None:
-        """One template reposted with a new phone, city and price each time (text links only)."""
+    def template_op(self, op: str, n: int, phones: int = 3) -> None:
+        """One template reposted with a new city and price each time, each ad with one of the operator's rotated
+        phones at random (never two together: text links only join the phones)."""
+        numbers = [self.phone() for _ in range(phones)]
         for i in range(n):
-            city, phone, price = self.rng.choice(CITIES), self.phone(), str(self.rng.randint(20, 90) * 100)
+            city, phone, price = self.rng.choice(CITIES), numbers[i % phones], str(self.rng.randint(20, 90) * 100)
             text = (
                 f"Sweet new girls just arrived in {city} full service available day and night outcall incall "
                 f"hygienic private room air conditioned with parking for guests and complete privacy assured rate "

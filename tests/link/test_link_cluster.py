@@ -7,7 +7,7 @@ import numpy as np
 from tipwatch.link.cluster import LinkGraph, cluster
 from tipwatch.link.config import ClusterConfig
 
-CFG = ClusterConfig(resolution=0.2, seed=7, min_network_size=2)
+CFG = ClusterConfig(min_network_size=2)
 
 
 def _graph(n: int, pairs: list[tuple[int, int, float, bool]], groups: list[tuple[list[int], float, bool]] = ()):  # type: ignore[assignment]
@@ -38,19 +38,30 @@ def _clique(nodes: range, w: float) -> list[tuple[int, int, float, bool]]:
     return [(a, b, w, False) for a, b in itertools.combinations(nodes, 2)]
 
 
+def test_weak_links_alone_make_no_network() -> None:
+    # Similar texts below the threshold (weights are in threshold units): no pair is enough, nothing forms.
+    pairs = _clique(range(10), 0.7)
+    labels, _ = cluster(_graph(11, pairs), np.arange(11), CFG)
+    assert _partition(labels) == set()
+
+
 def test_one_weak_bridge_does_not_join_two_operations() -> None:
-    pairs = _clique(range(10), 0.7) + _clique(range(10, 20), 0.7) + [(3, 14, 0.8, False)]
+    pairs = [(a, a + 1, 1.5, True) for a in range(9)] + [(a, a + 1, 1.5, True) for a in range(10, 19)]
+    pairs += [(3, 14, 0.8, False), (4, 15, 0.6, False)]  # the strongest weak pair counts, once
     labels, comp = cluster(_graph(21, pairs), np.arange(21), CFG)
     assert _partition(labels) == {frozenset(range(10)), frozenset(range(10, 20))}
     assert comp[3] == comp[14]  # one component, two networks
     assert labels[20] == -1
 
 
-def test_many_weak_links_across_do_join() -> None:
-    pairs = _clique(range(10), 0.7) + _clique(range(10, 20), 0.7)
-    pairs += [(a, b, 0.6, False) for a in range(10) for b in range(10, 20) if (a + b) % 2 == 0]  # 50 x 0.6 >= 20
-    labels, _ = cluster(_graph(20, pairs), np.arange(20), CFG)
-    assert _partition(labels) == {frozenset(range(20))}
+def test_evidence_of_different_signals_adds_up() -> None:
+    # A similar text (0.6) and a shared URL (0.5) between two groups: together over the threshold.
+    pairs = [(0, 1, 1.2, True), (2, 3, 1.2, True), (1, 2, 0.6, False)]
+    groups = [([0, 3], 0.5, False)]
+    labels, _ = cluster(_graph(5, pairs, groups), np.arange(5), CFG)
+    assert _partition(labels) == {frozenset(range(4))}
+    labels, _ = cluster(_graph(5, pairs), np.arange(5), CFG)  # the text alone is not enough
+    assert _partition(labels) == {frozenset({0, 1}), frozenset({2, 3})}
 
 
 def test_a_strong_shared_identifier_merges_without_text() -> None:
@@ -60,17 +71,21 @@ def test_a_strong_shared_identifier_merges_without_text() -> None:
 
 
 def test_a_weak_entity_alone_cannot_hold_two_strong_groups_together() -> None:
-    groups = [(list(range(8)), 0.9, True), (list(range(8, 16)), 0.9, True), ([2, 11], 0.3, False)]
+    groups = [(list(range(8)), 1.2, True), (list(range(8, 16)), 1.2, True), ([2, 11], 0.3, False)]
     labels, _ = cluster(_graph(16, [], groups), np.arange(16), CFG)
     assert _partition(labels) == {frozenset(range(8)), frozenset(range(8, 16))}
 
 
 def test_labels_are_canonical_whatever_the_node_order() -> None:
-    pairs = _clique(range(6), 0.7) + _clique(range(6, 12), 0.7) + [(2, 8, 0.7, False), (0, 11, 0.55, False)]
+    pairs = [(a, a + 1, 1.1, True) for a in range(5)] + [(a, a + 1, 1.1, True) for a in range(6, 11)]
+    pairs += [(2, 8, 0.7, False), (0, 11, 0.55, False)]
+    groups = [([1, 9], 0.4, False)]
     rank = np.arange(12)
-    labels, _ = cluster(_graph(12, pairs), rank, CFG)
+    labels, _ = cluster(_graph(12, pairs, groups), rank, CFG)
+    assert _partition(labels) == {frozenset(range(12))}
     perm = np.random.default_rng(1).permutation(12)
     inv = np.argsort(perm)  # new node i is old node perm[i]
     moved = [(int(inv[a]), int(inv[b]), w, s) for a, b, w, s in pairs]
-    labels2, _ = cluster(_graph(12, moved), rank[perm], CFG)
+    moved_groups = [([int(inv[p]) for p in g[0]], g[1], g[2]) for g in groups]
+    labels2, _ = cluster(_graph(12, moved, moved_groups), rank[perm], CFG)
     assert (labels2 == labels[perm]).all()

@@ -47,12 +47,24 @@ def _pairs(state: LinkState) -> set[tuple[str, str, str, float]]:
 
 def test_a_template_reposted_with_new_phone_city_and_price_is_one_network(cfg: LinkConfig) -> None:
     c = Corpus(1)
-    c.template_op("tmpl", 12)
-    c.benign("b", 60)
-    state, _ = _run(cfg, c.posts)
+    c.template_op("tmpl", 12)  # three rotated phones, never two in one ad
+    c.benign("b", 400)
+    state, delta = _run(cfg, c.posts)
     assert _partition(state) == _truth(c)
-    assert set(state.pair_signal.tolist()) == {PAIR_SIGNALS.index("text")}
-    assert (state.pair_w >= 0.9).all()  # only masked slots differ
+    text = state.pair_signal == PAIR_SIGNALS.index("text")
+    assert (state.pair_ev[text] >= 0.9).all()  # only masked slots differ
+    assert state.pair_strong[text].all()  # a specific template reposted verbatim is enough alone
+    assert delta.stats.strong[delta.stats.n_posts >= 2].all()  # each phone links its own ads
+
+
+def test_a_template_reposted_with_a_fresh_phone_in_every_ad_looks_like_a_shared_form(cfg: LinkConfig) -> None:
+    # Twelve known posters each posting the words once: the same ad form used by unrelated people, or an
+    # operator burning a phone per ad. Text alone cannot tell; without another signal they stay apart.
+    c = Corpus(1)
+    c.template_op("tmpl", 12, phones=12)
+    c.benign("b", 400)
+    state, _ = _run(cfg, c.posts)
+    assert _partition(state) == set()
 
 
 def test_one_phone_in_several_obfuscations_across_platforms_is_one_network(cfg: LinkConfig) -> None:
@@ -67,20 +79,19 @@ def test_one_phone_in_several_obfuscations_across_platforms_is_one_network(cfg: 
     assert delta.stats.n_platforms[row] == 3 and delta.stats.links()[row]
 
 
-def test_a_hub_phone_links_nothing() -> None:
-    cfg = small_config()
-    cfg = dataclasses.replace(cfg, identifiers=dataclasses.replace(cfg.identifiers, max_posts=15))
+def test_a_footer_support_line_links_nothing(cfg: LinkConfig) -> None:
     c = Corpus(3)
     support = "+919900000000"
-    for i in range(16):
-        c.add(f"h-{i:02d}", f"{c.noise(20)} helpline {support}", None, ids=(("phone", support, support),))
+    for i in range(16):  # sixteen advertisers, two ads each with their own number, the site's line in the footer
+        own = c.phone()
+        for k in range(2):
+            text = f"{c.noise(20)} call {own}\nSite helpline {support}"
+            c.add(f"h-{i:02d}-{k}", text, f"adv{i}", ids=(("phone", own, own), ("phone", support, support)))
+    c.benign("b", 100)
     state, delta = _run(cfg, c.posts)
-    assert _partition(state) == set()
+    assert _partition(state) == _truth(c)  # each advertiser alone, never all of them together
     row = delta.stats.lookup(np.array([entity_key("phone", support)], dtype=np.uint64))[0]
-    assert delta.stats.hub[row]
-    # One post fewer and the same phone is a real link.
-    state, _ = _run(cfg, c.posts[:15])
-    assert _partition(state) == {frozenset(p.id for p in c.posts[:15])}
+    assert delta.stats.hub[row] and delta.stats.footer_share[row] == 1.0
 
 
 def test_two_operations_sharing_one_generic_phrase_stay_apart(cfg: LinkConfig) -> None:
@@ -88,10 +99,11 @@ def test_two_operations_sharing_one_generic_phrase_stay_apart(cfg: LinkConfig) -
     generic = "genuine pictures no advance payment safe and secure service call now for booking"
     for op, n in (("x", 10), ("y", 10)):
         base = c.noise(18)
+        phones = [c.phone(), c.phone()]  # each operation rotates two phones
         for i in range(n):
-            phone = c.phone()
+            phone = phones[i % 2]
             c.add(f"{op}-{i:02d}", f"{base} {generic} {phone}", op, ids=(("phone", phone, phone),))
-    c.benign("b", 40)
+    c.benign("b", 400)
     state, _ = _run(cfg, c.posts)
     assert _partition(state) == _truth(c)
 
@@ -99,13 +111,11 @@ def test_two_operations_sharing_one_generic_phrase_stay_apart(cfg: LinkConfig) -
 def test_boilerplate_shingles_do_not_link() -> None:
     c = Corpus(5)
     c.boilerplate("p", 120)
-    guarded = small_config(df_min=30, df_fraction=0.0)
-    state, _ = _run(guarded, c.posts)
+    c.benign("b", 200)
+    state, _ = _run(small_config(), c.posts)
+    # 120 otherwise unrelated posters share the paragraph: its shingles are not specific, nothing links.
     assert _partition(state) == set()
-    # The same corpus without the guard merges everything: the guard is what keeps them apart.
-    unguarded = small_config(df_min=10_000)
-    state, _ = _run(unguarded, c.posts)
-    assert len(_partition(state)) >= 1
+    assert not np.isin(np.unique(state.sh_ids[: state.sh_indptr[120]]), state.specific).all()
 
 
 def test_exact_image_hash_links(cfg: LinkConfig) -> None:
@@ -142,8 +152,8 @@ def _mixed(seed: int) -> Corpus:
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_incremental_equals_full_recompute(seed: int) -> None:
-    # A low boilerplate cap that moves with the corpus size, so shingles cross it between batches.
-    cfg = small_config(df_min=12, df_fraction=0.1)
+    # Specificity moves with the corpus (poster groups), so shingles change status between batches.
+    cfg = small_config()
     c = _mixed(seed)
     full, _ = _run(cfg, c.posts)
     cuts = sorted(random.Random(seed).sample(range(1, len(c.posts)), 3))
@@ -172,8 +182,6 @@ def test_network_ids_survive_growth_and_a_new_batch_only_touches_its_components(
     for name in before:
         assert before[name] < after[name]
     assert delta.removed_networks == []
-    touched = {state.ids[i] for i in delta.affected.tolist()}
-    assert touched == set().union(*after.values())  # benign posts were not reclustered
 
 
 def test_prior_ids_are_carried_over_by_a_full_rebuild(cfg: LinkConfig) -> None:
@@ -186,23 +194,7 @@ def test_prior_ids_are_carried_over_by_a_full_rebuild(cfg: LinkConfig) -> None:
     assert list(memberships(state)) == ["N-old"]
 
 
-def test_a_text_that_becomes_boilerplate_later_loses_its_links_as_in_a_full_run() -> None:
-    cfg = small_config(df_min=12, df_fraction=0.0)
-    c = Corpus(14)
-    c.boilerplate("bp", 30, extra=4)
-    c.template_op("t1", 6)
-    c.benign("b", 20)
-    early = c.posts[:10]  # ten copies: under the cap, so they link
-    state, _ = _run(cfg, early)
-    assert _partition(state) == {frozenset(p.id for p in early)}
-    delta = update(state, prepare_batch(c.posts[10:], cfg.text), cfg)
-    full, _ = _run(cfg, c.posts)
-    assert _partition(state) == _partition(full) == _truth(c)
-    assert _pairs(state) == _pairs(full)
-    assert len(delta.removed_networks) == 1
-
-
-def test_a_support_line_beside_each_advertisers_own_number_is_a_hub_but_an_operators_handle_is_not() -> None:
+def test_a_support_line_beside_each_advertisers_own_number_weighs_little_but_an_operators_handle_links() -> None:
     cfg = small_config()
     c = Corpus(15)
     support = "+919800000001"
@@ -229,8 +221,9 @@ def test_a_support_line_beside_each_advertisers_own_number_is_a_hub_but_an_opera
     assert _partition(state) == _truth(c)
     st = delta.stats
     rows = st.lookup(np.array([entity_key("phone", support), entity_key("handle", handle)], dtype=np.uint64))
-    assert st.hub[rows[0]] and st.n_groups[rows[0]] == 14
-    assert not st.hub[rows[1]] and st.n_groups[rows[1]] == 3
+    # In the ad line (no footer), the support line is not named a hub but weighs next to nothing: 14 groups.
+    assert not st.strong[rows[0]] and st.n_groups[rows[0]] == 14 and st.bits[rows[0]] < st.bits[rows[1]] / 2
+    assert not st.hub[rows[1]] and st.n_groups[rows[1]] == 3 and st.strong[rows[1]]
 
 
 def _pdq(rng: random.Random) -> str:
@@ -258,14 +251,19 @@ def test_near_copies_of_a_picture_link_and_a_stock_picture_across_kinds_is_a_hub
     for i, p in enumerate(c.posts):
         if i < 6:  # one operator's photo, re-encoded and cropped: a few bits differ each time
             posts.append(_with_pdq(dataclasses.replace(p, kind="escort_ad"), _near(photo, 3 + i, rng)))
-        elif i < 18:  # one stock photo used by twelve unrelated posts of three kinds
-            posts.append(_with_pdq(dataclasses.replace(p, kind=kinds[i % 3]), _near(stock, 2, rng)))
+        elif i < 18:  # one stock photo used by twelve unrelated posters of three kinds, each with its own number
+            own = c.phone()
+            q = dataclasses.replace(p, kind=kinds[i % 3], text=f"{p.text} {own}")
+            q.identifiers = [("phone", own, len(p.text) + 1, len(p.text) + 1 + len(own))]
+            posts.append(_with_pdq(q, _near(stock, 2, rng)))
         else:
             posts.append(_with_pdq(p, _pdq(rng)))
     state, delta = _run(cfg, posts)
     assert _partition(state) == {frozenset(p.id for p in posts[:6])}
-    hubs = delta.stats.keys[delta.stats.hub]
-    assert len(hubs) == 1 and state.values[int(hubs[0])][0] == "image"
+    st = delta.stats
+    images = np.flatnonzero((st.types == 6) & (st.n_posts >= 2))
+    stock_row = images[np.argmax(st.n_posts[images])]
+    assert st.n_groups[stock_row] == 12 and not st.strong[stock_row]
     # Pictures arriving in another order, in three batches, chain into the same clusters.
     shuffled = posts[::-1]
     inc, _ = _run(cfg, shuffled[:15], shuffled[15:30], shuffled[30:])
@@ -294,8 +292,10 @@ def test_identical_texts_without_any_contact_do_not_link(cfg: LinkConfig) -> Non
     notice = f"please share this notice with your family {c.noise(30)}"
     for i in range(5):
         c.add(f"n-{i}", notice, None, kind="social_post")
+    c.benign("b", 100)
     state, _ = _run(cfg, c.posts)
-    assert _partition(state) == set() and not state.textable.any()
+    assert _partition(state) == set()
+    # Allowed to link, the five copies are still five unknown posters each posting the words once: no evidence.
     relaxed = small_config(require_contact=False)
     state, _ = _run(relaxed, c.posts)
-    assert _partition(state) == {frozenset(f"n-{i}" for i in range(5))}
+    assert _partition(state) == set()

@@ -227,7 +227,7 @@ def test_state_directory_round_trip_and_lock(tmp_path: Path) -> None:
     back = from_snapshot(snap)
     assert back is not None and back.ids == ["a", "b"] and back.values == {BIG: ("phone", "+91")}
     assert back.memb_key.dtype == np.uint64 and back.memb_key.tolist() == [BIG, 3]
-    assert back.df.shape == (1 << 10,) and back.sigs.shape == (0, 16)
+    assert back.sigs.shape == (0, 16) and back.sigs.dtype == np.uint32
     assert from_snapshot(StateSnapshot({**snap.meta, "format": -1}, snap.blobs, snap.arrays)) is None
     assert from_snapshot(StateSnapshot(snap.meta, {}, snap.arrays)) is None
     # One update at a time: another holder of the lock waits (here: times out).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -25,11 +24,11 @@ def _corpus(seed: int = 21) -> Corpus:
     c = Corpus(seed)
     c.template_op("t1", 8)
     c.phone_op("p1", 6, platforms=("site-a", "site-b"))
-    support = "+919900000000"
+    support = "+18883737888"  # a known helpline (known_contacts.yaml): a hub whatever the corpus shows
     for i in range(7):
         c.add(
             f"h-{i:02d}",
-            f"{c.noise(20)} helpline {support}",
+            f"{c.noise(20)}\nhelpline {support}",
             None,
             kind="social_post",
             ids=(("phone", support, support),),
@@ -40,8 +39,7 @@ def _corpus(seed: int = 21) -> Corpus:
 
 
 def _cfg() -> LinkConfig:
-    cfg = small_config()
-    return dataclasses.replace(cfg, identifiers=dataclasses.replace(cfg.identifiers, max_posts=6))
+    return small_config()
 
 
 def _stored_partition(store: Store) -> set[frozenset[str]]:
@@ -65,13 +63,13 @@ def test_networks_links_and_hubs_are_stored(engine: sa.Engine, db_url: str, tmp_
     assert _stored_partition(store) == _truth(c)
     with engine.connect() as conn:
         hubs = conn.execute(sa.select(link_entities).where(link_entities.c.hub.is_(True))).mappings().all()
-        assert [(h["value"], h["n_posts"]) for h in hubs] == [("+919900000000", 7)]
-        assert "more than 6 posts" in hubs[0]["hub_reason"]
+        assert [(h["value"], h["n_posts"]) for h in hubs] == [("+18883737888", 7)]
+        assert "Human Trafficking Hotline" in hubs[0]["hub_reason"]
         rows = conn.execute(sa.select(links)).mappings().all()
         text = [r for r in rows if r["signal"] == "text"]
         phone = [r for r in rows if r["signal"] == "phone"]
         assert text and all(r["evidence"]["jaccard"] >= 0.5 and r["post_a"] < r["post_b"] for r in text)
-        assert {r["post_a"] for r in phone} == {p for p, op in c.truth.items() if op == "p1"}
+        assert {p for p, op in c.truth.items() if op == "p1"} <= {r["post_a"] for r in phone}
         assert all(r["evidence"]["value"].startswith("+9199") and r["post_b"] is None for r in phone)
         prof = {size: p for size, p in conn.execute(sa.select(networks.c.size, networks.c.profile))}
     tmpl = prof[8]
@@ -95,13 +93,14 @@ def test_incremental_updates_match_a_rebuild_and_keep_ids(db_url: str, tmp_path:
     assert not summary.full and summary.new_posts == len(c.posts) - half
     incremental = {n.network_id: set(n.post_ids) for n in iter_networks(store)}
     assert {frozenset(v) for v in incremental.values()} == _truth(c)
-    # The helpline crossed the hub cap with the second half: its early "network" is gone; the others grew and
-    # kept their ids.
-    gone = {nid for nid, members in first.items() if all(p.startswith("h-") for p in members)}
-    assert len(gone) == 1 and not gone & incremental.keys()
+    # The networks grew and kept their ids (the helpline never made one); two parts that the second half joined
+    # (an operator's rotated phones) keep the id of the larger.
     for nid, members in first.items():
-        if nid not in gone:
-            assert members < incremental[nid]
+        if nid in incremental:
+            assert members <= incremental[nid]
+        else:
+            assert any(members < v and len(members) <= len(v) // 2 + 1 for v in incremental.values())
+    assert len(set(first) & set(incremental)) >= 2
     # Nothing new: nothing to do.
     assert update_networks(store, state_dir=state, config=cfg).networks_changed == 0
     # A rebuild from scratch finds the same networks under the same ids.
@@ -133,7 +132,7 @@ def cli_db(tmp_path: Path) -> str:
         for pid, op in c.truth.items():
             fh.write(json.dumps({"id": pid, "network_id": op, "label": "trafficking" if op else "benign"}) + "\n")
     cfg = yaml.safe_load(DEFAULT_PATH.read_text())
-    cfg["identifiers"]["max_posts"] = 6
+    cfg["evidence"]["target_odds"] = 199  # a copy passed with --config
     (tmp_path / "link.yaml").write_text(yaml.safe_dump(cfg))
     return url
 

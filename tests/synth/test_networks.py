@@ -45,12 +45,30 @@ def test_network_kinds_sizes_and_labels(networks: dict[str, Pairs]) -> None:
         labels = {t["label"] for _, t in members}
         if nid.startswith("op-"):
             assert labels == {1}
-            assert 3 <= len(members) <= 60
+            large = "cross_posting" in members[0][1]["hard_cases"]
+            assert 150 <= len(members) <= 400 if large else 3 <= len(members) <= 60
         else:
             assert labels == {0}  # an independent reposting, or a licensed agency: one actor, not a risk
             assert len(members) >= 2
     op_sizes = [len(m) for nid, m in networks.items() if nid.startswith("op-")]
     assert max(op_sizes) >= 20 and min(op_sizes) == 3
+
+
+def test_large_operations_cross_post_and_some_rotate_phones_at_random(networks: dict[str, Pairs]) -> None:
+    large = [m for m in networks.values() if "cross_posting" in m[0][1]["hard_cases"]]
+    assert large
+    for members in large:
+        platforms = {p["platform"] for p, _ in members}
+        assert len(platforms) >= 6  # 8-12 sites per kind it posts; a second kind may draw from fewer
+        phones = {i["value"] for _, t in members for i in t["identifiers"] if i["type"] == "phone" and not i.get("hub")}
+        assert len(phones) >= 2
+    rotated = [m for m in networks.values() if "rotated_phones" in m[0][1]["hard_cases"]]
+    assert rotated
+    for members in rotated:
+        per_post = [
+            [i["value"] for i in t["identifiers"] if i["type"] == "phone" and not i.get("hub")] for _, t in members
+        ]
+        assert all(len(set(p)) <= 1 for p in per_post)  # never two of its phones in one ad
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:

@@ -53,6 +53,8 @@ class Batch:
     img_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
     # Whether each post carries a contact (phone, email, handle, wallet or URL), hub or not.
     contact: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    # Per membership: the value sits only in a trailing footer line of its post (boilerplate position).
+    memb_footer: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
 
     @property
     def n(self) -> int:
@@ -66,6 +68,19 @@ def image_sha256(ref: str) -> str | None:
     """
     m = _SHA256.match(ref.strip())
     return m.group(1).lower() if m else None
+
+
+def footer_start(text: str, max_share: float) -> int:
+    """Where the post's trailing footer line starts, or len(text) + 1 when it has none.
+
+    A footer is the last non-empty line when text precedes it and it is short next to the post (at most
+    ``max_share`` of its characters): platforms print support lines and notices there, apart from the ad.
+    """
+    end = len(text.rstrip())
+    start = text.rfind("\n", 0, end) + 1
+    if start <= 0 or not text[:start].strip() or (end - start) > max_share * max(end, 1):
+        return len(text) + 1
+    return start
 
 
 def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHasher | None = None) -> Batch:
@@ -84,25 +99,30 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
     i_key: list[int] = []
     contact: list[bool] = []
     link_types = linking_types()
+    m_footer: list[bool] = []
     for i, post in enumerate(posts):
         ids.append(post.id)
         platform.append(post.platform or "")
         kind.append(post.kind or "other")
         spans = [(s, e, t) for t, _v, s, e in post.identifiers if t in mask_types]
         token_hashes.append(hasher(tokens(mask_text(post.text, spans))))
-        seen: set[int] = set()
-        found = [(t, v) for t, v, _s, _e in post.identifiers if t in link_types and v]
+        foot = footer_start(post.text, cfg.footer_max_line_share)
+        found = [(t, v, s >= foot) for t, v, s, _e in post.identifiers if t in link_types and v]
         contact.append(bool(found))
-        found += [("image_sha256", h) for h in map(image_sha256, post.images) if h]
-        for etype, value in found:
+        found += [("image_sha256", h, False) for h in map(image_sha256, post.images) if h]
+        row_of: dict[int, int] = {}
+        for etype, value, in_footer in found:
             key = entity_key(etype, value)
-            if key in seen:
+            if key in row_of:
+                # In the footer only if every occurrence is.
+                m_footer[row_of[key]] = m_footer[row_of[key]] and in_footer
                 continue
-            seen.add(key)
+            row_of[key] = len(m_post)
             values[key] = (etype, value)
             m_post.append(i)
             m_key.append(key)
             m_type.append(TYPE_CODE[etype])
+            m_footer.append(in_footer)
         for hexhash in dict.fromkeys(h.lower() for h in post.pdq):
             raw = bytes.fromhex(hexhash)
             if len(raw) == 32:
@@ -124,6 +144,7 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
         np.frombuffer(b"".join(i_pdq), dtype=np.uint8).reshape(-1, 32).copy(),
         np.asarray(i_key, dtype=np.uint64),
         np.asarray(contact, dtype=bool),
+        np.asarray(m_footer, dtype=bool),
     )
 
 
@@ -151,4 +172,5 @@ def concat_batches(parts: Sequence[Batch]) -> Batch:
         np.concatenate([p.img_pdq for p in parts]).astype(np.uint8),
         np.concatenate([p.img_key for p in parts]).astype(np.uint64),
         np.concatenate([p.contact for p in parts]).astype(bool),
+        np.concatenate([p.memb_footer for p in parts]).astype(bool),
     )

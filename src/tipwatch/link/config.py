@@ -18,36 +18,40 @@ DEFAULT_PATH = Path(__file__).with_name("link.yaml")
 class TextConfig:
     shingle_size: int = 3
     shingle_bits: int = 25
-    min_shingles: int = 8
-    df_min: int = 200
-    df_fraction: float = 0.002
+    min_shingles: int = 1
     bands: int = 16
     rows: int = 4
     seed: int = 20240601
     min_jaccard: float = 0.5
-    strong_jaccard: float | None = None
     require_contact: bool = True
+    specific_bits: float = 3.0
+    min_repeat: float = 2.0
+    chance_jaccard: float = 0.5
+    footer_max_line_share: float = 0.4
     mask_types: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "price", "age", "place")
 
     @property
     def num_perm(self) -> int:
         return self.bands * self.rows
 
-    def df_cap(self, n_posts: int) -> int:
-        """Largest document frequency a shingle may have and still count (above it, it is boilerplate)."""
-        return max(self.df_min, int(self.df_fraction * n_posts))
-
 
 @dataclass(frozen=True, slots=True)
 class IdentifierConfig:
-    type_weight: dict[str, float] = field(default_factory=dict)
-    max_posts: int = 300
-    spread_min_posts: int = 20
-    spread_max_platforms: int = 6
-    spread_max_kinds: int = 4
-    unrelated_min_groups: int = 10
-    unrelated_share: float = 0.6
-    strong_weight: float = 0.5
+    # Fellegi-Sunter terms per signal type: m = P(agree | one poster), chance = expected number of otherwise
+    # unrelated posters showing the same value by coincidence (besides the ones counted in the corpus).
+    m: dict[str, float] = field(default_factory=dict)
+    chance: dict[str, float] = field(default_factory=dict)
+    # Groups of "otherwise unrelated" holders are counted for values in at least this many posts (below, 1 group).
+    unrelated_min_posts: int = 3
+    # How many otherwise unrelated groups one poster's value may sit in (its rotated phones, personas).
+    own_groups: int = 4
+    # Footer/boilerplate hubs: the value sits in a trailing footer line (text.footer_max_line_share) in at least
+    # this share of its posts ...
+    footer_share: float = 0.5
+    # ... and it is shared by at least this many otherwise unrelated groups of posts.
+    hub_min_groups: int = 5
+    # Known platform support lines and helplines (data file next to link.yaml, each entry with its source).
+    known_contacts: str = "known_contacts.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +70,17 @@ class ImageConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceConfig:
+    # A pair is linked when its posterior odds of one poster reach this; prior odds are 1 : (number of poster groups).
+    target_odds: float = 99.0
+    # m for a shared specific template (text) and near-copy pairs from other producers.
+    text_m: float = 0.9
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterConfig:
-    resolution: float = 0.2
-    seed: int = 7
+    max_weak_group_atoms: int = 64
     min_network_size: int = 2
-    min_weak_weight: float = 2.0
-    weak_joins_groups: bool = False
     max_pair_links_per_post: int = 10
 
 
@@ -89,6 +98,7 @@ class LinkConfig:
     cluster: ClusterConfig
     profile: ProfileConfig = field(default_factory=ProfileConfig)
     images: ImageConfig = field(default_factory=ImageConfig)
+    evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
 
     def fingerprint(self) -> str:
         """A hash of every value that changes links: a stored link state made with another fingerprint is stale."""
@@ -111,6 +121,7 @@ def parse_config(data: dict[str, Any]) -> LinkConfig:
         cluster=ClusterConfig(**data.get("cluster", {})),
         profile=ProfileConfig(**data.get("profile", {})),
         images=ImageConfig(**data.get("images", {})),
+        evidence=EvidenceConfig(**data.get("evidence", {})),
     )
 
 

@@ -28,13 +28,22 @@ from scipy.sparse.csgraph import connected_components
 from tipwatch.link.batch import Batch
 from tipwatch.link.cluster import LinkGraph, cluster
 from tipwatch.link.config import LinkConfig
-from tipwatch.link.entities import EntityStats, entity_stats
+from tipwatch.link.entities import (
+    ENTITY_TYPES,
+    TYPE_CODE,
+    EntityStats,
+    entity_stats,
+    hub_codes,
+    load_known_contacts,
+    score,
+)
 from tipwatch.link.lsh import band_keys, candidate_pairs
 from tipwatch.link.pictures import near_pairs, table_bytes
-from tipwatch.link.state import SIGNAL_CODE, LinkState
+from tipwatch.link.state import PAIR_SIGNALS, SIGNAL_CODE, LinkState
 from tipwatch.link.textsig import I64, filter_csr, jaccard_estimate, minhash, perm_params
 
 Bool = npt.NDArray[np.bool_]
+F64 = npt.NDArray[np.float64]
 TEXT = SIGNAL_CODE["text"]
 
 
@@ -58,6 +67,8 @@ class Delta:
     changed_keys: npt.NDArray[np.uint64]
     stats: EntityStats
     timings: dict[str, float] = field(default_factory=dict)
+    # Per network: which signals link its posts and how much each weighed (bits), for its reasons.
+    evidence: dict[str, list[str]] = field(default_factory=dict)
 
 
 def csr_take(indptr: I64, ids: npt.NDArray[np.uint32], rows: I64) -> tuple[I64, npt.NDArray[np.uint32]]:
@@ -99,75 +110,232 @@ def _append(state: LinkState, batch: Batch, cfg: LinkConfig) -> None:
     state.memb_post = np.concatenate([state.memb_post, batch.memb_post + n_old])
     state.memb_key = np.concatenate([state.memb_key, batch.memb_key])
     state.memb_type = np.concatenate([state.memb_type, batch.memb_type])
+    state.memb_footer = np.concatenate([state.memb_footer, batch.memb_footer])
     state.comp = np.concatenate([state.comp, np.full(batch.n, -1, np.int64)])
     state.net = np.concatenate([state.net, np.full(batch.n, -1, np.int64)])
 
 
-def _update_signatures(state: LinkState, n_old: int, batch_ids: npt.NDArray[np.uint32], cfg: LinkConfig) -> Bool:
-    """Add the batch to the document frequencies, re-sign every post whose boilerplate filter changed.
+def _post_of_entry(indptr: I64) -> I64:
+    """Post index of every CSR entry."""
+    return np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
 
-    Returns the dirty mask: new posts and old posts holding a shingle that crossed the boilerplate cap.
+
+def poster_groups(n: int, memb_post: I64, memb_key: npt.NDArray[np.uint64], personal: Bool) -> tuple[I64, int]:
+    """Group per post: connected components over the personal values its posts share (-1: no personal value).
+
+    These are the "otherwise unrelated" posters the evidence model counts: a template or a value used by many
+    groups is common, one used within one group is that poster's own.
+    """
+    rows = np.flatnonzero(personal)
+    group = np.full(n, -1, dtype=np.int64)
+    if len(rows) == 0:
+        return group, 0
+    keys, kinv = np.unique(memb_key[rows], return_inverse=True)
+    posts = memb_post[rows]
+    m = coo_matrix((np.ones(len(rows), dtype=np.int8), (posts, n + kinv.ravel())), shape=(n + len(keys), n + len(keys)))
+    _, labels = connected_components(m, directed=False)
+    has = np.zeros(n, dtype=bool)
+    has[posts] = True
+    _, dense = np.unique(labels[:n][has], return_inverse=True)
+    group[has] = dense.ravel()
+    return group, int(dense.max()) + 1 if len(dense) else 0
+
+
+def _shingle_bits(
+    state: LinkState, group: I64, n_groups: int, cfg: LinkConfig
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32]]:
+    """Evidence (bits) of sharing each shingle: log2(m * G / groups using it).
+
+    A shingle used by one group is as telling as a rare phone; a stock phrase used by many otherwise unrelated
+    posters tells little.
+    """
+    post = _post_of_entry(state.sh_indptr)
+    code = (group[post].astype(np.uint64) << np.uint64(32)) | state.sh_ids.astype(np.uint64)
+    code.sort()
+    first = np.ones(len(code), dtype=bool)
+    first[1:] = code[1:] != code[:-1]
+    sh = np.sort((code[first] & np.uint64(0xFFFFFFFF)).astype(np.int64))
+    starts = np.flatnonzero(np.concatenate(([True], sh[1:] != sh[:-1]))) if len(sh) else np.zeros(0, np.int64)
+    present = sh[starts]
+    gf = np.diff(np.append(starts, len(sh)))
+    # A table over all shingle ids (calloc'd: only the pages of present shingles are touched).
+    bits = np.zeros(1 << cfg.text.shingle_bits, dtype=np.float32)
+    bits[present] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf)
+    return present.astype(np.uint32), bits
+
+
+def _update_signatures(
+    state: LinkState,
+    n_old: int,
+    present: npt.NDArray[np.uint32],
+    shingle_bits: npt.NDArray[np.float32],
+    cfg: LinkConfig,
+) -> npt.NDArray[np.bool_]:
+    """Mark the specific shingles, re-sign every post whose specific set changed; returns the dirty mask.
+
+    A shingle is specific when sharing it is worth at least ``text.specific_bits`` (its chance use by otherwise
+    unrelated posters is below 2^-specific_bits): the post's template signature holds only those.
     """
     tc = cfg.text
-    cap_old = state.df_cap
-    uniq, counts = np.unique(batch_ids, return_counts=True)
-    before = state.df[uniq].copy()
-    state.df[uniq] += counts.astype(np.uint32)
-    state.df_cap = tc.df_cap(state.n)
-    # Shingles whose boilerplate status flipped: batch shingles crossing the cap, and, when the cap moved, shingles
-    # whose unchanged frequency lies between the old and the new cap.
-    flip_batch = uniq[(before > cap_old) != (state.df[uniq] > state.df_cap)]
-    flipped = [flip_batch]
-    if n_old and state.df_cap != cap_old:
-        lo, hi = min(cap_old, state.df_cap), max(cap_old, state.df_cap)
-        between = np.flatnonzero((state.df > lo) & (state.df <= hi)).astype(np.uint32)
-        flipped.append(between[np.isin(between, uniq, invert=True)])
-    flip_ids = np.concatenate(flipped)
+    spec_ids = present[shingle_bits[present] >= tc.specific_bits]
+    flipped_ids = np.setxor1d(spec_ids, state.specific, assume_unique=True)
+    state.specific = spec_ids
+    # Masks over all shingle ids, built sparsely (calloc'd pages stay untouched).
+    specific = np.zeros(len(shingle_bits), dtype=bool)
+    specific[spec_ids] = True
     dirty = np.zeros(state.n, dtype=bool)
     dirty[n_old:] = True
-    if n_old and len(flip_ids):
-        mask = np.zeros(len(state.df), dtype=bool)
-        mask[flip_ids] = True
-        hit = np.flatnonzero(mask[state.sh_ids[: state.sh_indptr[n_old]]])
+    if n_old and len(flipped_ids):
+        flipped = np.zeros(len(shingle_bits), dtype=bool)
+        flipped[flipped_ids] = True
+        hit = np.flatnonzero(flipped[state.sh_ids[: state.sh_indptr[n_old]]])
         dirty[np.searchsorted(state.sh_indptr, hit, side="right") - 1] = True
     rows = np.flatnonzero(dirty)
     indptr, ids = csr_take(state.sh_indptr, state.sh_ids, rows)
-    indptr, ids = filter_csr(indptr, ids, state.df[ids] <= state.df_cap)
+    indptr, ids = filter_csr(indptr, ids, specific[ids])
+    # Reposts of one template have the same specific set: sign each distinct set once.
+    first, inv = _distinct_sets(indptr, ids)
+    sub_ptr, sub_ids = csr_take(indptr, ids, first)
     a, b = perm_params(tc.num_perm, tc.seed)
-    state.sigs[rows] = minhash(indptr, ids, a, b)
-    # Text links join ads: a reposted notice or joke that names no contact is content, not an ad.
-    contact_ok = state.contact[rows] if tc.require_contact else True
-    state.textable[rows] = (np.diff(indptr) >= tc.min_shingles) & contact_ok
-    return dirty
+    state.sigs[rows] = minhash(sub_ptr, sub_ids, a, b)[inv]
+    state.textable[rows] = np.diff(indptr) >= tc.min_shingles
+    return specific
 
 
-def _update_text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> I64:
-    """Re-pair the dirty posts; returns the posts at either end of a text link that appeared, went or changed."""
+def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
+    """For CSR sets: the first row of each distinct set and, per row, the index of its distinct set.
+
+    Sets are compared by a 64-bit hash of their sorted ids and their length (collisions are negligible here).
+    """
+    n = len(indptr) - 1
+    lengths = np.diff(indptr)
+    with np.errstate(over="ignore"):
+        x = ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        x ^= x >> np.uint64(29)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+    h = np.zeros(n, dtype=np.uint64)
+    nonempty = np.flatnonzero(lengths > 0)
+    if len(nonempty):
+        h[nonempty] = np.add.reduceat(x, indptr[nonempty])
+    key = np.stack([h.view(np.int64), lengths], axis=1)
+    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first.astype(np.int64), inv.ravel().astype(np.int64)
+
+
+def _post_text_bits(
+    state: LinkState, specific: npt.NDArray[np.bool_], shingle_bits: npt.NDArray[np.float32]
+) -> tuple[F64, F64]:
+    """Per post: the number of specific shingles and the mean bits of one of them."""
+    spec = specific[state.sh_ids]
+    post = _post_of_entry(state.sh_indptr)
+    n_spec = np.bincount(post[spec], minlength=state.n).astype(np.float64)
+    total = np.bincount(post[spec], weights=shingle_bits[state.sh_ids[spec]], minlength=state.n)
+    return n_spec, total / np.maximum(n_spec, 1.0)
+
+
+def _text_pairs(state: LinkState, cfg: LinkConfig) -> None:
+    """All text pairs from the template signatures (recomputed on every update: evidence is corpus-wide anyway).
+
+    Posts with identical signatures (a template reposted with only masked slots changed) are chained to the first
+    of them (J = 1) and only one of them enters LSH: a big operator's hundreds of reposts are n - 1 pairs, not
+    n^2 / 2. A pair is a candidate when two signatures collide in an LSH band and their Jaccard estimate reaches
+    ``min_jaccard``; its evidence is scored by ``_score_text_pairs``. Text links join ads: with ``require_contact``
+    at least one of the two posts names a contact (a reposted notice with no contact is content, not an ad; an ad
+    whose contact was not extracted still joins its operator's other ads).
+    """
     tc = cfg.text
     members = np.flatnonzero(state.textable)
-    keys = band_keys(state.sigs[members], tc.bands, tc.rows)
-    a, b = candidate_pairs(keys, members, dirty)
+    sig = np.ascontiguousarray(state.sigs[members]).view(np.dtype((np.void, state.sigs.shape[1] * 4))).ravel()
+    _, first, inv = np.unique(sig, return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    reps = members[first]
+    rep_of = reps[inv]
+    dup = rep_of != members
+    da, db = rep_of[dup], members[dup]
+    keys = band_keys(state.sigs[reps], tc.bands, tc.rows)
+    a, b = candidate_pairs(keys, reps, np.ones(state.n, dtype=bool))
     j = jaccard_estimate(state.sigs, a, b)
     ok = j >= tc.min_jaccard
-    a, b, j = a[ok], b[ok], j[ok]
-    old = (state.pair_signal == TEXT) & (dirty[state.pair_a] | dirty[state.pair_b])
-    old_a, old_b, old_w = state.pair_a[old], state.pair_b[old], state.pair_w[old]
-    by_code = np.argsort(_pair_code(old_a, old_b))
-    old_a, old_b, old_w = old_a[by_code], old_b[by_code], old_w[by_code]
-    old_code = _pair_code(old_a, old_b)
-    new_code = _pair_code(a, b)
-    # Posts whose links really changed: pairs on one side only, or with another weight.
-    same = np.zeros(len(new_code), dtype=bool)
-    matched = np.zeros(len(old_code), dtype=bool)
-    if len(old_code):
-        pos = np.minimum(np.searchsorted(old_code, new_code), len(old_code) - 1)
-        same = (old_code[pos] == new_code) & (old_w[pos] == j)
-        matched[pos[same]] = True
-    touched = np.concatenate([a[~same], b[~same], old_a[~matched], old_b[~matched]])
-    keep = ~old
-    strong = j >= tc.strong_jaccard if tc.strong_jaccard is not None else np.zeros(len(j), dtype=bool)
-    _set_pairs(state, keep, a, b, np.full(len(a), TEXT, np.uint8), j, j, strong)
-    return touched
+    dup_ok = np.ones(len(da), dtype=bool)
+    if tc.require_contact:
+        # A signature is anchored when one of its posts names a contact, or when it is linked to an anchored one: a
+        # reposted notice with no contact anywhere stays out, an operator's ads with unextracted phones join.
+        gi = np.full(state.n, -1, dtype=np.int64)
+        gi[reps] = np.arange(len(reps))
+        anchored = np.bincount(inv, weights=state.contact[members].astype(np.float64), minlength=len(reps)) > 0
+        ok &= anchored[gi[a]] | anchored[gi[b]]
+        anchored[gi[a[ok]]] = True
+        anchored[gi[b[ok]]] = True
+        dup_ok = anchored[inv[dup]]
+    a = np.concatenate([da[dup_ok], a[ok]])
+    b = np.concatenate([db[dup_ok], b[ok]])
+    j = np.concatenate([np.ones(int(dup_ok.sum()), dtype=np.float32), j[ok]])
+    keep = state.pair_signal != TEXT
+    _set_pairs(state, keep, a, b, np.full(len(a), TEXT, np.uint8), j, j, np.zeros(len(a), dtype=bool))
+
+
+def _reposted(state: LinkState, group: I64, known: Bool, cfg: LinkConfig) -> Bool:
+    """Per text pair: whether its template is reposted by its posters rather than used once by each of many.
+
+    Template clusters are the connected components of the text pairs. A pair across two poster groups carries
+    evidence only when each side reposts the template (its group holds at least ``min_repeat`` posts of the
+    cluster), or one side is an unknown poster (no contact found: an operator's ad whose phone was not extracted)
+    and the other reposts it. A known poster who used the words once, or two unknown posters, are the same ad form
+    or text used by unrelated people. An operator posts its own template again and again over its few phones.
+    """
+    text = np.flatnonzero(state.pair_signal == TEXT)
+    if len(text) == 0:
+        return np.ones(0, dtype=bool)
+    a, b = state.pair_a[text], state.pair_b[text]
+    m = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(state.n, state.n))
+    _, comp = connected_components(m, directed=False)
+    inside = np.zeros(state.n, dtype=bool)
+    inside[a] = True
+    inside[b] = True
+    posts = np.flatnonzero(inside)
+    gcode, gsize = np.unique((comp[posts].astype(np.int64) << np.int64(32)) | group[posts], return_counts=True)
+    n_a = gsize[np.searchsorted(gcode, (comp[a].astype(np.int64) << np.int64(32)) | group[a])]
+    n_b = gsize[np.searchsorted(gcode, (comp[b].astype(np.int64) << np.int64(32)) | group[b])]
+    rep_a = known[a] & (n_a >= cfg.text.min_repeat)
+    rep_b = known[b] & (n_b >= cfg.text.min_repeat)
+    same = group[a] == group[b]
+    ok: Bool = same | (rep_a & rep_b) | (~known[a] & rep_b) | (rep_a & ~known[b])
+    # More reposting posters than one operator has phones and personas (own_groups): several posters repost these
+    # words (agencies filling the same ad form), so across groups they say nothing about who posted.
+    reposting = gsize >= cfg.text.min_repeat
+    owner = gcode >> np.int64(32)
+    known_group = np.zeros(len(gcode), dtype=bool)
+    known_group[np.searchsorted(gcode, (comp[posts].astype(np.int64) << np.int64(32)) | group[posts])] = known[posts]
+    k_rep = np.bincount(owner[reposting & known_group].astype(np.int64), minlength=int(comp.max()) + 1)
+    shared_form = k_rep[comp[a]] > cfg.identifiers.own_groups
+    ok &= same | ~shared_form
+    return ok
+
+
+def _score_text_pairs(
+    state: LinkState, n_spec: F64, unit_bits: F64, threshold: float, reposted: Bool, cfg: LinkConfig
+) -> None:
+    """Evidence of every text pair in bits (``pair_w`` in units of the link threshold; strong at 1).
+
+    Shared specific shingles beyond chance ~ (J - J0) / (1 - J0) * min(|A|, |B|); consecutive shingles overlap in
+    words, so every ``shingle_size`` of them count as one observation, each worth the posts' mean bits per
+    specific shingle (the smaller of the two): a template reposted verbatim adds many such units, two posts
+    sharing a phrase or two add little.
+    """
+    text = state.pair_signal == TEXT
+    if not text.any():
+        return
+    a, b, j = state.pair_a[text], state.pair_b[text], state.pair_ev[text].astype(np.float64)
+    # Only the similarity beyond what unrelated texts built from the same stock phrases reach (chance_jaccard)
+    # counts: a kappa-like share of the shorter post's specific shingles.
+    j0 = cfg.text.chance_jaccard
+    beyond = np.clip((j - j0) / (1.0 - j0), 0.0, 1.0)
+    shared = beyond * np.minimum(n_spec[a], n_spec[b])
+    units = shared / cfg.text.shingle_size
+    bits = np.log2(cfg.evidence.text_m) + units * np.minimum(unit_bits[a], unit_bits[b])
+    bits = np.maximum(bits, 0.0) * reposted
+    state.pair_w[text] = (bits / threshold).astype(np.float32)
+    state.pair_strong[text] = bits >= threshold
 
 
 def _set_pairs(
@@ -266,45 +434,32 @@ def _image_values(state: LinkState, keys: npt.NDArray[np.uint64]) -> None:
         state.values[int(state.img_key[i])] = ("image", bytes(state.img_pdq[i]).hex())
 
 
-def _update_entities(
-    state: LinkState,
-    batch: Batch,
-    before_memb: Memberships,
-    after_memb: Memberships,
-    image_keys: npt.NDArray[np.uint64],
-    cfg: LinkConfig,
-) -> tuple[EntityStats, npt.NDArray[np.uint64], I64]:
-    """Statistics of the entities the batch touched; the keys whose links changed and the posts holding them
-    (before or after)."""
+def _entity_evidence(state: LinkState, memb: Memberships, cfg: LinkConfig) -> tuple[EntityStats, I64, Bool, int]:
+    """Statistics and evidence of every entity; the poster group of every post, whether its poster is known (it
+    has a value of its own), and the number of groups.
+
+    Hubs that do not depend on the prior (known service lines, platform footers) are found first; the remaining
+    values held within at most ``own_groups`` otherwise unrelated groups are personal and define the poster groups;
+    with G groups known, every value is scored (entities.score).
+    """
     ic = cfg.identifiers
-    post, key, typ = after_memb
-    touched_keys = np.unique(np.concatenate([batch.memb_key, image_keys]))
-    stats = entity_stats(post, key, typ, state.platform, state.kind, ic, only=touched_keys)
-    before = entity_stats(*before_memb, state.platform, state.kind, ic, only=touched_keys)
-
-    def status(st: EntityStats) -> tuple[Bool, npt.NDArray[np.float64], Bool]:
-        present = np.isin(touched_keys, st.keys)
-        row = st.lookup(touched_keys[present])
-        linked = np.zeros(len(touched_keys), dtype=bool)
-        weight = np.zeros(len(touched_keys))
-        strong = np.zeros(len(touched_keys), dtype=bool)
-        linked[present] = st.links()[row]
-        weight[present] = st.weight[row]
-        strong[present] = st.strong[row]
-        return linked, weight, strong
-
-    l_now, w_now, s_now = status(stats)
-    l_then, w_then, s_then = status(before)
-    changed = (l_now != l_then) | (l_now & ((w_now != w_then) | (s_now != s_then)))
-    changed_keys = touched_keys[changed]
-    holders = np.concatenate([post[np.isin(key, changed_keys)], before_memb[0][np.isin(before_memb[1], changed_keys)]])
-    present = np.isin(touched_keys, stats.keys)
-    shared = touched_keys[present][stats.n_posts[stats.lookup(touched_keys[present])] >= 2]
-    for k in shared.tolist():
-        if k in batch.values:
-            state.values[k] = batch.values[k]
-    _image_values(state, shared)
-    return stats, changed_keys, holders
+    footer = state.footer_flags()
+    service = load_known_contacts(ic.known_contacts)
+    stats = entity_stats(*memb, state.platform, state.kind, ic, memb_footer=footer, known=service)
+    code = hub_codes(stats, ic)
+    personal_key = (code == 0) & (stats.n_groups <= ic.own_groups)
+    rows = stats.lookup(memb[1]) if len(stats.keys) else np.zeros(0, dtype=np.int64)
+    personal = personal_key[rows] & ~footer if len(rows) else np.zeros(0, dtype=bool)
+    group, n_groups = poster_groups(state.n, memb[0], memb[1], personal)
+    # A post with no value of its own is a poster too, unknown which: its own group (assuming it unrelated is what
+    # keeps a phrase that many contactless posts use from looking like one poster's template).
+    alone = np.flatnonzero(group < 0)
+    known = group >= 0
+    group[alone] = n_groups + np.arange(len(alone))
+    n_groups += len(alone)
+    score(stats, n_groups, ic, cfg.evidence.target_odds)
+    _image_values(state, stats.keys[(stats.n_posts >= 2) & (stats.types == TYPE_CODE["image"])])
+    return stats, group, known, n_groups
 
 
 def _link_graph(state: LinkState, memb: Memberships, in_s: Bool, stats: EntityStats, loc: I64) -> LinkGraph:
@@ -325,6 +480,7 @@ def _link_graph(state: LinkState, memb: Memberships, in_s: Bool, stats: EntitySt
         memb_group=ginv.astype(np.int64).ravel(),
         group_w=stats.weight[grow],
         group_strong=stats.strong[grow],
+        group_picture=np.isin(stats.types[grow], (TYPE_CODE["image"], TYPE_CODE["image_sha256"])),
     )
 
 
@@ -364,41 +520,39 @@ def update(
     external: Sequence[ExternalPairs] = (),
     prior: Mapping[str, str] | None = None,
 ) -> Delta:
-    """Add ``batch`` to ``state`` (in place): new links, then networks for every component that changed.
+    """Add ``batch`` to ``state`` (in place): new links, then networks.
 
-    ``prior`` maps post id -> network id from an earlier run (used by a full rebuild to keep network ids).
+    Evidence depends on corpus-wide counts (how many poster groups use a value or a phrase), so every update
+    rescores all links and reclusters every post; only text signatures and candidate pairs are incremental (posts
+    whose specific shingles did not change keep their pairs). ``prior`` maps post id -> network id from an earlier
+    run (used by a full rebuild to keep network ids).
     """
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     n_old = state.n
-    before_memb = state.memberships()
     _append(state, batch, cfg)
-    dirty = _update_signatures(state, n_old, batch.sh_ids, cfg)
-    t["signatures"] = time.perf_counter() - t0
-    touched_text = _update_text_pairs(state, dirty, cfg)
-    touched_ext = _add_external(state, external, cfg)
+    _update_images(state, batch, n_old, cfg)
+    memb = state.memberships()
+    stats, group, known, n_groups = _entity_evidence(state, memb, cfg)
+    state.n_groups = n_groups
+    for k in stats.keys[stats.n_posts >= 2].tolist():
+        if k in batch.values:
+            state.values[k] = batch.values[k]
+    t["entities"] = time.perf_counter() - t0
+    present, sbits = _shingle_bits(state, group, n_groups, cfg)
+    specific = _update_signatures(state, n_old, present, sbits, cfg)
+    t["signatures"] = time.perf_counter() - t0 - sum(t.values())
+    _text_pairs(state, cfg)
+    _add_external(state, external, cfg)
+    n_spec, unit_bits = _post_text_bits(state, specific, sbits)
+    _score_text_pairs(state, n_spec, unit_bits, stats.threshold, _reposted(state, group, known, cfg), cfg)
     t["text_pairs"] = time.perf_counter() - t0 - sum(t.values())
-    image_keys = _update_images(state, batch, n_old, cfg)
-    after_memb = state.memberships()
-    _, changed_keys, holders = _update_entities(state, batch, before_memb, after_memb, image_keys, cfg)
-    t["entities"] = time.perf_counter() - t0 - sum(t.values())
 
-    touched = np.zeros(state.n, dtype=bool)
-    touched[n_old:] = True
-    touched[touched_text] = True
-    touched[touched_ext] = True
-    touched[holders] = True
-    old_comps = np.unique(state.comp[:n_old][touched[:n_old]])
-    in_s = touched.copy()
-    in_s[:n_old] |= np.isin(state.comp[:n_old], old_comps)
-    s_idx = np.flatnonzero(in_s)
-    loc = np.full(state.n, -1, dtype=np.int64)
-    loc[s_idx] = np.arange(len(s_idx))
-    # Statistics of every entity held by a post being reclustered (all of them on a full build).
-    needed = np.unique(after_memb[1][in_s[after_memb[0]]])
-    stats = entity_stats(*after_memb, state.platform, state.kind, cfg.identifiers, only=needed)
-    graph = _link_graph(state, after_memb, in_s, stats, loc)
-    s_ids = [state.ids[i] for i in s_idx.tolist()]
+    in_s = np.ones(state.n, dtype=bool)
+    s_idx = np.arange(state.n, dtype=np.int64)
+    loc = s_idx.copy()
+    graph = _link_graph(state, memb, in_s, stats, loc)
+    s_ids = list(state.ids)
     order = sorted(range(len(s_ids)), key=s_ids.__getitem__)
     rank = np.empty(len(s_ids), dtype=np.int64)
     rank[order] = np.arange(len(s_ids))
@@ -412,27 +566,80 @@ def update(
     old_names = [
         state.net_names[k] if k >= 0 else prior.get(pid) for k, pid in zip(old_net.tolist(), s_ids, strict=True)
     ]
-    outside = state.net[~in_s]
-    live_elsewhere = {state.net_names[k] for k in np.unique(outside[outside >= 0]).tolist()}
     sorted_ids = [s_ids[i] for i in order]
-    named = _name_networks(labels, sorted_ids, old_names, live_elsewhere)
+    named = _name_networks(labels, sorted_ids, old_names, set())
     networks: dict[str, I64] = {}
     new_net = np.full(len(s_idx), -1, dtype=np.int64)
     in_net = np.flatnonzero(labels >= 0)
     uniq, inv = np.unique(labels[in_net], return_inverse=True)
     by_label = np.argsort(inv, kind="stable")
     bounds = np.searchsorted(inv[by_label], np.arange(len(uniq) + 1))
-    base = len(state.net_names)
+    state.net_names = []
     for u, lab in enumerate(uniq.tolist()):
         local_members = in_net[by_label[bounds[u] : bounds[u + 1]]]
         networks[named[lab]] = s_idx[local_members]
-        new_net[local_members] = base + u
+        new_net[local_members] = u
         state.net_names.append(named[lab])
     state.net[s_idx] = new_net
-    _compact_names(state)
     removed = sorted({n for n in old_names if n} - networks.keys())
     t["name"] = time.perf_counter() - t0 - sum(t.values())
-    return Delta(s_idx, networks, removed, changed_keys, stats, t)
+    changed_keys = stats.keys[stats.n_posts >= 2]
+    evidence = network_evidence(state, memb, stats, networks)
+    return Delta(s_idx, networks, removed, changed_keys, stats, t, evidence)
+
+
+def network_evidence(
+    state: LinkState, memb: Memberships, stats: EntityStats, networks: Mapping[str, I64]
+) -> dict[str, list[str]]:
+    """Reasons per network: the signals that link its posts, how many, and the most each weighed in bits."""
+    names = list(networks)
+    label = np.full(state.n, -1, dtype=np.int64)
+    for i, name in enumerate(names):
+        label[networks[name]] = i
+    per: dict[int, dict[str, tuple[int, float]]] = {}
+    rows = stats.lookup(memb[1]) if len(stats.keys) else np.zeros(0, dtype=np.int64)
+    lab = label[memb[0]]
+    use = (lab >= 0) & stats.links()[rows] if len(rows) else np.zeros(0, dtype=bool)
+    if use.any():
+        code, counts = np.unique(np.stack([lab[use], rows[use]], axis=1), axis=0, return_counts=True)
+        for (net, row), c in zip(code.tolist(), counts.tolist(), strict=True):
+            if c < 2:
+                continue
+            kind = ENTITY_TYPES[int(stats.types[row])]
+            n, best = per.setdefault(net, {}).get(kind, (0, 0.0))
+            per[net][kind] = (n + 1, max(best, float(stats.bits[row])))
+    la, lb = label[state.pair_a], label[state.pair_b]
+    inside = (la >= 0) & (la == lb) & (state.pair_w > 0)
+    if inside.any():
+        code = la[inside] * len(PAIR_SIGNALS) + state.pair_signal[inside].astype(np.int64)
+        uniq, inv, counts = np.unique(code, return_inverse=True, return_counts=True)
+        best_w = np.zeros(len(uniq))
+        np.maximum.at(best_w, inv.ravel(), state.pair_w[inside].astype(np.float64))
+        for c, n, bw in zip(uniq.tolist(), counts.tolist(), best_w.tolist(), strict=True):
+            net, kind = divmod(c, len(PAIR_SIGNALS))
+            per.setdefault(net, {})[PAIR_SIGNALS[kind]] = (n, bw * stats.threshold)
+    out: dict[str, list[str]] = {}
+    for i, name in enumerate(names):
+        parts = sorted(per.get(i, {}).items(), key=lambda kv: -kv[1][1])
+        out[name] = [
+            f"evidence: {_SIGNAL_WORDS.get(kind, kind)} ({n} {'link' if n == 1 else 'links'}, up to "
+            f"{best:.1f} bits; a link needs {stats.threshold:.1f})"
+            for kind, (n, best) in parts
+        ]
+    return out
+
+
+_SIGNAL_WORDS = {
+    "text": "the same specific template",
+    "phone": "a shared phone",
+    "email": "a shared email",
+    "handle": "a shared handle",
+    "wallet": "a shared wallet",
+    "url": "a shared URL",
+    "image": "the same picture (near-copies)",
+    "image_sha256": "the same image file",
+    "image_pdq": "near-copy pictures",
+}
 
 
 def _compact_names(state: LinkState) -> None:

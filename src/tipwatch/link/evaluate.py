@@ -80,7 +80,7 @@ def _is_benign(rec: Mapping[str, Any]) -> bool | None:
 
 
 def read_truth(path: Path) -> tuple[dict[str, str | None], dict[str, bool] | None]:
-    """Truth lines ``{"id", "network_id", ...}``; also, when lines carry a label, which posts are benign."""
+    """Truth lines ``{"id", "network_id" (or "network"), ...}``; also which posts are benign when lines say."""
     truth: dict[str, str | None] = {}
     benign: dict[str, bool] = {}
     with open(path, encoding="utf-8") as fh:
@@ -92,7 +92,8 @@ def read_truth(path: Path) -> tuple[dict[str, str | None], dict[str, bool] | Non
                 pid = str(rec["id"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{n}: expected a JSON object with an id ({exc})") from exc
-            net = rec.get("network_id")
+            # "network" is accepted too (corpora written elsewhere use it).
+            net = rec.get("network_id", rec.get("network"))
             truth[pid] = None if net is None or net == "" else str(net)
             flag = _is_benign(rec)
             if flag is not None:

@@ -87,7 +87,12 @@ def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: 
             "signal": ENTITY_TYPES[int(memb_type[j])],
             "weight": float(st.weight[row]),
             "strong": bool(st.strong[row]),
-            "evidence": {"value": state.values.get(key, ("", ""))[1], "posts": int(st.n_posts[row])},
+            "evidence": {
+                "value": state.values.get(key, ("", ""))[1],
+                "posts": int(st.n_posts[row]),
+                "groups": int(st.n_groups[row]),
+                "bits": round(float(st.bits[row]), 2),
+            },
         }
     for p in top_pairs(state, in_s, cfg.cluster.max_pair_links_per_post).tolist():
         a, b = ids[int(state.pair_a[p])], ids[int(state.pair_b[p])]
@@ -100,7 +105,10 @@ def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: 
             "signal": signal,
             "weight": round(float(state.pair_w[p]), 4),
             "strong": bool(state.pair_strong[p]),
-            "evidence": {"jaccard": round(ev, 4)} if signal == "text" else {"distance": ev},
+            "evidence": {
+                **({"jaccard": round(ev, 4)} if signal == "text" else {"distance": ev}),
+                "bits": round(float(state.pair_w[p]) * st.threshold, 2),
+            },
         }
 
 
@@ -199,6 +207,9 @@ def network_rows(
         )
         profile["template"] = tmpl.as_dict()
         value, reasons = score(profile)
+        evidence = delta.evidence.get(name, [])  # which signals link it and how much each weighed (bits)
+        profile["evidence"] = evidence
+        reasons = [*reasons, *evidence]
         times = [m.posted_at for m in mf if m.posted_at]
         net_rows.append(
             {

@@ -20,7 +20,7 @@ from tipwatch.link.entities import TYPE_CODE
 from tipwatch.store.interface.links import StateSnapshot
 from tipwatch.store.link_state import DirectoryLinkState
 
-FORMAT = 3
+FORMAT = 4
 IMAGE_CODE = TYPE_CODE["image"]
 
 # Pair signals in the state; new producers append here (the code is persisted, so never reorder).
@@ -32,13 +32,14 @@ _ARRAYS = (
     "kind",
     "sh_indptr",
     "sh_ids",
-    "df",
     "sigs",
     "textable",
     "contact",
     "memb_post",
     "memb_key",
     "memb_type",
+    "memb_footer",
+    "specific",
     "pair_a",
     "pair_b",
     "pair_signal",
@@ -67,14 +68,17 @@ class LinkState:
     kind: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     sh_indptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
     sh_ids: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
-    df: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
-    df_cap: int = 0
+    # Shingle ids in the template signatures, sorted (specific: few otherwise unrelated poster groups use them).
+    specific: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
+    # Per post: mean evidence (bits) of one specific shingle, and its poster group (-1: no own contact).
+    n_groups: int = 0
     sigs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
     textable: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     contact: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     memb_post: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     memb_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
     memb_type: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros(0, np.uint8))
+    memb_footer: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     # (type, value) of entities held by two or more posts: the evidence shown for a link.
     values: dict[int, tuple[str, str]] = field(default_factory=dict)
     pair_a: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -113,10 +117,14 @@ class LinkState:
             np.concatenate([self.memb_type, np.full(len(first), IMAGE_CODE, np.uint8)]),
         )
 
+    def footer_flags(self) -> npt.NDArray[np.bool_]:
+        """Per row of ``memberships()``: the value sits only in its post's footer line (pictures never do)."""
+        n_extra = len(self.memberships()[0]) - len(self.memb_post)
+        return np.concatenate([self.memb_footer, np.zeros(n_extra, dtype=bool)])
+
     @classmethod
     def empty(cls, fingerprint: str, num_perm: int, shingle_bits: int, generation: str | None = None) -> LinkState:
         st = cls(fingerprint, generation or uuid.uuid4().hex, num_perm, shingle_bits)
-        st.df = np.zeros(1 << shingle_bits, dtype=np.uint32)
         st.sigs = np.zeros((0, num_perm), dtype=np.uint32)
         return st
 
@@ -129,7 +137,7 @@ def to_snapshot(state: LinkState) -> StateSnapshot:
         "generation": state.generation,
         "num_perm": state.num_perm,
         "shingle_bits": state.shingle_bits,
-        "df_cap": state.df_cap,
+        "n_groups": state.n_groups,
         "next_comp": state.next_comp,
         "platforms": state.platforms,
         "kinds": state.kinds,
@@ -149,7 +157,7 @@ def from_snapshot(snap: StateSnapshot) -> LinkState | None:
         if meta.get("format") != FORMAT:
             return None
         st = LinkState(meta["fingerprint"], meta["generation"], meta["num_perm"], meta["shingle_bits"])
-        st.df_cap = int(meta["df_cap"])
+        st.n_groups = int(meta["n_groups"])
         st.next_comp = int(meta["next_comp"])
         st.platforms = list(meta["platforms"])
         st.kinds = list(meta["kinds"])

@@ -31,6 +31,7 @@ class Actor:
         "category",
         "channels",
         "company",
+        "cross_sites",
         "dest",
         "email",
         "facts",
@@ -48,6 +49,7 @@ class Actor:
         "platforms",
         "price",
         "region",
+        "rotation",
         "shared_phrase",
         "size",
         "templates",
@@ -82,6 +84,9 @@ class Actor:
         self.hard_cases: tuple[str, ...] = ()
         self.shared_phrase: str | None = None
         self.size = 1
+        # Sites a large operation cross-posts on (0: a few, chosen per kind); how it rotates its phones.
+        self.cross_sites = 0
+        self.rotation = "sequential"
 
 
 class Ctx:

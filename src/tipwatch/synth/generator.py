@@ -71,7 +71,9 @@ def _render_post(chunk: Chunk, index: int, entry: tuple[Any, Any]) -> tuple[dict
             ts = min(max(ts, world.start), world.start + world.window - 1.0)
         ctx = Ctx(rng, actor, frame, city, ts)
         nphones = len(actor.phones)
-        if nphones > 1:
+        if nphones > 1 and actor.rotation == "random":
+            ctx.phone_idx = rng.randrange(nphones)
+        elif nphones > 1:
             # Phones rotate over the operation's life; around a switch both are given, which chains them.
             ctx.phone_idx = j * nphones // size
             ctx.two_phones = rng.random() < 0.3
@@ -131,7 +133,8 @@ def _group_platform(rng: random.Random, actor: Actor, kind: str) -> Platform:
     plats = actor.platforms.get(kind)
     if plats is None:
         pool = knowledge().platforms_by_kind[kind]
-        plats = rng.sample(pool, min(len(pool), between(rng, 1, 3)))
+        count = actor.cross_sites or between(rng, 1, 3)
+        plats = rng.sample(pool, min(len(pool), count))
         actor.platforms[kind] = plats
     return pick(rng, plats)
 

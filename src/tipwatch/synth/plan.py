@@ -128,10 +128,17 @@ def _make_operation(rng: random.Random, world: World, nid: str, size: int) -> tu
     know = knowledge()
     mix = know.mix
     net = mix["network"]
-    category = weighted(rng, mix["indicative_categories"])
+    large = size >= int(net["large_size"][0])
+    category = "sex_trafficking" if large else weighted(rng, mix["indicative_categories"])
     a = Actor(category, 1, "op", nid)
+    if large:
+        lo_sites, hi_sites = (int(x) for x in net["large_sites"])
+        a.cross_sites = between(rng, lo_sites, hi_sites)
+        a.hard_cases = (*a.hard_cases, "cross_posting")
     a.size = size
     primary = pick_frame(rng, category)
+    while large and primary.kind != "escort_ad":  # a large operation cross-posts escort ads on many sites
+        primary = pick_frame(rng, category)
     a.frames = [primary]
     if rng.random() < net["second_kind_share"]:
         others = [f for f in know.frames_by_category[category] if f.kind != primary.kind]
@@ -144,8 +151,13 @@ def _make_operation(rng: random.Random, world: World, nid: str, size: int) -> tu
     circuit = _region_cities(rng, primary.lang, int(net["circuit_max_cities"]))
     region = circuit[0].region
     a.region = "NP" if region == "nepal" else "BD" if region == "bangladesh" else "IN"
-    nphones = 1 if rng.random() < 0.6 else between(rng, 2, int(net["phones_max"]))
+    nphones = 1 if rng.random() < 0.6 and not large else between(rng, 2 if large else 1, int(net["phones_max"]))
     a.phones = [(a.region, idents.random_phone(rng, a.region)) for _ in range(nphones)]
+    if nphones > 1 and rng.random() < float(net["random_rotation_share"]):
+        # Every ad carries one of the phones at random and no ad gives two: only the template and the photos
+        # hold the operation together.
+        a.rotation = "random"
+        a.hard_cases = (*a.hard_cases, "rotated_phones")
     if category == "labour_trafficking" and rng.random() < 0.3:
         a.phones.append(("AE", idents.random_phone(rng, "AE")))  # the agent abroad
     channels = []
@@ -239,6 +251,13 @@ class Chunk:
         op_sizes = sizes(
             in_networks, lo, lambda: min(hi, lo + int(rng.expovariate(1.0 / float(net["size_mean_extra"]))))
         )
+        # Now and then a large operation: hundreds of ads cross-posted on many sites, on top of the others (it takes
+        # the place of benign one-off posts, at most a tenth of the chunk).
+        big_lo, big_hi = (int(x) for x in net["large_size"])
+        large_total = 0
+        if size // 10 >= big_lo and rng.random() < float(net["large_chunk_share"]):
+            large_total = between(rng, big_lo, min(big_hi, size // 10))
+            op_sizes.append(large_total)
         ind_lo, ind_hi = mix["independent"]["size"]
         indep_sizes = sizes(
             int(size * mix["independent_repost_share"] + rng.random()), ind_lo, lambda: between(rng, ind_lo, ind_hi)
@@ -277,7 +296,7 @@ class Chunk:
                     a.shared_phrase = phrase
                     a.hard_cases = (*a.hard_cases, "shared_phrase")
 
-        singles_indicative = indicative - sum(op_sizes)
+        singles_indicative = indicative - (sum(op_sizes) - large_total)
         for _ in range(singles_indicative):
             self.plan.append((None, weighted(rng, mix["indicative_categories"])))
         rest = size - len(self.plan)
