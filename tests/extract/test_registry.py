@@ -47,3 +47,28 @@ def test_a_type_registered_in_one_file_is_extracted_and_links(upi: None) -> None
 def test_unregistered_type_is_gone(upi: None) -> None:
     unregister("upi")
     assert all(i.type != "upi" for i in extract("pay rani.s@okaxis"))
+
+
+def test_a_registered_type_links_posts_end_to_end(upi: None, tmp_path: Path) -> None:
+    """Two ads that share only a UPI address end in one network, with the UPI named in the reasons; nothing in the
+    linking code names the type."""
+    from tipwatch.services.analyze import AnalyzeRequest, analyze
+    from tipwatch.services.networks import iter_networks
+    from tipwatch.store.facade import open_store
+
+    posts = tmp_path / "posts.jsonl"
+    lines = [
+        '{"id": "a", "platform": "site1", "text": "New girls in town, pay advance on rani.s@okaxis"}',
+        '{"id": "b", "platform": "site2", "text": "Hot models tonight, booking amount to rani.s@okaxis only"}',
+        '{"id": "c", "platform": "site1", "text": "Room for rent near the station, call 98765 43210"}',
+        '{"id": "d", "platform": "site2", "text": "Selling a used bicycle, good condition, 2500 rupees"}',
+    ]
+    posts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        result = analyze(
+            store, AnalyzeRequest(inputs=[posts], media=False, workers=1), data_dir=tmp_path, link_state_dir=tmp_path
+        )
+        assert result.counts.stored == 4
+        nets = list(iter_networks(store))
+    assert [sorted(n.post_ids) for n in nets] == [["site1/a", "site2/b"]]
+    assert any("upi" in reason for reason in nets[0].reasons)

@@ -6,13 +6,13 @@ import numpy as np
 
 from tipwatch.link.config import load_config
 from tipwatch.link.entities import (
-    TYPE_CODE,
     EntityStats,
     entity_key,
     entity_stats,
     hub_reason,
     load_known_contacts,
     score,
+    type_codes,
 )
 
 CFG = load_config().identifiers
@@ -30,7 +30,7 @@ def _stats(
         for p in members:
             post.append(p)
             key.append(entity_key(etype, value))
-            typ.append(TYPE_CODE[etype])
+            typ.append(type_codes()[etype])
             foot.append(value in footer_values)
     st = entity_stats(
         np.array(post),

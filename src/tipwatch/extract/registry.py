@@ -29,6 +29,10 @@ class IdentifierType(ABC):
     yields_to: ClassVar[tuple[str, ...]] = ()
     # Names a person or an account, so two posts sharing it may be one operator; attributes (price, age, place) don't.
     links: ClassVar[bool] = False
+    # Evidence priors for linking when link.yaml does not name the type (see docs/decisions-link.md): m = P(two posts
+    # of one poster share the value), chance = expected unrelated posters showing the same value by coincidence.
+    link_m: ClassVar[float] = 0.5
+    link_chance: ClassVar[float] = 1.0
     # Masked out of the text before near-duplicate linking (a template is compared without its slot values).
     masked: ClassVar[bool] = True
     label: ClassVar[str] = ""

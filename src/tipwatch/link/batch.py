@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from tipwatch.extract.registry import linking_types
 from tipwatch.link.config import TextConfig
-from tipwatch.link.entities import TYPE_CODE, entity_key
+from tipwatch.link.entities import entity_key, type_codes
 from tipwatch.link.textsig import TokenHasher, mask_text, shingle_csr, tokens
 
 _SHA256 = re.compile(r"^(?:sha256:)?([0-9a-f]{64})$", re.IGNORECASE)
@@ -99,6 +99,7 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
     i_key: list[int] = []
     contact: list[bool] = []
     link_types = linking_types()
+    codes = type_codes()
     m_footer: list[bool] = []
     for i, post in enumerate(posts):
         ids.append(post.id)
@@ -121,7 +122,7 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
             values[key] = (etype, value)
             m_post.append(i)
             m_key.append(key)
-            m_type.append(TYPE_CODE[etype])
+            m_type.append(codes[etype])
             m_footer.append(in_footer)
         for hexhash in dict.fromkeys(h.lower() for h in post.pdq):
             raw = bytes.fromhex(hexhash)

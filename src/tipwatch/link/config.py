@@ -100,9 +100,11 @@ class LinkConfig:
     images: ImageConfig = field(default_factory=ImageConfig)
     evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
 
-    def fingerprint(self) -> str:
-        """A hash of every value that changes links: a stored link state made with another fingerprint is stale."""
-        data = asdict(self)
+    def fingerprint(self, entity_types: tuple[str, ...] = ()) -> str:
+        """A hash of every value that changes links, and of the entity types by code (``link.entities``): a stored
+        link state made with another fingerprint is stale."""
+        data: dict[str, Any] = asdict(self)
+        data["entity_types"] = list(entity_types)
         data.pop("profile")  # profiles are recomputed whenever a network changes; they do not change links
         data["cluster"].pop("max_pair_links_per_post")
         blob = json.dumps(data, sort_keys=True, default=list)

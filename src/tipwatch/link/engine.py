@@ -29,10 +29,11 @@ from tipwatch.link.batch import Batch
 from tipwatch.link.cluster import LinkGraph, cluster
 from tipwatch.link.config import LinkConfig
 from tipwatch.link.entities import (
-    ENTITY_TYPES,
-    TYPE_CODE,
+    IMAGE_CODE,
+    IMAGE_SHA256_CODE,
     EntityStats,
     entity_stats,
+    entity_types,
     hub_codes,
     load_known_contacts,
     score,
@@ -458,7 +459,7 @@ def _entity_evidence(state: LinkState, memb: Memberships, cfg: LinkConfig) -> tu
     group[alone] = n_groups + np.arange(len(alone))
     n_groups += len(alone)
     score(stats, n_groups, ic, cfg.evidence.target_odds)
-    _image_values(state, stats.keys[(stats.n_posts >= 2) & (stats.types == TYPE_CODE["image"])])
+    _image_values(state, stats.keys[(stats.n_posts >= 2) & (stats.types == IMAGE_CODE)])
     return stats, group, known, n_groups
 
 
@@ -480,7 +481,7 @@ def _link_graph(state: LinkState, memb: Memberships, in_s: Bool, stats: EntitySt
         memb_group=ginv.astype(np.int64).ravel(),
         group_w=stats.weight[grow],
         group_strong=stats.strong[grow],
-        group_picture=np.isin(stats.types[grow], (TYPE_CODE["image"], TYPE_CODE["image_sha256"])),
+        group_picture=np.isin(stats.types[grow], (IMAGE_CODE, IMAGE_SHA256_CODE)),
     )
 
 
@@ -597,6 +598,7 @@ def network_evidence(
     for i, name in enumerate(names):
         label[networks[name]] = i
     per: dict[int, dict[str, tuple[int, float]]] = {}
+    types = entity_types()
     rows = stats.lookup(memb[1]) if len(stats.keys) else np.zeros(0, dtype=np.int64)
     lab = label[memb[0]]
     use = (lab >= 0) & stats.links()[rows] if len(rows) else np.zeros(0, dtype=bool)
@@ -605,7 +607,7 @@ def network_evidence(
         for (net, row), c in zip(code.tolist(), counts.tolist(), strict=True):
             if c < 2:
                 continue
-            kind = ENTITY_TYPES[int(stats.types[row])]
+            kind = types[int(stats.types[row])]
             n, best = per.setdefault(net, {}).get(kind, (0, 0.0))
             per[net][kind] = (n + 1, max(best, float(stats.bits[row])))
     la, lb = label[state.pair_a], label[state.pair_b]

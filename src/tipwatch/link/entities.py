@@ -24,12 +24,33 @@ import yaml
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from tipwatch.extract.registry import identifier_type, linking_types
 from tipwatch.link.config import IdentifierConfig
 
-# Entity types that link posts; the order fixes the type codes kept in the link state.
+# Entity types that link posts: the identifier types that say they link (extract/registry.py) and pictures. The
+# order fixes the type codes kept in the link state: the built-in ones keep their codes, types registered later
+# follow by name, and the tuple is part of the state's fingerprint (a state made with other types is rebuilt).
 # "image" is a picture found by PDQ (its near-copies included), "image_sha256" the exact file.
-ENTITY_TYPES: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "image_sha256", "image")
-TYPE_CODE: dict[str, int] = {t: i for i, t in enumerate(ENTITY_TYPES)}
+_BUILTIN: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "image_sha256", "image")
+IMAGE_SHA256_CODE = _BUILTIN.index("image_sha256")
+IMAGE_CODE = _BUILTIN.index("image")
+
+
+def _prior(table: dict[str, float], etype: str, attr: str) -> float:
+    """A type's evidence prior: link.yaml's value, else what its identifier type says (a type registered later)."""
+    if etype in table:
+        return float(table[etype])
+    return float(getattr(identifier_type(etype), attr))
+
+
+def entity_types() -> tuple[str, ...]:
+    """Entity type names by code."""
+    return _BUILTIN + tuple(sorted(linking_types() - set(_BUILTIN)))
+
+
+def type_codes() -> dict[str, int]:
+    return {t: i for i, t in enumerate(entity_types())}
+
 
 HUB_KNOWN = "known {name} ({source})"
 HUB_FOOTER = (
@@ -247,8 +268,9 @@ def score(stats: EntityStats, n_groups_total: int, cfg: IdentifierConfig, target
     log2(G) + log2(target_odds) (``link_threshold``).
     """
     g = max(n_groups_total, 2)
-    m = np.array([cfg.m.get(t, 0.5) for t in ENTITY_TYPES])[stats.types]
-    chance = np.array([cfg.chance.get(t, 1.0) for t in ENTITY_TYPES])[stats.types]
+    types = entity_types()
+    m = np.array([_prior(cfg.m, t, "link_m") for t in types])[stats.types]
+    chance = np.array([_prior(cfg.chance, t, "link_chance") for t in types])[stats.types]
     # A value printed in footer lines is not an ad's own contact: the allowance for an operator's rotated phones
     # does not apply, every group beyond the first is someone else showing it.
     own = np.where(stats.footer_share >= cfg.footer_share, 1, cfg.own_groups)

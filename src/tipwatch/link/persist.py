@@ -13,10 +13,11 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from tipwatch.extract.registry import linking_types
 from tipwatch.link.config import LinkConfig
 from tipwatch.link.engine import Delta
-from tipwatch.link.entities import ENTITY_TYPES, hub_reason
-from tipwatch.link.profile import CONTACT_TYPES, MemberFacts, build_profile
+from tipwatch.link.entities import entity_types, hub_reason
+from tipwatch.link.profile import MemberFacts, build_profile
 from tipwatch.link.rank import score
 from tipwatch.link.state import PAIR_SIGNALS, LinkState
 from tipwatch.link.template import build_template
@@ -25,7 +26,6 @@ from tipwatch.store.interface.links import EntityWrite, LinkUpdate, LinkWrite, M
 from tipwatch.store.interface.posts import IdentifierRow, PostRecord
 
 I64 = npt.NDArray[np.int64]
-_PROFILE_TYPES = frozenset(("place", *CONTACT_TYPES))
 
 
 # --- entities and links ---------------------------------------------------------------------------------------
@@ -74,6 +74,7 @@ def top_pairs(state: LinkState, in_s: npt.NDArray[np.bool_], k: int) -> I64:
 def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: LinkConfig) -> Iterator[LinkWrite]:
     st = delta.stats
     ids = state.ids
+    etypes = entity_types()
     memb_post, memb_key, memb_type = state.memberships()
     inside = np.flatnonzero(in_s[memb_post])
     rows = st.lookup(memb_key[inside])
@@ -84,7 +85,7 @@ def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: 
             "post_a": ids[int(memb_post[j])],
             "post_b": None,
             "entity_key": key,
-            "signal": ENTITY_TYPES[int(memb_type[j])],
+            "signal": etypes[int(memb_type[j])],
             "weight": float(st.weight[row]),
             "strong": bool(st.strong[row]),
             "evidence": {
@@ -121,8 +122,9 @@ def member_facts(
     """What a network profile needs of each member post: its fields, places and contacts (in text order), hits."""
     out = {p.id: MemberFacts(p.id, p.platform, p.kind, p.posted_at, p.location, p.language, p.risk) for p in posts}
     found: dict[str, list[tuple[int, str, str]]] = {}
+    profile_types = linking_types() | {"place"}
     for pid, typ, value, start, _end in identifiers:
-        if typ in _PROFILE_TYPES:
+        if typ in profile_types:
             found.setdefault(pid, []).append((start, typ, value))
     for pid, rows in found.items():
         for _start, typ, value in sorted(rows, key=lambda r: r[0]):
@@ -152,6 +154,7 @@ def _signals(state: LinkState, members: dict[str, I64]) -> dict[str, Counter[str
     for i, name in enumerate(names):
         label[members[name]] = i
     out: dict[str, Counter[str]] = {name: Counter() for name in names}
+    etypes = entity_types()
     la, lb = label[state.pair_a], label[state.pair_b]
     same = (la >= 0) & (la == lb)
     for lab, sig in zip(la[same].tolist(), state.pair_signal[same].tolist(), strict=True):
@@ -166,7 +169,7 @@ def _signals(state: LinkState, members: dict[str, I64]) -> dict[str, Counter[str
         types = dict(zip(memb_key[inside].tolist(), memb_type[inside].tolist(), strict=True))
         for (lab, key), c in zip(code.tolist(), counts.tolist(), strict=True):
             if c >= 2:
-                out[names[int(lab)]][ENTITY_TYPES[types[key]]] += 1
+                out[names[int(lab)]][etypes[types[key]]] += 1
     return out
 
 

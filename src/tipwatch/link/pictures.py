@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tipwatch.link.lsh import candidate_pairs_by_band
+from tipwatch.media.hamming import pair_distances
 
 I64 = npt.NDArray[np.int64]
 
@@ -24,17 +25,6 @@ def table_bytes(tables: int, width: int, seed: int) -> npt.NDArray[np.int64]:
     """(tables, width) byte positions in 0..31, distinct within a table."""
     rng = np.random.default_rng(seed)
     return np.stack([np.sort(rng.choice(32, size=width, replace=False)) for _ in range(tables)]).astype(np.int64)
-
-
-def hamming(pdq: npt.NDArray[np.uint8], a: I64, b: I64) -> npt.NDArray[np.int64]:
-    """Hamming distance between rows a[i] and b[i] of 32-byte hashes."""
-    words = np.ascontiguousarray(pdq).view(np.uint64)
-    out = np.empty(len(a), dtype=np.int64)
-    step = 500_000
-    for lo in range(0, len(a), step):
-        x = words[a[lo : lo + step]] ^ words[b[lo : lo + step]]
-        out[lo : lo + step] = np.bitwise_count(x).sum(axis=1)
-    return out
 
 
 def near_pairs(
@@ -51,6 +41,6 @@ def near_pairs(
         return key
 
     a, b = candidate_pairs_by_band(band, len(tables), np.arange(n, dtype=np.int64), query)
-    d = hamming(pdq, a, b)
+    d = pair_distances(pdq, a, b)
     ok = d <= radius
     return a[ok], b[ok], d[ok]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-CONTACT_TYPES = ("phone", "email", "handle", "wallet", "url")
+from tipwatch.extract.registry import linking_types
 
 
 @dataclass(slots=True)
@@ -74,6 +74,7 @@ def rhythm(times: Sequence[datetime]) -> dict[str, object]:
 def build_profile(members: Sequence[MemberFacts], signals: Counter[str] | None = None) -> dict[str, object]:
     """Profile of a network from its members and the link signals that hold it together."""
     contacts: dict[str, Counter[str]] = {}
+    link_types = linking_types()
     for m in members:
         for typ, value in dict.fromkeys(m.contacts):
             contacts.setdefault(typ, Counter())[value] += 1
@@ -86,7 +87,7 @@ def build_profile(members: Sequence[MemberFacts], signals: Counter[str] | None =
         "platforms": _top(Counter(m.platform or "unknown" for m in members)),
         "languages": _top(Counter(m.language or "unknown" for m in members)),
         "identifiers": {t: _top(c) for t, c in sorted(contacts.items())},
-        "n_identifiers": sum(len(c) for t, c in contacts.items() if t in CONTACT_TYPES),
+        "n_identifiers": sum(len(c) for t, c in contacts.items() if t in link_types),
         "places": _top(places, 20),
         "movement": [str(s["place"]) for s in path],
         "stops": path,

@@ -16,12 +16,11 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from tipwatch.link.entities import TYPE_CODE
+from tipwatch.link.entities import IMAGE_CODE
 from tipwatch.store.interface.links import StateSnapshot
 from tipwatch.store.link_state import DirectoryLinkState
 
 FORMAT = 4
-IMAGE_CODE = TYPE_CODE["image"]
 
 # Pair signals in the state; new producers append here (the code is persisted, so never reorder).
 PAIR_SIGNALS: tuple[str, ...] = ("text", "image_pdq")

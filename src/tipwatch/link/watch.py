@@ -16,20 +16,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tipwatch.extract.registry import identifier_types
 from tipwatch.link.batch import PostInput, image_sha256
+from tipwatch.media.hamming import distances
 from tipwatch.store.interface.watches import Hit, Watch
 
-KINDS = ("phone", "email", "handle", "wallet", "url", "image", "keyword", "network")
-IDENTIFIER_KINDS = ("phone", "email", "handle", "wallet", "url")
+# Watch kinds: every identifier type that links posts (extract/registry.py), and pictures, keywords, networks.
+OTHER_KINDS = ("image", "keyword", "network")
 PDQ_MATCH = 31  # Meta's PDQ match threshold
+
+
+def identifier_kinds() -> tuple[str, ...]:
+    return tuple(t.name for t in identifier_types() if t.links)
+
+
+def kinds() -> tuple[str, ...]:
+    return identifier_kinds() + OTHER_KINDS
 
 
 def normalize(kind: str, value: str, region: str = "IN") -> str:
     """A watched value in the form the store holds: the extractor's normalization when it recognizes the value."""
     value = value.strip()
-    if kind not in KINDS:
-        raise ValueError(f"unknown watch kind {kind!r}: use one of {', '.join(KINDS)}")
-    if kind in IDENTIFIER_KINDS:
+    if kind not in kinds():
+        raise ValueError(f"unknown watch kind {kind!r}: use one of {', '.join(kinds())}")
+    if kind in identifier_kinds():
         from tipwatch.extract import extract
 
         found = [i.value for i in extract(value, region) if i.type == kind]
@@ -97,7 +107,7 @@ class Matcher:
             if len(self.pdq) and post.pdq:
                 for hexhash in post.pdq:
                     q = np.frombuffer(bytes.fromhex(hexhash), dtype=np.uint8)
-                    dist = np.unpackbits(self.pdq ^ q, axis=1).sum(axis=1)
+                    dist = distances(self.pdq, q)
                     for k in np.flatnonzero(dist <= PDQ_MATCH).tolist():
                         hits.setdefault((self.pdq_ids[k], post.id), f"picture within PDQ distance {int(dist[k])}")
             if self.pattern is not None:
@@ -114,4 +124,4 @@ class Matcher:
         ]
 
 
-__all__ = ["IDENTIFIER_KINDS", "KINDS", "PDQ_MATCH", "Hit", "Matcher", "Watch", "normalize"]
+__all__ = ["PDQ_MATCH", "Hit", "Matcher", "Watch", "identifier_kinds", "kinds", "normalize"]

@@ -20,6 +20,7 @@ from tipwatch.link.batch import Batch, concat_batches, prepare_batch
 from tipwatch.link.config import LinkConfig, load_config
 from tipwatch.link.engine import Delta
 from tipwatch.link.engine import update as link_update
+from tipwatch.link.entities import entity_types
 from tipwatch.link.exports import ExportGraph, build_graph, check_format, write_graph
 from tipwatch.link.producers import chunks, post_inputs
 from tipwatch.link.state import LinkState, from_snapshot, to_snapshot
@@ -130,7 +131,7 @@ def update_networks(
         st = None if snap is None else from_snapshot(snap)
         full = (
             st is None
-            or st.fingerprint != cfg.fingerprint()
+            or st.fingerprint != cfg.fingerprint(entity_types())
             or st.generation != token
             or st.num_perm != cfg.text.num_perm
             or st.shingle_bits != cfg.text.shingle_bits
@@ -141,7 +142,7 @@ def update_networks(
         prior: dict[str, str] = {}
         if full or st is None:
             prior = store.links.membership()
-            st = LinkState.empty(cfg.fingerprint(), cfg.text.num_perm, cfg.text.shingle_bits)
+            st = LinkState.empty(cfg.fingerprint(entity_types()), cfg.text.num_perm, cfg.text.shingle_bits)
             new_ids = db_ids
         else:
             seen = set(st.ids)

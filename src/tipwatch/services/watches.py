@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tipwatch.link.watch import IDENTIFIER_KINDS, Hit, Watch, normalize
+from tipwatch.link.watch import Hit, Watch, identifier_kinds, normalize
 from tipwatch.store.facade import Store
 
 
@@ -28,7 +28,7 @@ def remove(store: Store, watch_id: int) -> bool:
 
 def backfill(store: Store, watch: Watch) -> int:
     """Alerts for posts already stored that match ``watch`` (identifier and network watches); returns how many."""
-    if watch.kind in IDENTIFIER_KINDS:
+    if watch.kind in identifier_kinds():
         pids = store.posts.ids_with_identifier(watch.kind, watch.value)
         reason = f"{watch.kind} {watch.value}"
     elif watch.kind == "network":
