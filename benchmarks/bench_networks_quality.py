@@ -182,7 +182,7 @@ def main() -> None:
             work.mkdir()
             predicted, timing = run_tipwatch(posts, work, media=args.synth_media and name.startswith("synth"))
             row: dict[str, Any] = {"corpus": name, "tipwatch": {**scores(truth, predicted), **timing}}
-            if args.infoshield and with_is:
+            if args.infoshield and python is not None and with_is:
                 try:
                     is_pred, is_s, variant = run_infoshield(
                         posts,

@@ -27,6 +27,7 @@ class TextConfig:
     specific_bits: float = 3.0
     min_repeat: float = 2.0
     chance_jaccard: float = 0.5
+    max_bucket: int | None = 1000
     footer_max_line_share: float = 0.4
     mask_types: tuple[str, ...] = ("phone", "email", "url", "handle", "wallet", "price", "age", "place")
 

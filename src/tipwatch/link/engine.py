@@ -254,7 +254,7 @@ def _text_pairs(state: LinkState, cfg: LinkConfig) -> None:
     dup = rep_of != members
     da, db = rep_of[dup], members[dup]
     keys = band_keys(state.sigs[reps], tc.bands, tc.rows)
-    a, b = candidate_pairs(keys, reps, np.ones(state.n, dtype=bool))
+    a, b = candidate_pairs(keys, reps, np.ones(state.n, dtype=bool), tc.max_bucket)
     j = jaccard_estimate(state.sigs, a, b)
     ok = j >= tc.min_jaccard
     dup_ok = np.ones(len(da), dtype=bool)

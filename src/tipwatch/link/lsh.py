@@ -97,15 +97,18 @@ def _pairs_with_dirty(col: U64, members: I64, member_dirty: Bool) -> tuple[I64, 
     return members[left[keep]], members[right[keep]]
 
 
-def candidate_pairs(keys: U64, members: I64, dirty: Bool) -> tuple[I64, I64]:
+def candidate_pairs(keys: U64, members: I64, dirty: Bool, max_bucket: int | None = None) -> tuple[I64, I64]:
     """Distinct (a < b) pairs of ``members`` sharing at least one band key, with a dirty end.
 
-    ``keys`` is (len(members), bands); ``dirty`` is indexed by post index (the values of ``members``).
+    ``keys`` is (len(members), bands); ``dirty`` is indexed by post index (the values of ``members``). Buckets
+    larger than ``max_bucket`` are not expanded (bounded work; see TextConfig.max_bucket).
     """
-    return candidate_pairs_by_band(lambda j: keys[:, j], keys.shape[1], members, dirty)
+    return candidate_pairs_by_band(lambda j: keys[:, j], keys.shape[1], members, dirty, max_bucket)
 
 
-def candidate_pairs_by_band(band: Callable[[int], U64], bands: int, members: I64, dirty: Bool) -> tuple[I64, I64]:
+def candidate_pairs_by_band(
+    band: Callable[[int], U64], bands: int, members: I64, dirty: Bool, max_bucket: int | None = None
+) -> tuple[I64, I64]:
     """As candidate_pairs, with band ``j``'s keys computed on demand by ``band(j)`` (bounded memory)."""
     found: list[U64] = []
     member_dirty = dirty[members]
@@ -123,6 +126,8 @@ def candidate_pairs_by_band(band: Callable[[int], U64], bands: int, members: I64
             sizes = np.diff(np.append(starts, len(sorted_keys)))
             has_dirty = np.maximum.reduceat(member_dirty[order].astype(np.int8), starts) > 0
             take = (sizes > 1) & has_dirty
+            if max_bucket is not None:
+                take &= sizes <= max_bucket
             if not take.any():
                 continue
             # Keep only the positions of the runs worth expanding, renumbered contiguously.
