@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Row, Select, func, select
 
 from tipwatch.store.interface.posts import CHUNK, HitRow, IdentifierRow, ImageHashRow, PostRecord, PostStore
 from tipwatch.store.media_tables import media_items
@@ -62,24 +62,25 @@ class SqlPosts(PostStore):
                         rec.images = row[9]
                     yield rec
 
+    def _by_post(self, stmt: Select[Any], post_id: Any, ids: Sequence[str]) -> Iterator[Row[Any]]:
+        """Rows of ``stmt`` for the posts ``ids``, chunk by chunk. Rows have the records' named fields and unpack
+        like them: copying millions of them into dataclasses would cost seconds."""
+        for part in chunked(ids):
+            with self._engine.connect() as conn:
+                rows = conn.execute(stmt.where(post_id.in_(part))).all()
+            yield from rows
+
     def identifiers(self, ids: Sequence[str]) -> Iterator[IdentifierRow]:
         ident = identifiers
         # By post id only: with a type condition SQLite picks the (type, value) index and scans every identifier of
         # those types for each chunk (quadratic); by post id alone it uses the post_id index.
         stmt = select(ident.c.post_id, ident.c.type, ident.c.value, ident.c.start, ident.c.end)
-        for part in chunked(ids):
-            with self._engine.connect() as conn:
-                rows = conn.execute(stmt.where(ident.c.post_id.in_(part))).all()
-            # Rows have the record's named fields and unpack like it; copying millions of them would cost seconds.
-            yield from cast("list[IdentifierRow]", rows)
+        yield from cast("Iterator[IdentifierRow]", self._by_post(stmt, ident.c.post_id, ids))
 
     def indicator_hits(self, ids: Sequence[str]) -> Iterator[HitRow]:
         hits = indicator_hits
         stmt = select(hits.c.post_id, hits.c.category, hits.c.domain)
-        for part in chunked(ids):
-            with self._engine.connect() as conn:
-                rows = conn.execute(stmt.where(hits.c.post_id.in_(part))).all()
-            yield from cast("list[HitRow]", rows)
+        yield from cast("Iterator[HitRow]", self._by_post(stmt, hits.c.post_id, ids))
 
     def hit_counts(self, ids: Sequence[str]) -> dict[str, int]:
         hits = indicator_hits
@@ -94,10 +95,7 @@ class SqlPosts(PostStore):
         media = media_items
         # Only the post id in SQL: a condition on sha256 can make SQLite walk the sha256 index for each chunk.
         stmt = select(media.c.post_id, media.c.sha256, media.c.pdq, media.c.pdq_mirror, media.c.quality)
-        for part in chunked(ids):
-            with self._engine.connect() as conn:
-                rows = conn.execute(stmt.where(media.c.post_id.in_(part))).all()
-            yield from cast("list[ImageHashRow]", rows)
+        yield from cast("Iterator[ImageHashRow]", self._by_post(stmt, media.c.post_id, ids))
 
     def ids_with_identifier(self, type: str, value: str) -> list[str]:
         stmt = select(identifiers.c.post_id).where(identifiers.c.type == type, identifiers.c.value == value)
