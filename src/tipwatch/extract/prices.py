@@ -11,6 +11,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from tipwatch.extract.context import Context, word_alternation
 from tipwatch.extract.data import load
@@ -65,6 +66,37 @@ def _reversed(words: object) -> str:
     return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
 
 
+def _trie(words: object) -> str:
+    """The same alternation as ``word_alternation(words)``, written as a prefix tree ("h(?:our|r)" rather than
+    "hour|...|hr"): the engine then walks one branch instead of trying every word at each amount. Between words that
+    both match at a position one is a prefix of the other, and the tree tries the longer first, like the sorted list:
+    the matches are the same."""
+    tree: dict[str, Any] = {}
+    for key in {_norm(w) for w in words}:  # type: ignore[attr-defined]
+        if not key:
+            continue
+        node = tree
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            if not alts:
+                return ""
+            alts.append("")  # the word ending here: tried after the longer ones
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return build(tree)
+
+
+def _first_chars(words: object) -> str:
+    """The first characters of the normalized words, escaped for a regex character class."""
+    firsts = {k[0] for k in (_norm(w) for w in words) if k}  # type: ignore[attr-defined]
+    return "".join(re.escape(c) for c in sorted(firsts))
+
+
 @lru_cache(maxsize=1)
 def _knowledge() -> _Knowledge:
     data = load("money.yaml")
@@ -78,14 +110,14 @@ def _knowledge() -> _Knowledge:
     unit_of = {_norm(w): str(u["unit"]) for u in data["units"] for w in u["words"]}
     factor_of = {_norm(w): int(m["factor"]) for m in data["multipliers"] for w in m["words"]}
     before = word_alternation(before_code)
-    after = word_alternation(after_code)
-    units = word_alternation(unit_of)
-    mults = word_alternation(factor_of)
-    conn = word_alternation(data["unit_connectors"])
+    after = _trie(after_code)
+    units = _trie(unit_of)
+    mults = _trie(factor_of)
+    conn = _trie(data["unit_connectors"])
 
-    count = _COUNT.format(ones=word_alternation(data["unit_count_one"]["words"]))
-    cues_after = word_alternation(data["price_cues"]["after"])
-    not_after = word_alternation(data["not_amount_after"]["words"])
+    count = _COUNT.format(ones=_trie(data["unit_count_one"]["words"]))
+    cues_after = _trie(data["price_cues"]["after"])
+    not_after = _trie(data["not_amount_after"]["words"])
     no_duration = rf"(?!\s?(?:{not_after}){_WB})"
 
     # "/" connects without spaces ("3000/hr"); word connectors need a word boundary; a count may come first
@@ -102,8 +134,24 @@ def _knowledge() -> _Knowledge:
     currency_first = re.compile(
         rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1, after_marker=True)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
     )
+    # Every amount-first form goes on, after at most one space, with "/", a count in digits before a unit, or the
+    # first character of a multiplier, currency, count, connector, unit or cue word. Checked right after the amount,
+    # this lets the engine give up at once on most amounts (and on each shorter reading of a long number that
+    # backtracking tries) instead of trying every word of the alternations: a necessary condition only, so the
+    # matches are the same.
+    firsts = _first_chars(
+        [
+            *factor_of,
+            *after_code,
+            *unit_of,
+            *data["unit_count_one"]["words"],
+            *data["unit_connectors"],
+            *data["price_cues"]["after"],
+        ]
+    )
+    may_follow = rf"(?=\s?(?:[/{firsts}]|[1-9][0-9]?\s?[{_first_chars(unit_of)}]))"
     amount_first = re.compile(
-        rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
+        rf"{_amount(2)}{may_follow}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
         rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s|){count.format(k=3)}(?P<unit3>{units}){_WB}"
         rf"|\s(?P<cue7>{cues_after}){_WB})"  # "3000 only", "5000 cash": a price by the cue word alone
     )
