@@ -11,9 +11,8 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from tipwatch.extract.context import Context, word_alternation
+from tipwatch.extract.context import Context, word_alternation, word_tree
 from tipwatch.extract.data import load
 from tipwatch.model import Identifier
 from tipwatch.text.normalize import normalize
@@ -66,31 +65,6 @@ def _reversed(words: object) -> str:
     return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
 
 
-def _trie(words: object) -> str:
-    """The same alternation as ``word_alternation(words)``, written as a prefix tree ("h(?:our|r)" rather than
-    "hour|...|hr"): the engine then walks one branch instead of trying every word at each amount. Between words that
-    both match at a position one is a prefix of the other, and the tree tries the longer first, like the sorted list:
-    the matches are the same."""
-    tree: dict[str, Any] = {}
-    for key in {_norm(w) for w in words}:  # type: ignore[attr-defined]
-        if not key:
-            continue
-        node = tree
-        for ch in key:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if "" in node:
-            if not alts:
-                return ""
-            alts.append("")  # the word ending here: tried after the longer ones
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return build(tree)
-
-
 def _first_chars(words: object) -> str:
     """The first characters of the normalized words, escaped for a regex character class."""
     firsts = {k[0] for k in (_norm(w) for w in words) if k}  # type: ignore[attr-defined]
@@ -110,14 +84,14 @@ def _knowledge() -> _Knowledge:
     unit_of = {_norm(w): str(u["unit"]) for u in data["units"] for w in u["words"]}
     factor_of = {_norm(w): int(m["factor"]) for m in data["multipliers"] for w in m["words"]}
     before = word_alternation(before_code)
-    after = _trie(after_code)
-    units = _trie(unit_of)
-    mults = _trie(factor_of)
-    conn = _trie(data["unit_connectors"])
+    after = word_tree(after_code)
+    units = word_tree(unit_of)
+    mults = word_tree(factor_of)
+    conn = word_tree(data["unit_connectors"])
 
-    count = _COUNT.format(ones=_trie(data["unit_count_one"]["words"]))
-    cues_after = _trie(data["price_cues"]["after"])
-    not_after = _trie(data["not_amount_after"]["words"])
+    count = _COUNT.format(ones=word_tree(data["unit_count_one"]["words"]))
+    cues_after = word_tree(data["price_cues"]["after"])
+    not_after = word_tree(data["not_amount_after"]["words"])
     no_duration = rf"(?!\s?(?:{not_after}){_WB})"
 
     # "/" connects without spaces ("3000/hr"); word connectors need a word boundary; a count may come first
