@@ -56,14 +56,15 @@ def word_alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
 
 
-def word_tree(words: Iterable[object]) -> str:
+def word_tree(words: Iterable[object], *, reverse: bool = False) -> str:
     """The alternation ``word_alternation(words)`` written as a prefix tree ("h(?:our|r)", not "hour|...|hr").
 
     The engine then walks one branch instead of trying every word in turn (the word lists are long and the patterns
     run at every number). Of the words that match at one position each is a prefix of the next, and the tree tries
-    the longer first, like the longest-first list: the matches are the same."""
+    the longer first, like the longest-first list: the matches are the same. ``reverse``: the normalized words spelled
+    backwards (for patterns run on reversed text)."""
     tree: dict[str, Any] = {}
-    for key in {normalize(str(w)).text for w in words}:
+    for key in {normalize(str(w)).text[:: -1 if reverse else 1] for w in words}:
         if not key:
             continue
         node = tree

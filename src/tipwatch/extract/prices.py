@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tipwatch.extract.context import Context, word_alternation, word_tree
+from tipwatch.extract.context import Context, word_tree
 from tipwatch.extract.data import load
 from tipwatch.model import Identifier
 from tipwatch.text.normalize import normalize
@@ -58,13 +58,6 @@ def _norm(w: object) -> str:
     return normalize(str(w)).text
 
 
-def _reversed(words: object) -> str:
-    """A regex alternation of the normalized words spelled backwards, longest first."""
-    keys = {_norm(w)[::-1] for w in words}  # type: ignore[attr-defined]
-    keys.discard("")
-    return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
-
-
 def _first_chars(words: object) -> str:
     """The first characters of the normalized words, escaped for a regex character class."""
     firsts = {k[0] for k in (_norm(w) for w in words) if k}  # type: ignore[attr-defined]
@@ -83,7 +76,7 @@ def _knowledge() -> _Knowledge:
             after_code[_norm(w)] = str(cur["code"])
     unit_of = {_norm(w): str(u["unit"]) for u in data["units"] for w in u["words"]}
     factor_of = {_norm(w): int(m["factor"]) for m in data["multipliers"] for w in m["words"]}
-    before = word_alternation(before_code)
+    before = word_tree(before_code)
     after = word_tree(after_code)
     units = word_tree(unit_of)
     mults = word_tree(factor_of)
@@ -134,9 +127,9 @@ def _knowledge() -> _Knowledge:
     # on the reversed text before the amount, and ``amount_tail`` reads the amount forwards.
     pre_amount_rev = re.compile(
         # (the currency is tried last: in "2hrs 350" the "rs" belongs to the unit)
-        rf"(?:[^\w]{{0,2}}(?P<cur>{_reversed(before_code)}))??\s?(?:[-:=@–/]+|rof|si)?\s?"
-        rf"(?:(?P<unit>{_reversed(data['unit_first']['words'])})(?:\s?(?P<cnt>[0-9]{{1,2}}))?"
-        rf"|(?P<cue>{_reversed(data['price_cues']['before'])}))"
+        rf"(?:[^\w]{{0,2}}(?P<cur>{word_tree(before_code, reverse=True)}))??\s?(?:[-:=@–/]+|rof|si)?\s?"
+        rf"(?:(?P<unit>{word_tree(data['unit_first']['words'], reverse=True)})(?:\s?(?P<cnt>[0-9]{{1,2}}))?"
+        rf"|(?P<cue>{word_tree(data['price_cues']['before'], reverse=True)}))"
         rf"(?![^\W_])"
     )
     amount_tail = re.compile(
