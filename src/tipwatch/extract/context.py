@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tipwatch.text.digits import DigitView, digit_view_of
 from tipwatch.text.normalize import Normalized, normalize
@@ -54,6 +54,33 @@ def word_alternation(words: Iterable[str]) -> str:
     keys = {normalize(str(w)).text for w in words}
     keys.discard("")
     return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
+
+
+def word_tree(words: Iterable[object], *, reverse: bool = False) -> str:
+    """The alternation ``word_alternation(words)`` written as a prefix tree ("h(?:our|r)", not "hour|...|hr").
+
+    The engine then walks one branch instead of trying every word in turn (the word lists are long and the patterns
+    run at every number). Of the words that match at one position each is a prefix of the next, and the tree tries
+    the longer first, like the longest-first list: the matches are the same. ``reverse``: the normalized words spelled
+    backwards (for patterns run on reversed text)."""
+    tree: dict[str, Any] = {}
+    for key in {normalize(str(w)).text[:: -1 if reverse else 1] for w in words}:
+        if not key:
+            continue
+        node = tree
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            if not alts:
+                return ""
+            alts.append("")  # the word ending here: tried after the longer ones
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return build(tree)
 
 
 # A letter, digit or (for Latin and the Indic blocks, dandas excepted) combining mark: \w alone misses Indic vowel

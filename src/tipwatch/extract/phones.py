@@ -18,7 +18,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-from tipwatch.extract.context import Context, word_alternation
+from tipwatch.extract.context import Context, word_tree
 from tipwatch.extract.data import load
 from tipwatch.model import Identifier
 from tipwatch.text.digits import DigitRun, DigitView, digit_runs
@@ -35,6 +35,7 @@ class _Knowledge:
     before_not: re.Pattern[str]
     after_not: re.Pattern[str]
     apps: list[tuple[re.Pattern[str], str]]
+    any_app: re.Pattern[str]  # matches where one of ``apps`` does: most numbers have no app word before them
 
 
 @lru_cache(maxsize=1)
@@ -48,20 +49,22 @@ def _knowledge() -> _Knowledge:
         currency_after += cur["after"]
     units = [w for u in money["units"] for w in u["words"]]
     mults = [w for m in money["multipliers"] for w in m["words"]]
-    before = word_alternation([*ctx["not_phone_before"]["words"], *currency_before])
+    before = word_tree([*ctx["not_phone_before"]["words"], *currency_before])
     marked = ctx["not_phone_before_with_marker"]
-    marked_words = word_alternation(marked["words"])
-    markers = word_alternation(marked["markers"])
+    marked_words = word_tree(marked["words"])
+    markers = word_tree(marked["markers"])
     # Emoji price codes (🌹) decorate phone numbers as often as they price anything: only words and currency signs
     # after a number make it an amount.
     currency_after = [w for w in currency_after if not all(unicodedata.category(c) == "So" for c in str(w))]
     tariff = ctx["not_phone_after"]["tariff"]["words"]
-    after = word_alternation([*ctx["not_phone_after"]["words"], *tariff, *currency_after, *mults])
-    unit_alt = word_alternation(units)
+    after = word_tree([*ctx["not_phone_after"]["words"], *tariff, *currency_after, *mults])
+    unit_alt = word_tree(units)
+    app_re = r"(?<![^\W_])(?:{})(?![^\W_])[^0-9]{{0,12}}$"
     apps = [
-        (re.compile(rf"(?<![^\W_])(?:{word_alternation(words)})(?![^\W_])[^0-9]{{0,12}}$"), str(app))
+        (re.compile(app_re.format(word_tree(words))), str(app))
         for app, words in ctx["messaging_before"]["apps"].items()
     ]
+    all_app_words = [w for words in ctx["messaging_before"]["apps"].values() for w in words]
     return _Knowledge(
         # the keyword ends right before the number (spaces, ":", "-", "#", "." may sit between)
         before_not=re.compile(
@@ -69,6 +72,7 @@ def _knowledge() -> _Knowledge:
         ),
         after_not=re.compile(rf"\s?(?:(?:{after})(?![^\W_])|/\s?-|\s?(?:/|per)\s?(?:{unit_alt})(?![^\W_]))"),
         apps=apps,
+        any_app=re.compile(app_re.format(word_tree(all_app_words))),
     )
 
 
@@ -313,8 +317,9 @@ def _scan_run(run: DigitRun, ctx: Context, kb: _Knowledge) -> list[Identifier]:
                         continue
             obfuscated = view.disguised(vs, ve) or _odd_separators(run, vt, i, j)
             attrs: dict[str, object] = {}
-            for app_re, app in kb.apps:
-                if app_re.search(vt, max(0, vs - 40), vs):
+            lo = max(0, vs - 40)
+            for app_re, app in kb.apps if kb.any_app.search(vt, lo, vs) else ():
+                if app_re.search(vt, lo, vs):
                     attrs["platform"] = app
                     break
             out.append(

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tipwatch.extract.context import Context, word_alternation
+from tipwatch.extract.context import Context, word_tree
 from tipwatch.extract.data import load
 from tipwatch.model import Identifier
 from tipwatch.text.normalize import normalize
@@ -58,11 +58,10 @@ def _norm(w: object) -> str:
     return normalize(str(w)).text
 
 
-def _reversed(words: object) -> str:
-    """A regex alternation of the normalized words spelled backwards, longest first."""
-    keys = {_norm(w)[::-1] for w in words}  # type: ignore[attr-defined]
-    keys.discard("")
-    return "|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k)))
+def _first_chars(words: object) -> str:
+    """The first characters of the normalized words, escaped for a regex character class."""
+    firsts = {k[0] for k in (_norm(w) for w in words) if k}  # type: ignore[attr-defined]
+    return "".join(re.escape(c) for c in sorted(firsts))
 
 
 @lru_cache(maxsize=1)
@@ -77,15 +76,15 @@ def _knowledge() -> _Knowledge:
             after_code[_norm(w)] = str(cur["code"])
     unit_of = {_norm(w): str(u["unit"]) for u in data["units"] for w in u["words"]}
     factor_of = {_norm(w): int(m["factor"]) for m in data["multipliers"] for w in m["words"]}
-    before = word_alternation(before_code)
-    after = word_alternation(after_code)
-    units = word_alternation(unit_of)
-    mults = word_alternation(factor_of)
-    conn = word_alternation(data["unit_connectors"])
+    before = word_tree(before_code)
+    after = word_tree(after_code)
+    units = word_tree(unit_of)
+    mults = word_tree(factor_of)
+    conn = word_tree(data["unit_connectors"])
 
-    count = _COUNT.format(ones=word_alternation(data["unit_count_one"]["words"]))
-    cues_after = word_alternation(data["price_cues"]["after"])
-    not_after = word_alternation(data["not_amount_after"]["words"])
+    count = _COUNT.format(ones=word_tree(data["unit_count_one"]["words"]))
+    cues_after = word_tree(data["price_cues"]["after"])
+    not_after = word_tree(data["not_amount_after"]["words"])
     no_duration = rf"(?!\s?(?:{not_after}){_WB})"
 
     # "/" connects without spaces ("3000/hr"); word connectors need a word boundary; a count may come first
@@ -102,8 +101,24 @@ def _knowledge() -> _Knowledge:
     currency_first = re.compile(
         rf"(?P<cur1>{before})[^\w]{{0,3}}{_amount(1, after_marker=True)}{mult(1)}(?:\s?(?:/-|/=))?(?:{unit(1)})?"
     )
+    # Every amount-first form goes on, after at most one space, with "/", a count in digits before a unit, or the
+    # first character of a multiplier, currency, count, connector, unit or cue word. Checked right after the amount,
+    # this lets the engine give up at once on most amounts (and on each shorter reading of a long number that
+    # backtracking tries) instead of trying every word of the alternations: a necessary condition only, so the
+    # matches are the same.
+    firsts = _first_chars(
+        [
+            *factor_of,
+            *after_code,
+            *unit_of,
+            *data["unit_count_one"]["words"],
+            *data["unit_connectors"],
+            *data["price_cues"]["after"],
+        ]
+    )
+    may_follow = rf"(?=\s?(?:[/{firsts}]|[1-9][0-9]?\s?[{_first_chars(unit_of)}]))"
     amount_first = re.compile(
-        rf"{_amount(2)}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
+        rf"{_amount(2)}{may_follow}{mult(2)}(?:\s?(?P<cur2>{after})(?:{_WB}|(?<=/-)|(?<=\W))(?:{unit(2)})?"
         rf"|(?P<conn3>\s?/\s?|\s(?:{conn})\s|\s|){count.format(k=3)}(?P<unit3>{units}){_WB}"
         rf"|\s(?P<cue7>{cues_after}){_WB})"  # "3000 only", "5000 cash": a price by the cue word alone
     )
@@ -112,9 +127,9 @@ def _knowledge() -> _Knowledge:
     # on the reversed text before the amount, and ``amount_tail`` reads the amount forwards.
     pre_amount_rev = re.compile(
         # (the currency is tried last: in "2hrs 350" the "rs" belongs to the unit)
-        rf"(?:[^\w]{{0,2}}(?P<cur>{_reversed(before_code)}))??\s?(?:[-:=@–/]+|rof|si)?\s?"
-        rf"(?:(?P<unit>{_reversed(data['unit_first']['words'])})(?:\s?(?P<cnt>[0-9]{{1,2}}))?"
-        rf"|(?P<cue>{_reversed(data['price_cues']['before'])}))"
+        rf"(?:[^\w]{{0,2}}(?P<cur>{word_tree(before_code, reverse=True)}))??\s?(?:[-:=@–/]+|rof|si)?\s?"
+        rf"(?:(?P<unit>{word_tree(data['unit_first']['words'], reverse=True)})(?:\s?(?P<cnt>[0-9]{{1,2}}))?"
+        rf"|(?P<cue>{word_tree(data['price_cues']['before'], reverse=True)}))"
         rf"(?![^\W_])"
     )
     amount_tail = re.compile(
