@@ -61,6 +61,14 @@ class IdentifierType(ABC):
 T = TypeVar("T", bound=type[IdentifierType])
 _TYPES: dict[str, IdentifierType] = {}
 _builtins_loaded = False
+# extract() asks for the ordered types once per post: kept sorted, rebuilt only when a type is (un)registered.
+_ordered: tuple[IdentifierType, ...] | None = None
+_linking: frozenset[str] | None = None
+
+
+def _changed() -> None:
+    global _ordered, _linking
+    _ordered = _linking = None
 
 
 def register(cls: T) -> T:
@@ -68,11 +76,13 @@ def register(cls: T) -> T:
     if not getattr(cls, "name", None):
         raise ValueError(f"{cls.__name__}: an identifier type needs a name")
     _TYPES[cls.name] = cls()
+    _changed()
     return cls
 
 
 def unregister(name: str) -> None:
     _TYPES.pop(name, None)
+    _changed()
 
 
 def _load_builtins() -> None:
@@ -82,10 +92,13 @@ def _load_builtins() -> None:
         import tipwatch.extract.types  # noqa: F401  (registers the built-in types)
 
 
-def identifier_types() -> list[IdentifierType]:
+def identifier_types() -> tuple[IdentifierType, ...]:
     """All registered types in extraction order."""
+    global _ordered
     _load_builtins()
-    return sorted(_TYPES.values(), key=lambda t: (t.order, t.name))
+    if _ordered is None:
+        _ordered = tuple(sorted(_TYPES.values(), key=lambda t: (t.order, t.name)))
+    return _ordered
 
 
 def identifier_type(name: str) -> IdentifierType:
@@ -98,8 +111,12 @@ def identifier_type(name: str) -> IdentifierType:
 
 def linking_types() -> frozenset[str]:
     """Names of the types that can link posts (phones, e-mails, handles, wallets, URLs and any registered later)."""
-    return frozenset(t.name for t in identifier_types() if t.links)
+    global _linking
+    if _linking is None:
+        _linking = frozenset(t.name for t in identifier_types() if t.links)
+    return _linking
 
 
 def masked_types() -> tuple[str, ...]:
+    """Types whose spans are masked before template linking (a slot value is not part of a template)."""
     return tuple(t.name for t in identifier_types() if t.masked)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from tipwatch.extract.registry import linking_types
+from tipwatch.extract.registry import linking_types, masked_types
 from tipwatch.link.config import TextConfig
 from tipwatch.link.entities import entity_key, type_codes
 from tipwatch.link.textsig import TokenHasher, mask_text, shingle_csr, tokens
@@ -85,7 +85,8 @@ def footer_start(text: str, max_share: float) -> int:
 
 def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHasher | None = None) -> Batch:
     hasher = hasher or TokenHasher()
-    mask_types = set(cfg.mask_types)
+    # link.yaml names the built-in ones; a type registered later says itself whether it is masked.
+    mask_types = set(cfg.mask_types) | set(masked_types())
     ids: list[str] = []
     platform: list[str] = []
     kind: list[str] = []
