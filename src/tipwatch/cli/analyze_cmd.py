@@ -89,7 +89,7 @@ def analyze(
         fail(str(exc))
     cfg = config(database_url=db)
     total = estimate_records(inputs)
-    with open_store(db) as store, progress_bar() as progress:
+    with open_store(db, cfg) as store, progress_bar() as progress:
         task = progress.add_task("analyzing", total=total)
         link_task = None
 

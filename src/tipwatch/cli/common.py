@@ -63,11 +63,12 @@ def config(**flags: Any) -> Config:
         raise UsageFailure(str(exc)) from None
 
 
-def open_store(db: str | None) -> Store:
-    """The store named by ``--db`` (or the configuration), migrated to the newest schema."""
+def open_store(db: str | None, cfg: Config | None = None) -> Store:
+    """The store named by ``--db`` (or the configuration), migrated to the newest schema. A command that already
+    read the configuration passes it (``cfg``) instead of reading it again."""
     from tipwatch.store.facade import open_store as _open
 
-    return _open(config(database_url=db).default_database_url())
+    return _open((cfg or config(database_url=db)).default_database_url())
 
 
 def link_summary_line(summary: Any) -> str:

@@ -31,8 +31,8 @@ def link_networks(db: str | None, rebuild: bool, state: Path | None, config: Pat
     if config is not None and not config.is_file():
         fail(f"config file not found: {config}")
     cfg = load_config(config)
-    store = open_store(db)
-    settings = app_config()
+    settings = app_config(database_url=db)
+    store = open_store(db, settings)
     # --state names a directory; otherwise the configuration says where the state lives.
     backend = "directory" if state else settings.link_state_backend
     kept = state_store(store, state or settings.link_state, backend)
