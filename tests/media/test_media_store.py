@@ -105,6 +105,21 @@ def test_post_media_repository(engine: Engine, store: Store) -> None:
     assert store.media.mark_reported("low", by="a", reference="r") is False  # not queued
     assert store.media.mark_reported("mid", by="a", reference="r") is True
     assert store.media.report_queue() == [] and store.media.report_queue(status=None)[0].status == "reported"
+    # A post page's pictures: the restricted one flagged (shown as a hash only), the match with its bank.
+    items, matches = store.media.post_media("mid")
+    assert [(i.ref, i.restricted) for i in items] == [("m.jpg", True)]
+    assert [(m.bank, m.is_abuse_material, m.signal_type, m.variant) for m in matches] == [
+        ("abuse", True, "md5", "exact")
+    ]
+    items, matches = store.media.post_media("low")
+    assert [(i.ref, i.status, i.reason, i.restricted) for i in items] == [
+        ("x.jpg", "rejected", "not an image", False),
+        ("y.jpg", "ok", "", False),
+    ]
+    assert matches == []
+    # The same file seen through another post is restricted there too.
+    store.media.write_post_media([PostMedia("low", [MediaRecord("z.jpg", "ok", sha256="CC" * 32)])])
+    assert [(i.ref, i.restricted) for i in store.media.post_media("low")[0]] == [("z.jpg", True)]
     # The rejected image is the one quarantine entry: the store writer calls this without media code.
     quarantined = results[1].quarantine(Post(id="low", source="in/low.jsonl", position="1"))
     assert [(q.position, q.reason, q.raw) for q in quarantined] == [

@@ -136,6 +136,19 @@ class LinkStore(ABC):
     def entities(self, keys: Sequence[int]) -> Iterator[StoredEntity]:
         """The shared entities with keys ``keys`` (keys without a row are skipped)."""
 
+    @abstractmethod
+    def links_of(self, post_id: str) -> list[StoredLink]:
+        """Every stored link that names ``post_id`` on either side (pair links are stored once, lower id first)."""
+
+    @abstractmethod
+    def posts_sharing(self, keys: Sequence[int], *, limit: int = 50) -> list[tuple[int, str]]:
+        """(entity key, post id) of posts linked to the entities ``keys``, at most ``limit`` posts per key, by post
+        id: the other posts a shared phone or template ties a post to."""
+
+    @abstractmethod
+    def networks_of(self, post_ids: Sequence[str]) -> dict[str, str]:
+        """post id -> network id, for those of ``post_ids`` that are in a network."""
+
 
 # --- the link state -------------------------------------------------------------------------------------------
 

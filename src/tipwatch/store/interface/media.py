@@ -113,6 +113,36 @@ class PostImage:
     position: str
 
 
+@dataclass(slots=True, frozen=True)
+class MediaRow:
+    """One stored picture of a post as a page shows it: where it came from, its hashes and whether it may be shown
+    (``restricted``: it matched an abuse-material bank, here or through another post; show the hash only)."""
+
+    ref: str
+    status: str  # ok | rejected | skipped
+    reason: str
+    sha256: str | None
+    pdq: str | None
+    quality: int | None
+    width: int | None
+    height: int | None
+    format: str | None
+    restricted: bool
+
+
+@dataclass(slots=True, frozen=True)
+class MatchRow:
+    """A bank match of one of a post's pictures."""
+
+    ref: str
+    sha256: str | None
+    bank: str
+    is_abuse_material: bool
+    signal_type: str
+    distance: int
+    variant: str
+
+
 class BankStore(ABC):
     """Named hash banks and their entries."""
 
@@ -184,6 +214,10 @@ class MediaStore(ABC):
     @abstractmethod
     def mark_reported(self, post_id: str, *, by: str, reference: str, at: datetime | None = None) -> bool:
         """Record that a queued post was reported; False when the post is not in the queue."""
+
+    @abstractmethod
+    def post_media(self, post_id: str) -> tuple[list[MediaRow], list[MatchRow]]:
+        """The pictures of one post (in stored order) and their bank matches."""
 
     @abstractmethod
     def post_images(self, *, min_risk: float = 0.0, post_ids: Sequence[str] = ()) -> list[PostImage]:

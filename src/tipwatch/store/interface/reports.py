@@ -9,7 +9,7 @@ whatever the store holds.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypedDict
@@ -185,6 +185,11 @@ class ReportStore(ABC):
         """The ``top`` riskiest posts with risk >= ``min_risk`` (ties by id, so the order is stable), with their
         identifiers and indicator hits in text order; identifiers of ``shared_types`` carry how many posts share
         them."""
+
+    @abstractmethod
+    def post_views(self, ids: Sequence[str], *, shared_types: Collection[str] = ()) -> list[RankedPost]:
+        """Posts ``ids`` (unknown ids skipped) in the order given, each as ``top_posts`` returns it (``rank`` is the
+        position in ``ids``): what a post page shows."""
 
     @abstractmethod
     def risk_histogram(self, bins: int = 20) -> list[int]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Table, delete, func, insert, select
+from sqlalchemy import Column, Connection, Engine, Table, delete, func, insert, or_, select
 
 from tipwatch.store.interface.links import (
     EntityWrite,
@@ -168,3 +168,36 @@ class SqlLinks(LinkStore):
                 rows = conn.execute(stmt.where(e.c.key.in_(part))).all()
             for key, etype, value, n_posts in rows:
                 yield StoredEntity(unsigned(int(key)), etype, value, int(n_posts))
+
+    def links_of(self, post_id: str) -> list[StoredLink]:
+        stmt = select(
+            links.c.post_a, links.c.post_b, links.c.entity_key, links.c.signal, links.c.weight, links.c.evidence
+        ).where(or_(links.c.post_a == post_id, links.c.post_b == post_id))
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(links.c.id)).all()
+        return [
+            StoredLink(a, b, None if key is None else unsigned(int(key)), signal, float(weight), evidence)
+            for a, b, key, signal, weight, evidence in rows
+        ]
+
+    def posts_sharing(self, keys: Sequence[int], *, limit: int = 50) -> list[tuple[int, str]]:
+        out: list[tuple[int, str]] = []
+        with self._engine.connect() as conn:
+            # One bounded query per key (a page shows a handful of keys): each walks ix_links_entity_key.
+            for key in keys:
+                stmt = (
+                    select(links.c.post_a)
+                    .where(links.c.entity_key == signed(key), links.c.post_b.is_(None))
+                    .order_by(links.c.post_a)
+                    .limit(limit)
+                )
+                out.extend((key, pid) for (pid,) in conn.execute(stmt))
+        return out
+
+    def networks_of(self, post_ids: Sequence[str]) -> dict[str, str]:
+        stmt = select(network_posts.c.post_id, network_posts.c.network_id)
+        out: dict[str, str] = {}
+        with self._engine.connect() as conn:
+            for part in chunked(post_ids):
+                out.update({pid: nid for pid, nid in conn.execute(stmt.where(network_posts.c.post_id.in_(part)))})
+        return out

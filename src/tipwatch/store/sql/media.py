@@ -19,6 +19,8 @@ from tipwatch.store.interface.media import (
     BankEntry,
     BankStore,
     HashEntry,
+    MatchRow,
+    MediaRow,
     MediaStore,
     NewBank,
     PostImage,
@@ -298,6 +300,17 @@ def restricted_posts(conn: Connection, post_ids: Iterable[str] | None = None) ->
     return found
 
 
+def _restricted_sha256s(conn: Connection, sha256s: Iterable[str]) -> set[str]:
+    wanted = sorted({s.lower() for s in sha256s if s})
+    found: set[str] = set()
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i : i + _CHUNK]
+        found.update(
+            conn.execute(select(restricted_media.c.sha256).where(restricted_media.c.sha256.in_(chunk))).scalars()
+        )
+    return found
+
+
 class SqlMedia(MediaStore):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -313,14 +326,8 @@ class SqlMedia(MediaStore):
             write_post_media(own, results, now=now)
 
     def restricted_images(self, sha256s: Iterable[str]) -> set[str]:
-        wanted = sorted({s.lower() for s in sha256s if s})
-        found: set[str] = set()
         with self._engine.connect() as conn:
-            for i in range(0, len(wanted), _CHUNK):
-                chunk = wanted[i : i + _CHUNK]
-                stmt = select(restricted_media.c.sha256).where(restricted_media.c.sha256.in_(chunk))
-                found.update(conn.execute(stmt).scalars())
-        return found
+            return _restricted_sha256s(conn, sha256s)
 
     def restricted_posts(self, post_ids: Iterable[str] | None = None) -> set[str]:
         with self._engine.connect() as conn:
@@ -357,6 +364,51 @@ class SqlMedia(MediaStore):
                 )
             )
         return bool(done.rowcount)
+
+    def post_media(self, post_id: str) -> tuple[list[MediaRow], list[MatchRow]]:
+        m = media_items
+        items_q = (
+            select(m.c.ref, m.c.status, m.c.reason, m.c.sha256, m.c.pdq, m.c.quality, m.c.width, m.c.height, m.c.format)
+            .where(m.c.post_id == post_id)
+            .order_by(m.c.id)
+        )
+        x = media_matches
+        matches_q = (
+            select(
+                x.c.ref,
+                x.c.sha256,
+                hash_banks.c.name,
+                hash_banks.c.is_abuse_material,
+                x.c.signal_type,
+                x.c.distance,
+                x.c.variant,
+            )
+            .join(hash_banks, hash_banks.c.id == x.c.bank_id)
+            .where(x.c.post_id == post_id)
+            .order_by(x.c.id)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(items_q).all()
+            matches = [MatchRow(r[0], r[1], r[2], bool(r[3]), r[4], int(r[5]), r[6]) for r in conn.execute(matches_q)]
+            # Restricted here, through this post's own abuse-material match, or through the same file elsewhere.
+            post_blocked = bool(restricted_posts(conn, [post_id]))
+            flagged = _restricted_sha256s(conn, [r[3] for r in rows if r[3]])
+        items = [
+            MediaRow(
+                ref=r[0],
+                status=r[1],
+                reason=r[2] or "",
+                sha256=r[3],
+                pdq=r[4],
+                quality=r[5],
+                width=r[6],
+                height=r[7],
+                format=r[8],
+                restricted=post_blocked or (r[3] or "").lower() in flagged,
+            )
+            for r in rows
+        ]
+        return items, matches
 
     def post_images(self, *, min_risk: float = 0.0, post_ids: Sequence[str] = ()) -> list[PostImage]:
         stmt = (

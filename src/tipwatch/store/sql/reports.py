@@ -96,62 +96,27 @@ class SqlReports(ReportStore):
     def top_posts(self, top: int, min_risk: float, *, shared_types: Collection[str] = ()) -> list[RankedPost]:
         if top <= 0:
             return []
-        cols = [c for c in posts.c if c.name not in ("raw", "run_id")]
-        stmt = select(*cols).where(posts.c.risk >= min_risk).order_by(posts.c.risk.desc(), posts.c.id).limit(top)
-        ranked: list[RankedPost] = []
+        stmt = (
+            select(*_post_columns())
+            .where(posts.c.risk >= min_risk)
+            .order_by(posts.c.risk.desc(), posts.c.id)
+            .limit(top)
+        )
         with self._engine.connect() as conn:
-            for rank, row in enumerate(conn.execute(stmt).mappings(), start=1):
-                ranked.append(
-                    RankedPost(
-                        rank=rank,
-                        id=row["id"],
-                        source=row["source"],
-                        position=row["position"],
-                        url=row["url"],
-                        platform=row["platform"],
-                        kind=row["kind"],
-                        language=row["language"],
-                        posted_at=row["posted_at"],
-                        location=row["location"],
-                        images=[str(i) for i in _as_list(row["images"])],
-                        risk=float(row["risk"]),
-                        indicator_risk=row["indicator_risk"],
-                        classifier_risk=row["classifier_risk"],
-                        model=row["model"],
-                        reasons=[r for r in _as_list(row["reasons"]) if isinstance(r, dict)],
-                        title=row["title"] or "",
-                        body=row["body"] or "",
-                    )
-                )
-            by_id = {p.id: p for p in ranked}
-            for chunk in _chunks(list(by_id)):
-                q = select(identifiers).where(identifiers.c.post_id.in_(chunk))
-                for r in conn.execute(
-                    q.order_by(identifiers.c.post_id, identifiers.c.start, identifiers.c.id)
-                ).mappings():
-                    by_id[r["post_id"]].identifiers.append(
-                        IdentifierRow(
-                            r["type"], r["value"], r["start"], r["end"], r["confidence"], bool(r["obfuscated"])
-                        )
-                    )
-                q = select(indicator_hits).where(indicator_hits.c.post_id.in_(chunk))
-                for m in conn.execute(
-                    q.order_by(indicator_hits.c.post_id, indicator_hits.c.start, indicator_hits.c.id)
-                ).mappings():
-                    by_id[m["post_id"]].hits.append(
-                        HitRow(
-                            m["code"],
-                            m["category"],
-                            m["domain"],
-                            m["weight"],
-                            m["start"],
-                            m["end"],
-                            m["text"],
-                            m["language"],
-                        )
-                    )
-            _add_shared_counts(conn, ranked, frozenset(shared_types))
+            ranked = [_ranked(rank, row) for rank, row in enumerate(conn.execute(stmt).mappings(), start=1)]
+            _add_details(conn, ranked, frozenset(shared_types))
         return ranked
+
+    def post_views(self, ids: Sequence[str], *, shared_types: Collection[str] = ()) -> list[RankedPost]:
+        order = {pid: i for i, pid in enumerate(dict.fromkeys(ids))}
+        found: list[RankedPost] = []
+        with self._engine.connect() as conn:
+            for chunk in _chunks(list(order)):
+                stmt = select(*_post_columns()).where(posts.c.id.in_(chunk))
+                found.extend(_ranked(order[row["id"]] + 1, row) for row in conn.execute(stmt).mappings())
+            found.sort(key=lambda p: p.rank)
+            _add_details(conn, found, frozenset(shared_types))
+        return found
 
     def risk_histogram(self, bins: int = 20) -> list[int]:
         # A CASE ladder instead of floor(risk * bins): CAST rounds on PostgreSQL and truncates on SQLite.
@@ -263,6 +228,54 @@ class SqlReports(ReportStore):
                         current["identifiers"].append(key)
             if current is not None:
                 yield current
+
+
+def _post_columns() -> list[Any]:
+    return [c for c in posts.c if c.name not in ("raw", "run_id")]
+
+
+def _ranked(rank: int, row: Any) -> RankedPost:
+    return RankedPost(
+        rank=rank,
+        id=row["id"],
+        source=row["source"],
+        position=row["position"],
+        url=row["url"],
+        platform=row["platform"],
+        kind=row["kind"],
+        language=row["language"],
+        posted_at=row["posted_at"],
+        location=row["location"],
+        images=[str(i) for i in _as_list(row["images"])],
+        risk=float(row["risk"]),
+        indicator_risk=row["indicator_risk"],
+        classifier_risk=row["classifier_risk"],
+        model=row["model"],
+        reasons=[r for r in _as_list(row["reasons"]) if isinstance(r, dict)],
+        title=row["title"] or "",
+        body=row["body"] or "",
+    )
+
+
+def _add_details(conn: Connection, ranked: list[RankedPost], shared_types: frozenset[str]) -> None:
+    """Fill each post's identifiers and indicator hits, in text order."""
+    by_id = {p.id: p for p in ranked}
+    for chunk in _chunks(list(by_id)):
+        q = select(identifiers).where(identifiers.c.post_id.in_(chunk))
+        for r in conn.execute(q.order_by(identifiers.c.post_id, identifiers.c.start, identifiers.c.id)).mappings():
+            by_id[r["post_id"]].identifiers.append(
+                IdentifierRow(r["type"], r["value"], r["start"], r["end"], r["confidence"], bool(r["obfuscated"]))
+            )
+        q = select(indicator_hits).where(indicator_hits.c.post_id.in_(chunk))
+        for m in conn.execute(
+            q.order_by(indicator_hits.c.post_id, indicator_hits.c.start, indicator_hits.c.id)
+        ).mappings():
+            by_id[m["post_id"]].hits.append(
+                HitRow(
+                    m["code"], m["category"], m["domain"], m["weight"], m["start"], m["end"], m["text"], m["language"]
+                )
+            )
+    _add_shared_counts(conn, ranked, shared_types)
 
 
 def _add_shared_counts(conn: Connection, ranked: list[RankedPost], shared_types: frozenset[str]) -> None:
