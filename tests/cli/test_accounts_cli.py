@@ -37,7 +37,7 @@ def test_users_add_list_set_role_disable(tmp_path: Path) -> None:
     with open_store(url) as store:
         assert accounts.authenticate(store, "alice", PASSWORD, address="cli-test").name == "alice"
     done = tw(tmp_path, "users", "add", "alice", "--role", "viewer", "--db", url, stdin=PASSWORD + "\n")
-    assert done.returncode == 1 and "already exists" in done.stderr
+    assert done.returncode == 1 and done.stderr == "error: user 'alice' already exists\n"
     done = tw(tmp_path, "users", "add", "bob", "--role", "king", "--db", url, stdin=PASSWORD + "\n")
     assert done.returncode == 1 and "unknown role 'king'" in done.stderr
     done = tw(tmp_path, "users", "add", "bob", "--role", "viewer", "--db", url, stdin="")

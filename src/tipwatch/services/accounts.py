@@ -21,7 +21,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from tipwatch.services import audit
 from tipwatch.store.facade import Store
-from tipwatch.store.interface.accounts import ApiToken, User, UserExists
+from tipwatch.store.interface.accounts import ApiToken, User
+from tipwatch.store.interface.accounts import UserExists as _StoredUserExists
 
 __all__ = [
     "ROLES",
@@ -61,6 +62,10 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 class AccountError(ValueError):
     """A request about accounts that cannot be done; the message says why (shown to the user)."""
+
+
+class UserExists(AccountError):
+    """A user of that name already exists."""
 
 
 class LoginFailed(AccountError):
@@ -129,7 +134,10 @@ def add_user(
         raise AccountError(f"bad user name {name!r}: letters, digits and . _ @ - (at most 200, first a letter/digit)")
     _check_role(role)
     _check_password(password)
-    user = store.accounts.add_user(name, hash_password(password), role, face_search=face_search, at=_now())
+    try:
+        user = store.accounts.add_user(name, hash_password(password), role, face_search=face_search, at=_now())
+    except _StoredUserExists as exc:
+        raise UserExists(str(exc)) from None
     audit.append(store, actor, "user.add", f"user:{name}", why, {"role": role, "face_search": face_search})
     return user
 

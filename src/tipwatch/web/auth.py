@@ -110,6 +110,7 @@ async def current_principal(request: Request) -> Principal:
     return Principal("user", user.id, user.name, user.role, role_scopes(user.role), user.face_search)
 
 
+current_principal.rule = ("authenticated", "")  # type: ignore[attr-defined]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 Dependency = Callable[..., Awaitable[Principal]]
 

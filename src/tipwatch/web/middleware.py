@@ -44,10 +44,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     """Refuse bodies over ``max_bytes``: at once when Content-Length says so, else when the stream passes it."""
 
@@ -76,25 +72,30 @@ class BodySizeLimit:
                 await self._refuse(send, 413, f"request body over {self.max_bytes} bytes")
                 return
         seen = 0
-        started = False
+        started = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            # Over the limit: answer 413 now and tell the app the client went away (FastAPI would turn an exception
+            # raised while it reads the body into a 400); whatever the app sends afterwards is dropped.
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message: Message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    refused = True
+                    if not started:
+                        await self._refuse(send, 413, f"request body over {self.max_bytes} bytes")
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send, 413, f"request body over {self.max_bytes} bytes")
+        await self.app(scope, limited_receive, tracking_send)
