@@ -106,3 +106,42 @@ def test_a_short_configured_secret_is_a_clear_usage_error(tmp_path: Path) -> Non
         cwd=tmp_path,
     )
     assert done.returncode == 2 and "secret_key must be at least 32 characters" in done.stderr and done.stdout == ""
+
+
+def test_serve_runs_workers_that_answer(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TIPWATCH_DATA_DIR": str(tmp_path / "data"), "TIPWATCH_PLAIN_HTTP_LOOPBACK": "true"}
+    refused = subprocess.run(
+        [TIPWATCH, "serve", "--host", "0.0.0.0", "--db", url], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert refused.returncode == 1 and "not a loopback address" in refused.stderr
+    proc = subprocess.Popen(
+        [TIPWATCH, "serve", "--port", str(port), "--workers", "2", "--db", url],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "tipwatch serve did not answer within 60 s"
+                time.sleep(0.3)
+        assert r.status_code == 200 and r.json() == {"status": "ready"}
+        assert r.headers["x-content-type-options"] == "nosniff" and "server" not in r.headers
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/auth/me", timeout=5).status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
