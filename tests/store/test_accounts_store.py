@@ -88,9 +88,13 @@ def test_failed_logins_lock_out_per_user_and_per_address(store: Store) -> None:
             accounts.authenticate(store, "nobody", "whatever it is", address="10.0.0.1", limits=limits)
     with pytest.raises(LockedOut):
         accounts.authenticate(store, "someone", "whatever it is", address="10.0.0.1", limits=limits)
+    # Attempts older than a day are pruned at the next successful login.
+    store.accounts.add_attempt("alice", "10.0.0.9", success=False, at=datetime.now(UTC) - timedelta(days=2))
+    assert len(store.accounts.failures(since=datetime.now(UTC) - timedelta(days=3), address="10.0.0.9")) == 1
     # Failures older than the window no longer count.
     old = LoginLimits(per_user=3, per_address=5, window=timedelta(microseconds=1))
     assert accounts.authenticate(store, "alice", PASSWORD, address="10.0.0.3", limits=old).name == "alice"
+    assert store.accounts.failures(since=datetime.now(UTC) - timedelta(days=3), address="10.0.0.9") == []
 
 
 def test_tokens_stored_as_keyed_hash_scoped_and_revocable(store: Store, db_url: str) -> None:
@@ -125,6 +129,11 @@ def test_sessions_expire_and_end(store: Store) -> None:
     other = sessions.create_session(store, user, secret=SECRET, lifetime=timedelta(minutes=30))
     assert sessions.logout(store, other.session_id, secret=SECRET, actor="user:alice")
     assert sessions.lookup_session(store, other.session_id, secret=SECRET) is None
+    stale = sessions.create_session(
+        store, user, secret=SECRET, lifetime=timedelta(minutes=1), now=now - timedelta(hours=1)
+    )
     third = sessions.create_session(store, user, secret=SECRET, lifetime=timedelta(minutes=30))
+    assert store.sessions.purge_expired(now) == 0  # the stale one went when the third was made
+    assert sessions.lookup_session(store, stale.session_id, secret=SECRET) is None
     accounts.disable_user(store, "alice", actor="cli:test")
     assert sessions.lookup_session(store, third.session_id, secret=SECRET) is None

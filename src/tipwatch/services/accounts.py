@@ -51,6 +51,7 @@ __all__ = [
 ROLES = ("viewer", "analyst", "supervisor", "admin")
 SCOPES = ("read", "scan", "ingest")
 TOKEN_PREFIX = "tw_"
+ATTEMPTS_KEPT = timedelta(days=1)
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,199}")
@@ -216,6 +217,8 @@ def authenticate(store: Store, name: str, password: str, *, address: str, limits
         audit.append(store, f"address:{address}", "auth.login_failed", f"user:{name}", "", {"reason": why})
         raise LoginFailed("wrong user name or password")
     store.accounts.add_attempt(name, address, success=True, at=now)
+    # Attempts are kept a day at least (for the audit of an incident), never longer than needed for the limits.
+    store.accounts.prune_attempts(now - max(limits.window, ATTEMPTS_KEPT))
     new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(user.password_hash) else None
     store.accounts.update_user(user.id, password_hash=new_hash, last_login_at=now)
     audit.append(

@@ -38,6 +38,7 @@ def create_session(
     store: Store, user: User, *, secret: bytes, lifetime: timedelta, now: datetime | None = None
 ) -> NewSession:
     now = now or datetime.now(UTC)
+    store.sessions.purge_expired(now)  # expired rows go at the next sign-in, whoever signs in
     session_id = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     store.sessions.add(WebSession(_id_hash(session_id, secret), user.id, csrf, now, now + lifetime))
