@@ -8,14 +8,19 @@ the file (or variable) and the key, never as a traceback.
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 ENV_CONFIG = "TIPWATCH_CONFIG"
+# The generated server secret, when none is configured: a file in data_dir, readable by its owner only.
+SECRET_FILE = "secret_key"
+MIN_SECRET_CHARS = 32
 
 
 class ConfigError(ValueError):
@@ -41,6 +46,61 @@ class Config(BaseSettings):
     quarantine_raw_limit: int = Field(
         1_000_000, ge=1_000, description="Characters of a rejected record's raw input kept in the quarantine table."
     )
+
+    secret_key: SecretStr | None = Field(
+        None,
+        description=(
+            "Server secret keying API-token and session hashes (at least 32 characters; default: generated once into "
+            "data_dir/secret_key, mode 0600). Changing it invalidates every token and session."
+        ),
+    )
+    session_minutes: int = Field(720, ge=5, le=43_200, description="Lifetime of a web session (sign in again after).")
+    plain_http_loopback: bool = Field(
+        False,
+        description="The web server runs on plain http on a loopback address (development): the session cookie is sent "
+        "without the Secure flag. Refused by `tipwatch serve` for any other host.",
+    )
+    max_request_bytes: int = Field(10_000_000, ge=1_024, description="Largest request body the web server accepts.")
+    login_failures_per_user: int = Field(5, ge=1, description="Failed logins per user name within the window.")
+    login_failures_per_address: int = Field(20, ge=1, description="Failed logins per client address within the window.")
+    login_window_minutes: int = Field(15, ge=1, description="Sliding window of the login rate limits.")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < MIN_SECRET_CHARS:
+            raise ValueError(
+                f"secret_key must be at least {MIN_SECRET_CHARS} characters (generate one with: "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'), or leave it unset to have one "
+                "generated into data_dir"
+            )
+        return value
+
+    def server_secret(self) -> bytes:
+        """The server secret: ``secret_key`` when set, else the key in ``data_dir/secret_key``, created on first use
+        (mode 0600, written once atomically so that several starting workers agree on it)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().strip().encode("utf-8")
+        path = self.data_dir / SECRET_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(tmp, path)  # fails if another process made it first: then theirs is the secret
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigError(f"{path}: the server secret is readable by others (mode {mode & 0o777:o}); chmod 600 it")
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) < MIN_SECRET_CHARS:
+            raise ConfigError(f"{path}: the server secret is shorter than {MIN_SECRET_CHARS} characters")
+        return value.encode("ascii")
 
     @classmethod
     def settings_customise_sources(

@@ -53,6 +53,10 @@ def set_config_file(path: Path | None) -> None:
     _config_file["path"] = path
 
 
+def get_config_file() -> Path | None:
+    return _config_file["path"]
+
+
 def config(**flags: Any) -> Config:
     """The configuration: these flags (None = not given), the environment, the config file, the defaults."""
     from tipwatch.config import ConfigError, load_config

@@ -68,6 +68,12 @@ def _register() -> None:
 
     app.command("train")(train_cmd.train)
     app.command("evaluate")(evaluate_cmd.evaluate)
+    from tipwatch.cli import audit, serve, tokens, users  # web workspace accounts and audit log (issue 10)
+
+    app.add_typer(users.app, name="users")
+    app.add_typer(tokens.app, name="tokens")
+    app.add_typer(audit.app, name="audit")
+    app.command("serve")(serve.serve)
 
 
 _register()

@@ -138,3 +138,14 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
     with migration_lock(engine):
         command.upgrade(alembic_config(engine), revision)
+
+
+def schema_current(engine: Engine) -> bool:
+    """Whether the database answers and holds every migration head (raises the driver's error when unreachable)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current == heads

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tipwatch.store.db import open_engine, resolve_url
+from tipwatch.store.db import open_engine, resolve_url, schema_current
+from tipwatch.store.interface.accounts import AccountStore, SessionStore
+from tipwatch.store.interface.audit import AuditStore
 from tipwatch.store.interface.faces import FaceStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStateStore, LinkStore
@@ -17,6 +19,8 @@ from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
 from tipwatch.store.interface.runs import RunStore
 from tipwatch.store.interface.watches import WatchStore
+from tipwatch.store.sql.accounts import SqlAccounts, SqlSessions
+from tipwatch.store.sql.audit import SqlAudit
 from tipwatch.store.sql.faces import SqlFaces
 from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.link_state import SqlLinkState
@@ -47,6 +51,10 @@ class Store:
         self.watches: WatchStore = SqlWatches(self._engine)
         # The link state kept in the database (services.networks.state_store picks it or a directory).
         self.link_state: LinkStateStore = SqlLinkState(self._engine)
+        # Accounts, API tokens and web sessions; the hash-chained audit log (issue 10).
+        self.accounts: AccountStore = SqlAccounts(self._engine)
+        self.sessions: SessionStore = SqlSessions(self._engine)
+        self.audit: AuditStore = SqlAudit(self._engine)
 
     @property
     def dialect(self) -> str:
@@ -58,6 +66,13 @@ class Store:
             return None
         db = self._engine.url.database
         return Path(db) if db and db != ":memory:" else None
+
+    def ready(self) -> str | None:
+        """None when the database answers and its schema is at the newest migration, else why not (one line)."""
+        try:
+            return None if schema_current(self._engine) else "the database schema is not at the newest migration"
+        except Exception as exc:  # any driver error: the database is not reachable
+            return f"database not reachable: {type(exc).__name__}"
 
     def close(self) -> None:
         self._engine.dispose()

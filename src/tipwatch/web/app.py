@@ -1,0 +1,47 @@
+"""The web application: ``create_app(config)`` opens the store once, adds the security middleware (headers, body
+size limit) and includes one router per area. Add a router with one ``include_router`` line below, and give each of
+its routes a rule (``Depends(require_role(...))``, ``require_scope``, ``require_face_search``) and a line in the
+access table of tests/web/test_web_route_access.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tipwatch import __version__
+from tipwatch.config import Config, load_config
+from tipwatch.store.facade import open_store
+from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
+from tipwatch.web.routes import admin, audit, auth, health
+
+OPENAPI_URL = "/api/v1/openapi.json"
+
+
+def create_app(config: Config) -> FastAPI:
+    store = open_store(config.default_database_url())
+    secret = config.server_secret()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    # No /docs or /redoc pages: they load scripts from a CDN and run inline scripts, which the CSP forbids.
+    app = FastAPI(
+        title="tipwatch", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL
+    )
+    app.state.config, app.state.store, app.state.secret = config, store, secret
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=config.max_request_bytes)
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(admin.router)
+    app.include_router(audit.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app from the environment and TIPWATCH_CONFIG (what ``tipwatch serve`` starts in each worker)."""
+    return create_app(load_config())

@@ -1,0 +1,1 @@
+"""API routers, one module per area; ``web.app.create_app`` includes each."""

@@ -1,0 +1,120 @@
+"""Every route's access rule, checked by enumerating ``app.routes``: a route missing from ACCESS fails the test;
+every non-public route refuses an anonymous request (401); every role rule is declared in the route's dependencies
+and enforced for each role (403 below it, admitted at or above it); API tokens never pass a role rule.
+
+Adding a router: give each route a rule in code (``Depends(require_role(...))``, ``require_scope``,
+``require_face_search``, or ``CurrentPrincipal`` for any signed-in principal) and a line in ACCESS."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from web_helpers import BASE, SECRET, cookie_client
+
+from conftest import SessionFor
+from tipwatch.services import accounts
+from tipwatch.services.accounts import ROLES, has_role
+from tipwatch.store.facade import Store
+from tipwatch.web.auth import CSRF_HEADER, dependency_rules
+
+PUBLIC = "public"
+ANY = "authenticated"  # any user session or API token
+
+ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/ready"): PUBLIC,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): ANY,
+    ("GET", "/api/v1/auth/me"): ANY,
+    ("GET", "/api/v1/admin/users"): "admin",
+    ("POST", "/api/v1/admin/users"): "admin",
+    ("POST", "/api/v1/admin/users/{name}/role"): "admin",
+    ("POST", "/api/v1/admin/users/{name}/disable"): "admin",
+    ("GET", "/api/v1/admin/tokens"): "admin",
+    ("POST", "/api/v1/admin/tokens"): "admin",
+    ("POST", "/api/v1/admin/tokens/{token_id}/revoke"): "admin",
+    ("GET", "/api/v1/audit"): "supervisor",
+    ("GET", "/api/v1/audit/verify"): "supervisor",
+}
+
+
+def _routes(app: FastAPI) -> list[tuple[str, str, Any]]:
+    """(method, path, route) of every effective route, included routers flattened; a mount counts as method "*"."""
+    found = []
+    for route in iter_route_contexts(app.routes):
+        assert route.path, f"a route without a path: {route!r}"
+        for method in sorted(route.methods or {"*"}):
+            if method != "HEAD":
+                found.append((method, route.path, route))
+    return found
+
+
+def _url(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "999999", path)
+
+
+def _call(client: TestClient, method: str, path: str, csrf: str | None = None) -> int:
+    headers = {CSRF_HEADER: csrf} if csrf else {}
+    if method in ("POST", "PUT", "PATCH"):
+        return client.request(method, _url(path), json={}, headers=headers).status_code
+    return client.request(method, _url(path), headers=headers).status_code
+
+
+def test_every_route_has_an_access_rule(app: FastAPI) -> None:
+    declared = {(m, p) for m, p, _ in _routes(app)}
+    missing = sorted(declared - ACCESS.keys())
+    stale = sorted(ACCESS.keys() - declared)
+    assert missing == [], f"routes without an access rule in ACCESS: {missing}"
+    assert stale == [], f"ACCESS lists routes that do not exist: {stale}"
+
+
+def test_role_rules_are_declared_on_the_routes(app: FastAPI) -> None:
+    for method, path, route in _routes(app):
+        need = ACCESS[(method, path)]
+        rules = dependency_rules(getattr(route, "dependant", None))
+        if need in ROLES:
+            assert ("role", need) in rules, f"{method} {path} lacks require_role({need!r})"
+        elif need == ANY:
+            assert ("authenticated", "") in rules, f"{method} {path} lacks current_principal"
+        else:
+            assert need == PUBLIC and not rules, f"{method} {path} is listed public but has rules {rules}"
+
+
+def test_every_non_public_route_refuses_anonymous_requests(client: TestClient) -> None:
+    checked = 0
+    for (method, path), need in ACCESS.items():
+        if need == PUBLIC:
+            continue
+        assert _call(client, method, path) == 401, f"{method} {path} answered an anonymous request"
+        bogus = TestClient(client.app, base_url=BASE, cookies={"tipwatch_session": "forged"})
+        assert _call(bogus, method, path) == 401, f"{method} {path} accepted a forged session"
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_rules_hold_for_each_role(app: FastAPI, client: TestClient, session_for: SessionFor, role: str) -> None:
+    for (method, path), need in ACCESS.items():
+        if need == PUBLIC:
+            continue
+        session_id, csrf = session_for(role)
+        status = _call(cookie_client(app, session_id), method, path, csrf)
+        if need == ANY or has_role(role, need):
+            assert status not in (401, 403), f"{role} refused on {method} {path} ({status})"
+        else:
+            assert status == 403, f"{role} admitted to {method} {path} needing {need} ({status})"
+
+
+def test_tokens_never_pass_a_role_rule(client: TestClient, store: Store) -> None:
+    token, _ = accounts.create_token(store, "all scopes", ["read", "scan", "ingest"], secret=SECRET.encode(), actor="t")
+    bearer = {"Authorization": f"Bearer {token}"}
+    for (method, path), need in ACCESS.items():
+        if need in ROLES:
+            status = client.request(method, _url(path), headers=bearer, json={} if method == "POST" else None)
+            assert status.status_code == 403, f"a token passed {method} {path}"
