@@ -3,14 +3,14 @@ and sessions made through the sessions service."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_helpers import BASE, PASSWORD, SECRET
+from web_helpers import BASE, PASSWORD, SECRET, SessionFor
 
 from tipwatch.config import Config
 from tipwatch.services import accounts, sessions
@@ -49,9 +49,6 @@ def users(store: Store) -> dict[str, accounts.User]:
     made = {role: accounts.add_user(store, role, PASSWORD, role=role, actor="test") for role in ROLES}
     made["faces"] = accounts.add_user(store, "faces", PASSWORD, role="analyst", face_search=True, actor="test")
     return made
-
-
-SessionFor = Callable[[str], tuple[str, str]]
 
 
 @pytest.fixture

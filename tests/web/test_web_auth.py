@@ -9,9 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
-from web_helpers import BASE, PASSWORD, SECRET, cookie_client
+from web_helpers import BASE, PASSWORD, SECRET, SessionFor, cookie_client
 
-from conftest import SessionFor
 from tipwatch.services import accounts, audit, sessions
 from tipwatch.store.facade import Store
 from tipwatch.web.auth import CSRF_HEADER, SESSION_COOKIE, Principal, require_face_search, require_scope

@@ -14,9 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from web_helpers import BASE, SECRET, cookie_client
+from web_helpers import BASE, SECRET, SessionFor, cookie_client
 
-from conftest import SessionFor
 from tipwatch.services import accounts
 from tipwatch.services.accounts import ROLES, has_role
 from tipwatch.store.facade import Store

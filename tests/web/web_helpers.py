@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -17,3 +19,7 @@ def cookie_client(app: FastAPI, session_id: str) -> TestClient:
     c = TestClient(app, base_url=BASE)
     c.cookies.set(SESSION_COOKIE, session_id)
     return c
+
+
+# A fixture (tests/web/conftest.py) that makes a fresh session of a user: (cookie value, CSRF token).
+SessionFor = Callable[[str], tuple[str, str]]
