@@ -68,6 +68,9 @@ def _register() -> None:
 
     app.command("train")(train_cmd.train)
     app.command("evaluate")(evaluate_cmd.evaluate)
+    from tipwatch.cli import search_cmd  # search stored posts (issue 10)
+
+    app.command("search")(search_cmd.search)
 
 
 _register()

@@ -7,19 +7,22 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Table, delete, func, insert, select
+from sqlalchemy import Column, Connection, Engine, Table, bindparam, delete, func, insert, select
 
 from tipwatch.store.interface.links import (
     EntityWrite,
     LinkStore,
     LinkUpdate,
     LinkWrite,
+    NetworkHolding,
     StoredEntity,
     StoredLink,
     StoredNetwork,
 )
 from tipwatch.store.link_tables import link_entities, link_meta, links, network_posts, networks
+from tipwatch.store.media_tables import media_items
 from tipwatch.store.sql.posts import chunked
+from tipwatch.store.tables import identifiers as identifiers_table
 
 INSERT_BATCH = 5000
 TOKEN_KEY = "state_token"
@@ -168,3 +171,53 @@ class SqlLinks(LinkStore):
                 rows = conn.execute(stmt.where(e.c.key.in_(part))).all()
             for key, etype, value, n_posts in rows:
                 yield StoredEntity(unsigned(int(key)), etype, value, int(n_posts))
+
+    def networks_holding(
+        self, identifiers: Sequence[tuple[str, str]], sha256s: Sequence[str] = (), *, limit: int = 20
+    ) -> list[NetworkHolding]:
+        found: dict[str, NetworkHolding] = {}
+        pairs = set(identifiers)
+        hashes = list(dict.fromkeys(sha256s))
+        with self._engine.connect() as conn:
+            if pairs:
+                # Built once (module level): a scan calls this per request and expression building costs more than
+                # the look-up. Types x values reach the rows through ix_identifiers_type_value; the pairs are then
+                # kept exactly.
+                values = sorted({v for _, v in pairs})
+                for part in chunked(values, 500):
+                    params = {"types": sorted({t for t, _ in pairs}), "values": list(part)}
+                    for row in conn.execute(_BY_IDENTIFIER, params):
+                        nid, typ, value = str(row[0]), str(row[1]), str(row[2])
+                        if (typ, value) in pairs:
+                            found.setdefault(nid, NetworkHolding(nid, 0.0, 0)).via.append(f"{typ} {value}")
+            for hpart in chunked(hashes):
+                for hit in conn.execute(_BY_SHA256, {"hashes": list(hpart)}):
+                    nid = str(hit[0])
+                    found.setdefault(nid, NetworkHolding(nid, 0.0, 0)).via.append(f"image {hit[1]}")
+            if not found:
+                return []
+            rows = conn.execute(
+                select(networks.c.id, networks.c.score, networks.c.size).where(networks.c.id.in_(list(found)))
+            ).all()
+        for nid, score, size in rows:
+            found[nid].score, found[nid].size = float(score), int(size)
+            found[nid].via.sort()
+        ranked = sorted(found.values(), key=lambda n: (-n.score, n.id))
+        return ranked[:limit]
+
+
+_BY_IDENTIFIER = (
+    select(network_posts.c.network_id, identifiers_table.c.type, identifiers_table.c.value)
+    .join(network_posts, network_posts.c.post_id == identifiers_table.c.post_id)
+    .where(
+        identifiers_table.c.type.in_(bindparam("types", expanding=True)),
+        identifiers_table.c.value.in_(bindparam("values", expanding=True)),
+    )
+    .distinct()
+)
+_BY_SHA256 = (
+    select(network_posts.c.network_id, media_items.c.sha256)
+    .join(network_posts, network_posts.c.post_id == media_items.c.post_id)
+    .where(media_items.c.sha256.in_(bindparam("hashes", expanding=True)))
+    .distinct()
+)
