@@ -22,7 +22,6 @@ from tipwatch.store.interface.links import (
 from tipwatch.store.link_tables import link_entities, link_meta, links, network_posts, networks
 from tipwatch.store.media_tables import media_items
 from tipwatch.store.sql.posts import chunked
-from tipwatch.store.tables import identifiers as identifiers_table
 
 INSERT_BATCH = 5000
 TOKEN_KEY = "state_token"
@@ -180,13 +179,17 @@ class SqlLinks(LinkStore):
         hashes = list(dict.fromkeys(sha256s))
         with self._engine.connect() as conn:
             if pairs:
-                # Built once (module level): a scan calls this per request and expression building costs more than
-                # the look-up. Types x values reach the rows through ix_identifiers_type_value; the pairs are then
-                # kept exactly.
+                # Types x values reach the rows through ix_identifiers_type_value; the pairs are then kept exactly.
+                # Plain driver SQL: a scan calls this per request, and building and compiling an expression costs
+                # more than the look-up itself.
+                mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+                types = sorted({t for t, _ in pairs})
                 values = sorted({v for _, v in pairs})
                 for part in chunked(values, 500):
-                    params = {"types": sorted({t for t, _ in pairs}), "values": list(part)}
-                    for row in conn.execute(_BY_IDENTIFIER, params):
+                    sql = _BY_IDENTIFIER_SQL.format(
+                        types=", ".join([mark] * len(types)), values=", ".join([mark] * len(part))
+                    )
+                    for row in conn.exec_driver_sql(sql, (*types, *part)):
                         nid, typ, value = str(row[0]), str(row[1]), str(row[2])
                         if (typ, value) in pairs:
                             found.setdefault(nid, NetworkHolding(nid, 0.0, 0)).via.append(f"{typ} {value}")
@@ -206,14 +209,9 @@ class SqlLinks(LinkStore):
         return ranked[:limit]
 
 
-_BY_IDENTIFIER = (
-    select(network_posts.c.network_id, identifiers_table.c.type, identifiers_table.c.value)
-    .join(network_posts, network_posts.c.post_id == identifiers_table.c.post_id)
-    .where(
-        identifiers_table.c.type.in_(bindparam("types", expanding=True)),
-        identifiers_table.c.value.in_(bindparam("values", expanding=True)),
-    )
-    .distinct()
+_BY_IDENTIFIER_SQL = (
+    "SELECT DISTINCT np.network_id, i.type, i.value FROM identifiers AS i "
+    "JOIN network_posts AS np ON np.post_id = i.post_id WHERE i.type IN ({types}) AND i.value IN ({values})"
 )
 _BY_SHA256 = (
     select(network_posts.c.network_id, media_items.c.sha256)
