@@ -213,3 +213,43 @@ def test_private_address_allowed_when_asked(store: Store) -> None:
 def test_one_shot_scan_function(store: Store) -> None:
     result = scan(store, RISKY)
     assert result.risk > 0.5 and not result.stored
+
+
+def test_image_url_fetched_through_safehttp_and_matched(store: Store, tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    original = _bridge("bridge-1-original.jpg")
+    banks.create_bank(store, "ngo list", source="test", licence="test")
+    (tmp_path / "bridge.jpg").write_bytes(original)
+    banks.add_images(store, "ngo list", [tmp_path / "bridge.jpg"])
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(original)))
+            self.end_headers()
+            self.wfile.write(original)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ad.jpg"
+        scanner = Scanner.open(store)
+        with pytest.raises(ScanError) as caught:
+            scanner.scan(ScanRequest(body="room", image_url=url))  # loopback: refused unless allowed
+        assert caught.value.code == "private_address"
+        result = scanner.scan(ScanRequest(body="room", image_url=url, allow_private=True, store=True))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.image is not None and result.image.ref == url and result.image.status == "ok"
+    assert {m.signal_type for m in result.bank_matches} >= {"sha256", "pdq"}
+    assert result.stored
+    # Stored like an analyzed post's image: its hashes, under the URL it came from.
+    rows = list(store.posts.image_hashes([result.post_id]))
+    assert [r.sha256 for r in rows] == [result.image.sha256]

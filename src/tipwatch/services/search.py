@@ -49,12 +49,16 @@ class SearchResult:
 
 
 def _word_char(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "LMN"
+    # The word characters of both tokenizers: letters, combining marks (Devanagari and Bengali vowel signs, virama,
+    # nukta), digits, private-use characters.
+    category = unicodedata.category(ch)
+    return category[0] in "LMN" or category == "Co"
 
 
 def text_terms(query: str) -> list[SearchTerm]:
-    """The words of ``query``: runs of letters, combining marks and digits (what both engines' tokenizers keep
-    together). A word directly followed by ``*`` is a prefix. Everything else separates words."""
+    """The words of ``query``: runs of letters, combining marks, digits and private-use characters (what both
+    engines' tokenizers keep together). A word directly followed by ``*`` is a prefix. Everything else separates
+    words."""
     terms: list[SearchTerm] = []
     word: list[str] = []
     for ch in query + " ":

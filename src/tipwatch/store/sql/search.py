@@ -1,12 +1,13 @@
-"""SearchStore on SQLAlchemy: SQLite FTS5 (``posts_fts``) and PostgreSQL ``tsvector`` (``posts.search_doc``), both
-made and kept in sync by migration 0007_search; identifier look-ups through ``ix_identifiers_type_value``."""
+"""SearchStore on SQLAlchemy: SQLite FTS5 (``posts_fts``, filled by the writer through ``index_posts``) and
+PostgreSQL ``tsvector`` (``posts.search_doc``, a generated column), both made by migration 0007_search; identifier
+look-ups through ``ix_identifiers_type_value``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, literal_column, or_, select, text
+from sqlalchemy import Connection, Engine, and_, bindparam, func, literal_column, or_, select, text
 
 from tipwatch.store.interface.search import SearchHit, SearchOrder, SearchStore, SearchTerm
 from tipwatch.store.sql.posts import chunked
@@ -16,6 +17,29 @@ from tipwatch.store.tables import identifiers, posts
 TITLE_CHARS = 20_000
 BODY_CHARS = 100_000
 TITLE_SHOWN = 200
+
+
+_FTS_INSERT = text("INSERT INTO posts_fts (post_id, title, body) VALUES (:id, :title, :body)")
+
+
+def has_text_index(engine: Engine) -> bool:
+    """Whether the writer must fill ``posts_fts`` (a SQLite store migrated with the search branch). PostgreSQL's
+    generated column fills itself."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'posts_fts'"))
+        return found.first() is not None
+
+
+def index_posts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Add just-inserted post rows (``id``, ``title``, ``body``) to the FTS5 index in the caller's transaction: one
+    batched insert (a trigger per row costs several times more)."""
+    if rows:
+        conn.execute(
+            _FTS_INSERT,
+            [{"id": r["id"], "title": r["title"][:TITLE_CHARS], "body": r["body"][:BODY_CHARS]} for r in rows],
+        )
 
 
 def fts5_query(terms: Sequence[SearchTerm]) -> str:
