@@ -59,27 +59,32 @@ def main() -> None:
             for r in requests[:200]:  # warm-up
                 scanner.scan(r)
             best = float("inf")
+            best_cpu = float("inf")
             per: list[float] = []
             networked = 0
             for _ in range(args.repeat):
                 per = []
                 networked = 0
                 start = time.perf_counter()
+                cpu = time.process_time()
                 for r in requests:
                     t = time.perf_counter()
                     out = scanner.scan(r)
                     per.append(time.perf_counter() - t)
                     networked += bool(out.networks)
                 best = min(best, time.perf_counter() - start)
+                best_cpu = min(best_cpu, time.process_time() - cpu)
             per.sort()
             chars = statistics.mean(len(r.title) + len(r.body) for r in requests)
             print(f"posts: {len(requests):,} (mean {chars:.0f} characters), {networked:,} in a known network")
-            print("| scans | seconds | scans/s | median ms | p99 ms |")
-            print("|---:|---:|---:|---:|---:|")
+            # CPU time too: on a shared machine the wall clock counts other processes' turns on the cores.
+            print("| scans | seconds | scans/s | median ms | p99 ms | CPU ms per scan | scans per CPU-second |")
+            print("|---:|---:|---:|---:|---:|---:|---:|")
             p99 = per[int(len(per) * 0.99)]
             print(
                 f"| {len(requests):,} | {best:.2f} | {len(requests) / best:,.0f} | "
-                f"{statistics.median(per) * 1e3:.3f} | {p99 * 1e3:.3f} |"
+                f"{statistics.median(per) * 1e3:.3f} | {p99 * 1e3:.3f} | {best_cpu / len(requests) * 1e3:.3f} | "
+                f"{len(requests) / best_cpu:,.0f} |"
             )
 
 
