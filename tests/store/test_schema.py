@@ -7,12 +7,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tipwatch.store.db import open_engine, resolve_url
-from tipwatch.store.schema import metadata
+from tipwatch.store.schema import include_object, metadata
 
 
 def test_migrations_match_declared_tables(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}), metadata)
     assert diff == [], f"migrations and tables.py disagree: {diff}"
 
 

@@ -75,6 +75,10 @@ def _register() -> None:
     app.add_typer(audit.app, name="audit")
     app.command("serve")(serve.serve)
 
+    from tipwatch.cli import search_cmd  # search stored posts (issue 10)
+
+    app.command("search")(search_cmd.search)
+
 
 _register()
 

@@ -99,6 +99,14 @@ def _hashes(data: bytes, opts: MediaOptions) -> ImageHashes:
     return h
 
 
+def hash_and_match(
+    ref: str, data: bytes, index: MatchIndex | None, options: MediaOptions | None = None
+) -> tuple[MediaRecord, list[BankMatch]]:
+    """One image's bytes hashed (SHA-256, MD5, dihedral PDQ, other signal types) and matched against ``index``:
+    what ``analyze_post_media`` does for each image of a post (the scan service calls it for an upload)."""
+    return _hash_and_match(ref, data, index, options or MediaOptions())
+
+
 def _hash_and_match(
     ref: str, data: bytes, index: MatchIndex | None, opts: MediaOptions
 ) -> tuple[MediaRecord, list[BankMatch]]:

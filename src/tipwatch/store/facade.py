@@ -18,6 +18,7 @@ from tipwatch.store.interface.media import BankStore, MediaStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
 from tipwatch.store.interface.runs import RunStore
+from tipwatch.store.interface.search import SearchStore
 from tipwatch.store.interface.watches import WatchStore
 from tipwatch.store.sql.accounts import SqlAccounts, SqlSessions
 from tipwatch.store.sql.audit import SqlAudit
@@ -29,6 +30,7 @@ from tipwatch.store.sql.media import SqlBanks, SqlMedia
 from tipwatch.store.sql.posts import SqlPosts
 from tipwatch.store.sql.reports import SqlReports
 from tipwatch.store.sql.runs import SqlRuns
+from tipwatch.store.sql.search import SqlSearch
 from tipwatch.store.sql.watches import SqlWatches
 
 
@@ -49,6 +51,7 @@ class Store:
         self.posts: PostStore = SqlPosts(self._engine)
         self.links: LinkStore = SqlLinks(self._engine)
         self.watches: WatchStore = SqlWatches(self._engine)
+        self.search: SearchStore = SqlSearch(self._engine)
         # The link state kept in the database (services.networks.state_store picks it or a directory).
         self.link_state: LinkStateStore = SqlLinkState(self._engine)
         # Accounts, API tokens and web sessions; the hash-chained audit log (issue 10).

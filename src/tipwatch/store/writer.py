@@ -30,6 +30,7 @@ from tipwatch.model import PostResult, Quarantined
 from tipwatch.store.interface.runs import Counts, PostSink
 from tipwatch.store.sql.dialect import insert_ignore
 from tipwatch.store.sql.media import write_post_media
+from tipwatch.store.sql.search import has_text_index, index_posts
 from tipwatch.store.tables import identifiers, indicator_hits, posts, quarantine, runs
 
 # SQLite allows 32766 bound parameters per statement; stay well below for IN (...) look-ups.
@@ -285,6 +286,8 @@ class PostWriter(PostSink):
         self.images_rejected = 0
         # Duplicates whose content differs from the stored post: noted in the quarantine, counted apart.
         self.changed = 0
+        # SQLite's full-text table is filled here, in the posts' transaction (PostgreSQL's fills itself).
+        self._text_index = has_text_index(engine)
 
     def write(self, batch: Sequence[PostResult | Quarantined]) -> None:
         results = [r for r in batch if isinstance(r, PostResult)]
@@ -317,6 +320,8 @@ class PostWriter(PostSink):
                     notes.extend(_changed_against_store(conn, raced, self.run_id))
                     new = [r for r in new if r.post.id in inserted]
             if new:
+                if self._text_index:
+                    index_posts(conn, [first[r.post.id] for r in new])
                 id_rows = [
                     {
                         "post_id": r.post.id,

@@ -101,6 +101,16 @@ class StoredEntity(NamedTuple):
     n_posts: int
 
 
+@dataclass(slots=True)
+class NetworkHolding:
+    """A stored network holding some of the given values: which ones (``"phone +91..."``, ``"image <sha256>"``)."""
+
+    id: str
+    score: float
+    size: int
+    via: list[str] = field(default_factory=list)
+
+
 class LinkStore(ABC):
     @abstractmethod
     def token(self) -> str | None:
@@ -148,6 +158,13 @@ class LinkStore(ABC):
     @abstractmethod
     def networks_of(self, post_ids: Sequence[str]) -> dict[str, str]:
         """post id -> network id, for those of ``post_ids`` that are in a network."""
+
+    @abstractmethod
+    def networks_holding(
+        self, identifiers: Sequence[tuple[str, str]], sha256s: Sequence[str] = (), *, limit: int = 20
+    ) -> list[NetworkHolding]:
+        """The networks with a member post holding one of ``identifiers`` ((type, normalized value), as the
+        identifiers table keys them) or an image of SHA-256 ``sha256s``; highest score first, at most ``limit``."""
 
 
 # --- the link state -------------------------------------------------------------------------------------------

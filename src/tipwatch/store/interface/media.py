@@ -150,6 +150,11 @@ class BankStore(ABC):
     def create_bank(self, bank: NewBank) -> Bank: ...
 
     @abstractmethod
+    def version(self) -> tuple[int, ...]:
+        """A cheap fingerprint of what matching depends on (the banks, their settings, their newest entry): it
+        changes when a bank is created, deleted, enabled, disabled, re-thresholded or given entries."""
+
+    @abstractmethod
     def get_bank(self, name: str) -> Bank | None:
         """The bank of this name, with its entry count."""
 

@@ -31,6 +31,10 @@ class WatchStore(ABC):
         """Store an active watch of ``value`` (already normalized)."""
 
     @abstractmethod
+    def version(self) -> tuple[int, ...]:
+        """A cheap fingerprint of the active watches: it changes when one is added or stopped (caches compare it)."""
+
+    @abstractmethod
     def active(self) -> list[Watch]:
         """The watches that raise alerts."""
 

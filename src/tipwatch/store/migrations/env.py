@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from tipwatch.store.schema import metadata
+from tipwatch.store.schema import include_object, metadata
 
 config = context.config
 engine = config.attributes["engine"]
@@ -13,6 +13,7 @@ with engine.begin() as connection:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     context.run_migrations()

@@ -7,18 +7,20 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Table, delete, func, insert, or_, select
+from sqlalchemy import Column, Connection, Engine, Table, bindparam, delete, func, insert, or_, select
 
 from tipwatch.store.interface.links import (
     EntityWrite,
     LinkStore,
     LinkUpdate,
     LinkWrite,
+    NetworkHolding,
     StoredEntity,
     StoredLink,
     StoredNetwork,
 )
 from tipwatch.store.link_tables import link_entities, link_meta, links, network_posts, networks
+from tipwatch.store.media_tables import media_items
 from tipwatch.store.sql.posts import chunked
 
 INSERT_BATCH = 5000
@@ -201,3 +203,52 @@ class SqlLinks(LinkStore):
             for part in chunked(post_ids):
                 out.update({pid: nid for pid, nid in conn.execute(stmt.where(network_posts.c.post_id.in_(part)))})
         return out
+
+    def networks_holding(
+        self, identifiers: Sequence[tuple[str, str]], sha256s: Sequence[str] = (), *, limit: int = 20
+    ) -> list[NetworkHolding]:
+        found: dict[str, NetworkHolding] = {}
+        pairs = set(identifiers)
+        hashes = list(dict.fromkeys(sha256s))
+        with self._engine.connect() as conn:
+            if pairs:
+                # Types x values reach the rows through ix_identifiers_type_value; the pairs are then kept exactly.
+                # Plain driver SQL: a scan calls this per request, and building and compiling an expression costs
+                # more than the look-up itself.
+                mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+                types = sorted({t for t, _ in pairs})
+                values = sorted({v for _, v in pairs})
+                for part in chunked(values, 500):
+                    sql = _BY_IDENTIFIER_SQL.format(
+                        types=", ".join([mark] * len(types)), values=", ".join([mark] * len(part))
+                    )
+                    for row in conn.exec_driver_sql(sql, (*types, *part)):
+                        nid, typ, value = str(row[0]), str(row[1]), str(row[2])
+                        if (typ, value) in pairs:
+                            found.setdefault(nid, NetworkHolding(nid, 0.0, 0)).via.append(f"{typ} {value}")
+            for hpart in chunked(hashes):
+                for hit in conn.execute(_BY_SHA256, {"hashes": list(hpart)}):
+                    nid = str(hit[0])
+                    found.setdefault(nid, NetworkHolding(nid, 0.0, 0)).via.append(f"image {hit[1]}")
+            if not found:
+                return []
+            rows = conn.execute(
+                select(networks.c.id, networks.c.score, networks.c.size).where(networks.c.id.in_(list(found)))
+            ).all()
+        for nid, score, size in rows:
+            found[nid].score, found[nid].size = float(score), int(size)
+            found[nid].via.sort()
+        ranked = sorted(found.values(), key=lambda n: (-n.score, n.id))
+        return ranked[:limit]
+
+
+_BY_IDENTIFIER_SQL = (
+    "SELECT DISTINCT np.network_id, i.type, i.value FROM identifiers AS i "
+    "JOIN network_posts AS np ON np.post_id = i.post_id WHERE i.type IN ({types}) AND i.value IN ({values})"
+)
+_BY_SHA256 = (
+    select(network_posts.c.network_id, media_items.c.sha256)
+    .join(network_posts, network_posts.c.post_id == media_items.c.post_id)
+    .where(media_items.c.sha256.in_(bindparam("hashes", expanding=True)))
+    .distinct()
+)

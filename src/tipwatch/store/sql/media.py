@@ -69,6 +69,14 @@ class SqlBanks(BankStore):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    def version(self) -> tuple[int, ...]:
+        b = hash_banks
+        cols = (b.c.id, b.c.enabled, b.c.pdq_threshold, b.c.is_abuse_material)
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(*cols).order_by(b.c.id)).all()
+            newest = conn.execute(select(func.max(hash_bank_entries.c.id))).scalar()
+        return (int(newest or 0), *(int(v) for row in rows for v in row))
+
     def create_bank(self, bank: NewBank) -> Bank:
         with self._engine.begin() as conn:
             conn.execute(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from tipwatch.store.interface.watches import Hit, Watch, WatchStore
 from tipwatch.store.link_tables import alerts, watches
@@ -28,6 +28,14 @@ class SqlWatches(WatchStore):
             key = res.inserted_primary_key
             assert key is not None
         return Watch(int(key[0]), kind, value, note)
+
+    def version(self) -> tuple[int, ...]:
+        w = watches
+        stmt = select(func.count(), func.coalesce(func.sum(w.c.id), 0), func.coalesce(func.max(w.c.id), 0))
+        with self._engine.connect() as conn:
+            row = conn.execute(stmt.where(w.c.active.is_(True))).one()
+            newest = conn.execute(select(func.max(w.c.id))).scalar()
+        return (int(row[0]), int(row[1]), int(row[2]), int(newest or 0))
 
     def active(self) -> list[Watch]:
         stmt = select(watches.c.id, watches.c.kind, watches.c.value, watches.c.note).where(watches.c.active.is_(True))
