@@ -15,6 +15,7 @@ from tipwatch.store.interface.links import LinkStateStore, LinkStore
 from tipwatch.store.interface.media import BankStore, MediaStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
+from tipwatch.store.interface.review import ReviewStore
 from tipwatch.store.interface.runs import RunStore
 from tipwatch.store.interface.watches import WatchStore
 from tipwatch.store.sql.faces import SqlFaces
@@ -24,6 +25,7 @@ from tipwatch.store.sql.links import SqlLinks
 from tipwatch.store.sql.media import SqlBanks, SqlMedia
 from tipwatch.store.sql.posts import SqlPosts
 from tipwatch.store.sql.reports import SqlReports
+from tipwatch.store.sql.review import SqlReview
 from tipwatch.store.sql.runs import SqlRuns
 from tipwatch.store.sql.watches import SqlWatches
 
@@ -45,6 +47,7 @@ class Store:
         self.posts: PostStore = SqlPosts(self._engine)
         self.links: LinkStore = SqlLinks(self._engine)
         self.watches: WatchStore = SqlWatches(self._engine)
+        self.review: ReviewStore = SqlReview(self._engine)
         # The link state kept in the database (services.networks.state_store picks it or a directory).
         self.link_state: LinkStateStore = SqlLinkState(self._engine)
 
