@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tipwatch.store.db import open_engine, resolve_url
+from tipwatch.store.interface.cases import CaseStore
 from tipwatch.store.interface.faces import FaceStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStateStore, LinkStore
@@ -18,6 +19,7 @@ from tipwatch.store.interface.reports import ReportStore
 from tipwatch.store.interface.review import ReviewStore
 from tipwatch.store.interface.runs import RunStore
 from tipwatch.store.interface.watches import WatchStore
+from tipwatch.store.sql.cases import SqlCases
 from tipwatch.store.sql.faces import SqlFaces
 from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.link_state import SqlLinkState
@@ -48,6 +50,7 @@ class Store:
         self.links: LinkStore = SqlLinks(self._engine)
         self.watches: WatchStore = SqlWatches(self._engine)
         self.review: ReviewStore = SqlReview(self._engine)
+        self.cases: CaseStore = SqlCases(self._engine)
         # The link state kept in the database (services.networks.state_store picks it or a directory).
         self.link_state: LinkStateStore = SqlLinkState(self._engine)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tipwatch.store import link_tables, media_tables, review_tables, tables
+from tipwatch.store import case_tables, link_tables, media_tables, review_tables, tables
 
 metadata = tables.metadata
-TABLE_MODULES = (tables, link_tables, media_tables, review_tables)
+TABLE_MODULES = (tables, link_tables, media_tables, review_tables, case_tables)

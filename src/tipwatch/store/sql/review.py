@@ -24,7 +24,8 @@ reading, so claims run one at a time.
 Plan (PostgreSQL, 1M posts): ``Limit -> Nested Loop Anti Join (x2) -> Index Scan Backward using ix_posts_risk_id``
 (``ix_posts_platform_risk`` with a platform filter), the anti joins probing ``ix_review_decisions_post_id`` and
 ``pk_review_leases``. The scan stops at the first free post, so its cost grows with the number of decided or held
-posts above it, not with the corpus; no sort, no scan of all decisions. See docs/architecture.md for measured times.
+posts above it, not with the corpus; no sort, no scan of all decisions (not yet measured at
+1M posts).
 """
 
 from __future__ import annotations
