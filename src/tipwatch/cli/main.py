@@ -68,6 +68,10 @@ def _register() -> None:
 
     app.command("train")(train_cmd.train)
     app.command("evaluate")(evaluate_cmd.evaluate)
+    from tipwatch.cli import cases_cmd, review_cmd  # analyst workspace (issue 10)
+
+    app.add_typer(cases_cmd.app, name="cases")
+    app.add_typer(review_cmd.app, name="review")
 
 
 _register()

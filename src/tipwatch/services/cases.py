@@ -31,6 +31,7 @@ __all__ = [
     "add_networks",
     "add_note",
     "add_posts",
+    "add_to_case",
     "create_case",
     "get_case",
     "list_cases",
@@ -225,6 +226,30 @@ def add_posts(
     return added
 
 
+def add_to_case(
+    store: Store,
+    case_id: int,
+    *,
+    post_ids: Sequence[str] = (),
+    network_ids: Sequence[str] = (),
+    actor: str,
+    audit: AuditFn | None = None,
+) -> tuple[list[str], list[str]]:
+    """Add posts and networks, all checked before anything is added; returns the posts and networks newly added."""
+    get_case(store, case_id)
+    _check_networks(store, _ids(network_ids))
+    posts = add_posts(store, case_id, post_ids, actor=actor, audit=audit) if _ids(post_ids) else []
+    nets = add_networks(store, case_id, network_ids, actor=actor, audit=audit) if _ids(network_ids) else []
+    return posts, nets
+
+
+def _check_networks(store: Store, wanted: list[str]) -> None:
+    known = {n.id for n in store.links.networks(ids=wanted)} if wanted else set()
+    missing = [n for n in wanted if n not in known]
+    if missing:
+        raise CaseError("unknown_networks", f"no such network: {', '.join(missing[:10])}", missing)
+
+
 def remove_posts(
     store: Store, case_id: int, post_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
 ) -> list[str]:
@@ -245,10 +270,7 @@ def add_networks(
     """Add networks (by the links area's network id; all must exist, none is added otherwise)."""
     who = _name(actor, "the actor")
     wanted = _ids(network_ids)
-    known = {n.id for n in store.links.networks(ids=wanted)} if wanted else set()
-    missing = [n for n in wanted if n not in known]
-    if missing:
-        raise CaseError("unknown_networks", f"no such network: {', '.join(missing[:10])}", missing)
+    _check_networks(store, wanted)
     try:
         added = store.cases.add_networks(case_id, wanted, actor=who, at=_now())
     except NoSuchCase as exc:
