@@ -24,8 +24,10 @@ reading, so claims run one at a time.
 Plan (PostgreSQL, 1M posts): ``Limit -> Nested Loop Anti Join (x2) -> Index Scan Backward using ix_posts_risk_id``
 (``ix_posts_platform_risk`` with a platform filter), the anti joins probing ``ix_review_decisions_post_id`` and
 ``pk_review_leases``. The scan stops at the first free post, so its cost grows with the number of decided or held
-posts above it, not with the corpus; no sort, no scan of all decisions (not yet measured at
-1M posts).
+posts above it, not with the corpus; no sort, no scan of all decisions. Measured (EXPLAIN ANALYZE, 1M posts, the
+20,000 riskiest decided, fresh database without VACUUM): no filter 0.2 s (20,001 index entries walked), platform
+filter 9 ms; ``next_lease`` p50 152 ms, p95 195 ms. Walked entries grow with decided posts above the first free
+one: far past ~30,000 decided at the top, the 300 ms budget needs more (e.g. a "decided" flag kept in an index).
 """
 
 from __future__ import annotations
