@@ -79,6 +79,11 @@ def _register() -> None:
 
     app.command("search")(search_cmd.search)
 
+    from tipwatch.cli import cases_cmd, review_cmd  # analyst workspace (issue 10)
+
+    app.add_typer(cases_cmd.app, name="cases")
+    app.add_typer(review_cmd.app, name="review")
+
 
 _register()
 

@@ -11,17 +11,20 @@ from pathlib import Path
 from tipwatch.store.db import open_engine, resolve_url, schema_current
 from tipwatch.store.interface.accounts import AccountStore, SessionStore
 from tipwatch.store.interface.audit import AuditStore
+from tipwatch.store.interface.cases import CaseStore
 from tipwatch.store.interface.faces import FaceStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStateStore, LinkStore
 from tipwatch.store.interface.media import BankStore, MediaStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
+from tipwatch.store.interface.review import ReviewStore
 from tipwatch.store.interface.runs import RunStore
 from tipwatch.store.interface.search import SearchStore
 from tipwatch.store.interface.watches import WatchStore
 from tipwatch.store.sql.accounts import SqlAccounts, SqlSessions
 from tipwatch.store.sql.audit import SqlAudit
+from tipwatch.store.sql.cases import SqlCases
 from tipwatch.store.sql.faces import SqlFaces
 from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.link_state import SqlLinkState
@@ -29,6 +32,7 @@ from tipwatch.store.sql.links import SqlLinks
 from tipwatch.store.sql.media import SqlBanks, SqlMedia
 from tipwatch.store.sql.posts import SqlPosts
 from tipwatch.store.sql.reports import SqlReports
+from tipwatch.store.sql.review import SqlReview
 from tipwatch.store.sql.runs import SqlRuns
 from tipwatch.store.sql.search import SqlSearch
 from tipwatch.store.sql.watches import SqlWatches
@@ -52,6 +56,8 @@ class Store:
         self.links: LinkStore = SqlLinks(self._engine)
         self.watches: WatchStore = SqlWatches(self._engine)
         self.search: SearchStore = SqlSearch(self._engine)
+        self.review: ReviewStore = SqlReview(self._engine)
+        self.cases: CaseStore = SqlCases(self._engine)
         # The link state kept in the database (services.networks.state_store picks it or a directory).
         self.link_state: LinkStateStore = SqlLinkState(self._engine)
         # Accounts, API tokens and web sessions; the hash-chained audit log (issue 10).
