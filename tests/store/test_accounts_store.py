@@ -137,3 +137,17 @@ def test_sessions_expire_and_end(store: Store) -> None:
     assert sessions.lookup_session(store, stale.session_id, secret=SECRET) is None
     accounts.disable_user(store, "alice", actor="cli:test")
     assert sessions.lookup_session(store, third.session_id, secret=SECRET) is None
+
+
+def test_verified_tokens_cached_briefly_and_touched_rarely(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    token, record = accounts.create_token(store, "uploads", ["scan"], secret=SECRET, actor="cli:test")
+    assert accounts.verify_token(store, token, secret=SECRET) is not None
+    first_use = accounts.list_tokens(store)[0].last_used_at
+    assert first_use is not None
+    assert accounts.verify_token(store, token, secret=SECRET) is not None
+    assert accounts.list_tokens(store)[0].last_used_at == first_use  # no write per request
+    # Revoked by another process (straight in the store): this worker trusts its check for TOKEN_RECHECK at most.
+    assert store.accounts.revoke_token(record.id, datetime.now(UTC))
+    assert accounts.verify_token(store, token, secret=SECRET) is not None
+    monkeypatch.setattr(accounts, "TOKEN_RECHECK", timedelta(0))
+    assert accounts.verify_token(store, token, secret=SECRET) is None

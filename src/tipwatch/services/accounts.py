@@ -261,15 +261,42 @@ def revoke_token(store: Store, token_id: int, *, actor: str, why: str = "") -> N
     """Revoke a token for good; raises AccountError when there is no such live token."""
     if not store.accounts.revoke_token(token_id, _now()):
         raise AccountError(f"no live token {token_id}")
+    for key in [k for k, (rec, _at) in _verified.items() if rec.id == token_id]:
+        del _verified[key]
     audit.append(store, actor, "token.revoke", f"token:{token_id}", why)
 
 
+# A platform screening uploads calls the API hundreds of times a second with one token: a database read per call and
+# a write of "last used" per call would cost more than the scan. A verified token is trusted for TOKEN_RECHECK in this
+# process (a revocation reaches every worker within that time; this process's own revocations at once), and its last
+# use is written at most once per TOKEN_TOUCH.
+TOKEN_RECHECK = timedelta(seconds=5)
+TOKEN_TOUCH = timedelta(minutes=1)
+_TOKEN_CACHE_MAX = 1024
+_verified: dict[tuple[str, str], tuple[ApiToken, datetime]] = {}  # (store url, token hash) -> (record, checked at)
+_touched: dict[tuple[str, int], datetime] = {}  # (store url, token id) -> last use written
+
+
 def verify_token(store: Store, token: str, *, secret: bytes) -> ApiToken | None:
-    """The live token record for ``token`` (its last use updated), or None (unknown, malformed or revoked)."""
+    """The live token record for ``token``, or None (unknown, malformed or revoked). See TOKEN_RECHECK."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    record = store.accounts.token_by_hash(_token_hash(token, secret))
-    if record is None or record.revoked_at is not None:
-        return None
-    store.accounts.touch_token(record.id, _now())
+    now = _now()
+    key = (store.url, _token_hash(token, secret))
+    cached = _verified.get(key)
+    if cached is not None and now - cached[1] < TOKEN_RECHECK:
+        record: ApiToken | None = cached[0]
+    else:
+        record = store.accounts.token_by_hash(key[1])
+        if record is None or record.revoked_at is not None:
+            _verified.pop(key, None)
+            return None
+        if len(_verified) >= _TOKEN_CACHE_MAX:
+            _verified.clear()
+        _verified[key] = (record, now)
+    assert record is not None
+    last = _touched.get((store.url, record.id))
+    if last is None or now - last >= TOKEN_TOUCH:
+        store.accounts.touch_token(record.id, now)
+        _touched[(store.url, record.id)] = now
     return record
