@@ -25,6 +25,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from tipwatch.link.arrays import group_rows, isin, unique_sorted
 from tipwatch.link.batch import Batch
 from tipwatch.link.cluster import LinkGraph, cluster
 from tipwatch.link.config import LinkConfig
@@ -218,9 +219,8 @@ def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
     nonempty = np.flatnonzero(lengths > 0)
     if len(nonempty):
         h[nonempty] = np.add.reduceat(x, indptr[nonempty])
-    key = np.stack([h.view(np.int64), lengths], axis=1)
-    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    return first.astype(np.int64), inv.ravel().astype(np.int64)
+    first, inv, _ = group_rows(h.view(np.int64), lengths)
+    return first, inv
 
 
 def _post_text_bits(
@@ -380,7 +380,7 @@ def _add_external(state: LinkState, external: Sequence[ExternalPairs], cfg: Link
         d = np.array([r[2] for r in rows], dtype=np.float32)
         code = SIGNAL_CODE[ext.signal]
         mine = state.pair_signal == code
-        drop = mine & np.isin(_pair_code(state.pair_a, state.pair_b), _pair_code(a, b))
+        drop = mine & isin(_pair_code(state.pair_a, state.pair_b), _pair_code(a, b))
         w = np.clip(1.0 - d / scfg.max_distance, 0.0, 1.0).astype(np.float32)
         _set_pairs(state, ~drop, a, b, np.full(len(a), code, np.uint8), w, d, d <= scfg.strong_distance)
         touched.extend([a, b])
@@ -425,12 +425,12 @@ def _update_images(state: LinkState, batch: Batch, n_old: int, cfg: LinkConfig) 
     np.minimum.at(key, comp, state.img_key)
     state.img_cluster = key[comp]
     moved = np.flatnonzero(old_cluster != state.img_cluster[:n_img_old])
-    return np.unique(np.concatenate([old_cluster[moved], state.img_cluster[moved], state.img_cluster[n_img_old:]]))
+    return unique_sorted(np.concatenate([old_cluster[moved], state.img_cluster[moved], state.img_cluster[n_img_old:]]))
 
 
 def _image_values(state: LinkState, keys: npt.NDArray[np.uint64]) -> None:
     """Evidence for picture clusters: the PDQ hash that names each cluster."""
-    is_name = np.isin(state.img_key, keys) & (state.img_key == state.img_cluster)
+    is_name = isin(state.img_key, keys) & (state.img_key == state.img_cluster)
     for i in np.flatnonzero(is_name).tolist():
         state.values[int(state.img_key[i])] = ("image", bytes(state.img_pdq[i]).hex())
 
@@ -603,8 +603,9 @@ def network_evidence(
     lab = label[memb[0]]
     use = (lab >= 0) & stats.links()[rows] if len(rows) else np.zeros(0, dtype=bool)
     if use.any():
-        code, counts = np.unique(np.stack([lab[use], rows[use]], axis=1), axis=0, return_counts=True)
-        for (net, row), c in zip(code.tolist(), counts.tolist(), strict=True):
+        first, _, counts = group_rows(lab[use], rows[use])
+        code = zip(lab[use][first].tolist(), rows[use][first].tolist(), strict=True)
+        for (net, row), c in zip(code, counts.tolist(), strict=True):
             if c < 2:
                 continue
             kind = types[int(stats.types[row])]
@@ -645,7 +646,7 @@ _SIGNAL_WORDS = {
 
 
 def _compact_names(state: LinkState) -> None:
-    used = np.unique(state.net[state.net >= 0])
+    used = unique_sorted(state.net[state.net >= 0])
     if len(used) == len(state.net_names):
         return
     remap = np.full(len(state.net_names), -1, dtype=np.int64)

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tipwatch.extract.registry import linking_types
+from tipwatch.link.arrays import group_rows, unique_sorted
 from tipwatch.link.config import LinkConfig
 from tipwatch.link.engine import Delta
 from tipwatch.link.entities import entity_types, hub_reason
@@ -68,7 +69,7 @@ def top_pairs(state: LinkState, in_s: npt.NDArray[np.bool_], k: int) -> I64:
     grp = sig[order] * (state.n + 1) + post[order]
     starts = np.flatnonzero(np.concatenate(([True], grp[1:] != grp[:-1])))
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
-    return np.unique(pair[order][rank < k])
+    return unique_sorted(pair[order][rank < k])
 
 
 def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: LinkConfig) -> Iterator[LinkWrite]:
@@ -163,11 +164,10 @@ def _signals(state: LinkState, members: dict[str, I64]) -> dict[str, Counter[str
     lm = label[memb_post]
     inside = lm >= 0
     if inside.any():
-        code, counts = np.unique(
-            np.stack([lm[inside].astype(np.uint64), memb_key[inside]], axis=1), axis=0, return_counts=True
-        )
+        first, _, counts = group_rows(lm[inside].astype(np.uint64), memb_key[inside])
         types = dict(zip(memb_key[inside].tolist(), memb_type[inside].tolist(), strict=True))
-        for (lab, key), c in zip(code.tolist(), counts.tolist(), strict=True):
+        code = zip(lm[inside][first].tolist(), memb_key[inside][first].tolist(), strict=True)
+        for (lab, key), c in zip(code, counts.tolist(), strict=True):
             if c >= 2:
                 out[names[int(lab)]][etypes[types[key]]] += 1
     return out
@@ -242,7 +242,7 @@ def build_update(
     the store writes them."""
     in_s = np.zeros(state.n, dtype=bool)
     in_s[delta.affected] = True
-    keys: Sequence[int] = np.unique(state.memberships()[1]).tolist() if full else delta.changed_keys.tolist()
+    keys: Sequence[int] = unique_sorted(state.memberships()[1]).tolist() if full else delta.changed_keys.tolist()
     return LinkUpdate(
         full=full,
         fingerprint=state.fingerprint,

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from tipwatch.link.arrays import unique_sorted
+
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -102,7 +104,7 @@ def shingle_csr(token_hashes: Sequence[Sequence[int]], size: int, bits: int) -> 
         acc ^= acc >> np.uint64(29)
         acc *= _MIX[0]
     ids = acc >> np.uint64(64 - bits)
-    key = np.unique((doc.astype(np.uint64) << np.uint64(bits)) | ids)
+    key = unique_sorted((doc.astype(np.uint64) << np.uint64(bits)) | ids)
     doc_u = (key >> np.uint64(bits)).astype(np.int64)
     ids_u = (key & np.uint64((1 << bits) - 1)).astype(np.uint32)
     indptr = np.zeros(n + 1, dtype=np.int64)
