@@ -106,10 +106,30 @@ def candidate_pairs(keys: U64, members: I64, dirty: Bool, max_bucket: int | None
     return candidate_pairs_by_band(lambda j: keys[:, j], keys.shape[1], members, dirty, max_bucket)
 
 
+def _order_by_key(col: U64, key_bits: int | None) -> I64:
+    """Positions of ``col`` ordered by key (equal keys adjacent). Keys of at most ``key_bits`` bits are packed
+    with their position into one uint64 and sorted by value, several times faster than an argsort."""
+    n = len(col)
+    pos_bits = max(int(n - 1).bit_length(), 1)
+    if key_bits is not None and key_bits + pos_bits <= 64:
+        packed = (col << np.uint64(pos_bits)) | np.arange(n, dtype=np.uint64)
+        packed.sort()
+        return (packed & np.uint64((1 << pos_bits) - 1)).astype(np.int64)
+    return np.argsort(col, kind="stable")
+
+
 def candidate_pairs_by_band(
-    band: Callable[[int], U64], bands: int, members: I64, dirty: Bool, max_bucket: int | None = None
+    band: Callable[[int], U64],
+    bands: int,
+    members: I64,
+    dirty: Bool,
+    max_bucket: int | None = None,
+    key_bits: int | None = None,
 ) -> tuple[I64, I64]:
-    """As candidate_pairs, with band ``j``'s keys computed on demand by ``band(j)`` (bounded memory)."""
+    """As candidate_pairs, with band ``j``'s keys computed on demand by ``band(j)`` (bounded memory).
+
+    ``key_bits``: the keys are below ``2**key_bits`` (lets the band sort pack them with their positions).
+    """
     found: list[U64] = []
     member_dirty = dirty[members]
     few = member_dirty.sum() * 20 < len(members)
@@ -120,7 +140,7 @@ def candidate_pairs_by_band(
         if few:
             a, b = _pairs_with_dirty(col, members, member_dirty)
         else:
-            order = np.argsort(col, kind="stable")
+            order = _order_by_key(col, key_bits)
             sorted_keys = col[order]
             starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
             sizes = np.diff(np.append(starts, len(sorted_keys)))
