@@ -25,7 +25,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from tipwatch.link.arrays import group_rows, isin, unique_sorted
+from tipwatch.link.arrays import group_rows, isin, isin_sorted, unique_sorted
 from tipwatch.link.batch import Batch
 from tipwatch.link.cluster import LinkGraph, cluster
 from tipwatch.link.config import LinkConfig
@@ -115,6 +115,7 @@ def _append(state: LinkState, batch: Batch, cfg: LinkConfig) -> None:
     state.memb_footer = np.concatenate([state.memb_footer, batch.memb_footer])
     state.comp = np.concatenate([state.comp, np.full(batch.n, -1, np.int64)])
     state.net = np.concatenate([state.net, np.full(batch.n, -1, np.int64)])
+    state.text_rep = np.concatenate([state.text_rep, np.zeros(batch.n, bool)])
 
 
 def _post_of_entry(indptr: I64) -> I64:
@@ -172,8 +173,9 @@ def _update_signatures(
     present: npt.NDArray[np.uint32],
     shingle_bits: npt.NDArray[np.float32],
     cfg: LinkConfig,
-) -> npt.NDArray[np.bool_]:
-    """Mark the specific shingles, re-sign every post whose specific set changed; returns the dirty mask.
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Mark the specific shingles, re-sign every post whose specific set changed; returns the specific-shingle
+    mask and the dirty (re-signed) posts.
 
     A shingle is specific when sharing it is worth at least ``text.specific_bits`` (its chance use by otherwise
     unrelated posters is below 2^-specific_bits): the post's template signature holds only those.
@@ -201,7 +203,7 @@ def _update_signatures(
     a, b = perm_params(tc.num_perm, tc.seed)
     state.sigs[rows] = minhash(sub_ptr, sub_ids, a, b)[inv]
     state.textable[rows] = np.diff(indptr) >= tc.min_shingles
-    return specific
+    return specific, dirty
 
 
 def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
@@ -234,15 +236,20 @@ def _post_text_bits(
     return n_spec, total / np.maximum(n_spec, 1.0)
 
 
-def _text_pairs(state: LinkState, cfg: LinkConfig) -> None:
-    """All text pairs from the template signatures (recomputed on every update: evidence is corpus-wide anyway).
+def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> None:
+    """All text pairs from the template signatures.
 
     Posts with identical signatures (a template reposted with only masked slots changed) are chained to the first
-    of them (J = 1) and only one of them enters LSH: a big operator's hundreds of reposts are n - 1 pairs, not
-    n^2 / 2. A pair is a candidate when two signatures collide in an LSH band and their Jaccard estimate reaches
-    ``min_jaccard``; its evidence is scored by ``_score_text_pairs``. Text links join ads: with ``require_contact``
-    at least one of the two posts names a contact (a reposted notice with no contact is content, not an ad; an ad
-    whose contact was not extracted still joins its operator's other ads).
+    of them (J = 1) and only one of them (the representative) enters LSH: a big operator's hundreds of reposts are
+    n - 1 pairs, not n^2 / 2. A pair is a candidate when two signatures collide in an LSH band and their Jaccard
+    estimate reaches ``min_jaccard``; its evidence is scored by ``_score_text_pairs``. Text links join ads: with
+    ``require_contact`` at least one of the two posts names a contact (a reposted notice with no contact is content,
+    not an ad; an ad whose contact was not extracted still joins its operator's other ads).
+
+    Candidates are kept in the state: whether two representatives are candidates depends only on their two
+    signatures and on whether a bucket they share is within ``max_bucket``. So an update searches LSH only for the
+    representatives that are new, re-signed, newly representatives, or in a bucket that crossed the bound (grew over
+    it or shrank under it), and keeps the candidates among all others: the same set a full build finds.
     """
     tc = cfg.text
     members = np.flatnonzero(state.textable)
@@ -254,9 +261,48 @@ def _text_pairs(state: LinkState, cfg: LinkConfig) -> None:
     dup = rep_of != members
     da, db = rep_of[dup], members[dup]
     keys = band_keys(state.sigs[reps], tc.bands, tc.rows)
-    a, b = candidate_pairs(keys, reps, np.ones(state.n, dtype=bool), tc.max_bucket)
+    # Representatives whose candidates are still valid: the same post represented the same signature last time.
+    is_rep = np.zeros(state.n, dtype=bool)
+    is_rep[reps] = True
+    clean_rep = is_rep[reps] & state.text_rep[reps] & ~dirty[reps]
+    big_band: list[npt.NDArray[np.uint8]] = []
+    big_key: list[npt.NDArray[np.uint64]] = []
+    for band in range(tc.bands):
+        col = keys[:, band]
+        if tc.max_bucket is None or len(col) == 0:
+            continue
+        srt = np.sort(col)
+        starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
+        sizes = np.diff(np.append(starts, len(srt)))
+        big = srt[starts][sizes > tc.max_bucket]
+        crossed = np.setxor1d(big, state.big_key[state.big_band == band], assume_unique=True)
+        if len(crossed):
+            clean_rep &= ~isin_sorted(col, crossed)
+        big_band.append(np.full(len(big), band, dtype=np.uint8))
+        big_key.append(big)
+    search = np.zeros(state.n, dtype=bool)
+    search[reps[~clean_rep]] = True
+    kept = np.zeros(state.n, dtype=bool)
+    kept[reps[clean_rep]] = True
+    keep = kept[state.cand_a] & kept[state.cand_b]
+    a, b = candidate_pairs(keys, reps, search, tc.max_bucket)
     j = jaccard_estimate(state.sigs, a, b)
     ok = j >= tc.min_jaccard
+    # Merge the kept and the new candidates (both sorted by (a, b)) into one sorted list, as a full build has it.
+    old_code, new_code = _pair_code(state.cand_a[keep], state.cand_b[keep]), _pair_code(a[ok], b[ok])
+    at = np.searchsorted(old_code, new_code) + np.arange(len(new_code))
+    into_old = np.ones(len(old_code) + len(new_code), dtype=bool)
+    into_old[at] = False
+    for name, old_v, new_v in (("cand_a", state.cand_a, a), ("cand_b", state.cand_b, b), ("cand_j", state.cand_j, j)):
+        merged = np.empty(len(into_old), dtype=np.int64 if name != "cand_j" else np.float32)
+        merged[into_old] = old_v[keep]
+        merged[at] = new_v[ok]
+        setattr(state, name, merged)
+    state.text_rep = is_rep
+    state.big_band = np.concatenate(big_band) if big_band else np.zeros(0, dtype=np.uint8)
+    state.big_key = np.concatenate(big_key) if big_key else np.zeros(0, dtype=np.uint64)
+    a, b, j = state.cand_a, state.cand_b, state.cand_j
+    ok = np.ones(len(a), dtype=bool)
     dup_ok = np.ones(len(da), dtype=bool)
     if tc.require_contact:
         # A signature is anchored when one of its posts names a contact, or when it is linked to an anchored one: a
@@ -541,9 +587,9 @@ def update(
             state.values[k] = batch.values[k]
     t["entities"] = time.perf_counter() - t0
     present, sbits = _shingle_bits(state, group, n_groups, cfg)
-    specific = _update_signatures(state, n_old, present, sbits, cfg)
+    specific, dirty = _update_signatures(state, n_old, present, sbits, cfg)
     t["signatures"] = time.perf_counter() - t0 - sum(t.values())
-    _text_pairs(state, cfg)
+    _text_pairs(state, dirty, cfg)
     _add_external(state, external, cfg)
     n_spec, unit_bits = _post_text_bits(state, specific, sbits)
     _score_text_pairs(state, n_spec, unit_bits, stats.threshold, _reposted(state, group, known, cfg), cfg)

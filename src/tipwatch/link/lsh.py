@@ -69,8 +69,9 @@ def sorted_unique(x: U64) -> U64:
     return x[keep]
 
 
-def _pairs_with_dirty(col: U64, members: I64, member_dirty: Bool) -> tuple[I64, I64]:
-    """Pairs (member, dirty member) with equal keys, for a few dirty members among many.
+def _pairs_with_dirty(col: U64, members: I64, member_dirty: Bool, max_bucket: int | None = None) -> tuple[I64, I64]:
+    """Pairs (member, dirty member) with equal keys, for a few dirty members among many; buckets of more than
+    ``max_bucket`` members are skipped, as the full sort does.
 
     A bitmap over the low 24 bits of the dirty keys picks the few members that may match (one gather over all
     keys), and only those are searched among the sorted dirty keys: O(n) instead of sorting or binary-searching n.
@@ -87,6 +88,10 @@ def _pairs_with_dirty(col: U64, members: I64, member_dirty: Bool) -> tuple[I64, 
     hi = np.searchsorted(d_sorted, keys, side="right")
     counts = hi - lo
     has = np.flatnonzero(counts)
+    if max_bucket is not None and len(has):
+        # Bucket size: how many members carry the key (every member with a dirty key is among ``maybe[has]``).
+        size = np.bincount(lo[has], minlength=len(d_sorted))
+        has = has[size[lo[has]] <= max_bucket]
     if len(has) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     reps = counts[has]
@@ -138,7 +143,7 @@ def candidate_pairs_by_band(
         if len(col) == 0:
             continue
         if few:
-            a, b = _pairs_with_dirty(col, members, member_dirty)
+            a, b = _pairs_with_dirty(col, members, member_dirty, max_bucket)
         else:
             order = _order_by_key(col, key_bits)
             sorted_keys = col[order]
