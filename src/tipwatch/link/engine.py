@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -144,9 +145,39 @@ def poster_groups(n: int, memb_post: I64, memb_key: npt.NDArray[np.uint64], pers
     return group, int(dense.max()) + 1 if len(dense) else 0
 
 
+@dataclass(slots=True)
+class IdTable:
+    """Values per shingle id (0 / False for an id not listed): a dense table over all ``2**shingle_bits`` ids when
+    many are listed (one gather per lookup), else the sorted ids searched (a dense table costs ~0.3 s of page
+    faults per 128 MB, the whole link stage's budget on a few thousand posts)."""
+
+    ids: npt.NDArray[np.uint32]
+    values: npt.NDArray[Any]
+    dense: npt.NDArray[Any] | None
+
+    @classmethod
+    def build(cls, ids: npt.NDArray[np.uint32], values: npt.NDArray[Any], size: int) -> IdTable:
+        """``ids`` sorted and distinct."""
+        if len(ids) * 16 >= size:
+            dense = np.zeros(size, dtype=values.dtype)
+            dense[ids] = values
+            return cls(ids, values, dense)
+        return cls(ids, values, None)
+
+    def __getitem__(self, ids: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
+        if self.dense is not None:
+            return self.dense[ids]
+        out = np.zeros(len(ids), dtype=self.values.dtype)
+        if len(self.ids):
+            at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+            hit = self.ids[at] == ids
+            out[hit] = self.values[at[hit]]
+        return out
+
+
 def _shingle_bits(
     state: LinkState, group: I64, n_groups: int, cfg: LinkConfig
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32]]:
+) -> tuple[npt.NDArray[np.uint32], IdTable]:
     """Evidence (bits) of sharing each shingle: log2(m * G / groups using it).
 
     A shingle used by one group is as telling as a rare phone; a stock phrase used by many otherwise unrelated
@@ -159,21 +190,19 @@ def _shingle_bits(
     first[1:] = code[1:] != code[:-1]
     sh = np.sort((code[first] & np.uint64(0xFFFFFFFF)).astype(np.int64))
     starts = np.flatnonzero(np.concatenate(([True], sh[1:] != sh[:-1]))) if len(sh) else np.zeros(0, np.int64)
-    present = sh[starts]
+    present: npt.NDArray[np.uint32] = sh[starts].astype(np.uint32)
     gf = np.diff(np.append(starts, len(sh)))
-    # A table over all shingle ids (calloc'd: only the pages of present shingles are touched).
-    bits = np.zeros(1 << cfg.text.shingle_bits, dtype=np.float32)
-    bits[present] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf)
-    return present.astype(np.uint32), bits
+    bits = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf).astype(np.float32)
+    return present, IdTable.build(present, bits, 1 << cfg.text.shingle_bits)
 
 
 def _update_signatures(
     state: LinkState,
     n_old: int,
     present: npt.NDArray[np.uint32],
-    shingle_bits: npt.NDArray[np.float32],
+    shingle_bits: IdTable,
     cfg: LinkConfig,
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+) -> tuple[IdTable, npt.NDArray[np.bool_]]:
     """Mark the specific shingles, re-sign every post whose specific set changed; returns the specific-shingle
     mask and the dirty (re-signed) posts.
 
@@ -181,17 +210,15 @@ def _update_signatures(
     unrelated posters is below 2^-specific_bits): the post's template signature holds only those.
     """
     tc = cfg.text
-    spec_ids = present[shingle_bits[present] >= tc.specific_bits]
+    spec_ids = present[shingle_bits.values >= tc.specific_bits]
     flipped_ids = np.setxor1d(spec_ids, state.specific, assume_unique=True)
     state.specific = spec_ids
-    # Masks over all shingle ids, built sparsely (calloc'd pages stay untouched).
-    specific = np.zeros(len(shingle_bits), dtype=bool)
-    specific[spec_ids] = True
+    size = 1 << tc.shingle_bits
+    specific = IdTable.build(spec_ids, np.ones(len(spec_ids), dtype=bool), size)
     dirty = np.zeros(state.n, dtype=bool)
     dirty[n_old:] = True
     if n_old and len(flipped_ids):
-        flipped = np.zeros(len(shingle_bits), dtype=bool)
-        flipped[flipped_ids] = True
+        flipped = IdTable.build(flipped_ids, np.ones(len(flipped_ids), dtype=bool), size)
         hit = np.flatnonzero(flipped[state.sh_ids[: state.sh_indptr[n_old]]])
         dirty[np.searchsorted(state.sh_indptr, hit, side="right") - 1] = True
     rows = np.flatnonzero(dirty)
@@ -225,9 +252,7 @@ def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
     return first, inv
 
 
-def _post_text_bits(
-    state: LinkState, specific: npt.NDArray[np.bool_], shingle_bits: npt.NDArray[np.float32]
-) -> tuple[F64, F64]:
+def _post_text_bits(state: LinkState, specific: IdTable, shingle_bits: IdTable) -> tuple[F64, F64]:
     """Per post: the number of specific shingles and the mean bits of one of them."""
     spec = specific[state.sh_ids]
     post = _post_of_entry(state.sh_indptr)

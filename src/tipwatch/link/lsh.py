@@ -69,20 +69,27 @@ def sorted_unique(x: U64) -> U64:
     return x[keep]
 
 
-def _pairs_with_dirty(col: U64, members: I64, member_dirty: Bool, max_bucket: int | None = None) -> tuple[I64, I64]:
+def _pairs_with_dirty(
+    col: U64, members: I64, member_dirty: Bool, max_bucket: int | None = None, bitmap: Bool | None = None
+) -> tuple[I64, I64]:
     """Pairs (member, dirty member) with equal keys, for a few dirty members among many; buckets of more than
     ``max_bucket`` members are skipped, as the full sort does.
 
     A bitmap over the low 24 bits of the dirty keys picks the few members that may match (one gather over all
     keys), and only those are searched among the sorted dirty keys: O(n) instead of sorting or binary-searching n.
+    ``bitmap``: an all-False scratch bitmap of 2**24 entries to use (left all False again), so that a search over
+    many bands does not clear 16 MB per band.
     """
     d_pos = np.flatnonzero(member_dirty)
     order = np.argsort(col[d_pos], kind="stable")
     d_sorted = col[d_pos][order]
     mask = np.uint64((1 << _FILTER_BITS) - 1)
-    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
-    bitmap[(d_sorted & mask).astype(np.int64)] = True
+    if bitmap is None:
+        bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
+    low = (d_sorted & mask).astype(np.int64)
+    bitmap[low] = True
     maybe = np.flatnonzero(bitmap[(col & mask).astype(np.int64)])
+    bitmap[low] = False
     keys = col[maybe]
     lo = np.searchsorted(d_sorted, keys, side="left")
     hi = np.searchsorted(d_sorted, keys, side="right")
@@ -138,12 +145,15 @@ def candidate_pairs_by_band(
     found: list[U64] = []
     member_dirty = dirty[members]
     few = member_dirty.sum() * 20 < len(members)
+    bitmap: Bool | None = None
     for j in range(bands):
         col = band(j)
         if len(col) == 0:
             continue
         if few:
-            a, b = _pairs_with_dirty(col, members, member_dirty, max_bucket)
+            if bitmap is None:
+                bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
+            a, b = _pairs_with_dirty(col, members, member_dirty, max_bucket, bitmap)
         else:
             order = _order_by_key(col, key_bits)
             sorted_keys = col[order]
