@@ -130,10 +130,11 @@ def perm_params(num_perm: int, seed: int) -> tuple[U64, U64]:
     return a, b
 
 
-def minhash(indptr: I64, ids: U32, a: U64, b: U64, *, chunk: int = 150_000) -> U32:
+def minhash(indptr: I64, ids: U32, a: U64, b: U64, *, chunk: int = 10_000) -> U32:
     """MinHash signatures (n, num_perm) of CSR shingle sets; an empty set gets all ``EMPTY``.
 
-    Processed in chunks of about ``chunk`` shingles so the (shingles x perms) temporary stays ~100 MB.
+    Processed in chunks of about ``chunk`` shingles so the (perms x shingles) temporary (~5 MB) stays in the CPU
+    caches: 150k-shingle chunks (77 MB) made every pass stream from memory, 4x slower.
     """
     n = len(indptr) - 1
     sigs = np.full((n, len(a)), EMPTY, dtype=np.uint32)
