@@ -40,7 +40,7 @@ from tipwatch.link.entities import (
     load_known_contacts,
     score,
 )
-from tipwatch.link.lsh import band_keys, candidate_pairs
+from tipwatch.link.lsh import band_keys, similar_pairs
 from tipwatch.link.pictures import near_pairs, table_bytes
 from tipwatch.link.state import PAIR_SIGNALS, SIGNAL_CODE, LinkState
 from tipwatch.link.textsig import I64, filter_csr, jaccard_estimate, minhash, perm_params
@@ -290,29 +290,38 @@ def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> None:
     is_rep = np.zeros(state.n, dtype=bool)
     is_rep[reps] = True
     clean_rep = is_rep[reps] & state.text_rep[reps] & ~dirty[reps]
-    big_band: list[npt.NDArray[np.uint8]] = []
-    big_key: list[npt.NDArray[np.uint64]] = []
-    for band in range(tc.bands):
-        col = keys[:, band]
-        if tc.max_bucket is None or len(col) == 0:
-            continue
-        srt = np.sort(col)
-        starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
-        sizes = np.diff(np.append(starts, len(srt)))
-        big = srt[starts][sizes > tc.max_bucket]
-        crossed = np.setxor1d(big, state.big_key[state.big_band == band], assume_unique=True)
-        if len(crossed):
-            clean_rep &= ~isin_sorted(col, crossed)
-        big_band.append(np.full(len(big), band, dtype=np.uint8))
-        big_key.append(big)
+    # Buckets over the bound now (similar_pairs reports them) against last time's: a representative in a bucket
+    # that crossed the bound is searched again (its pairs may have appeared or gone).
+    sizes_known = tc.max_bucket is not None and len(reps) > 0
+    big_now: list[npt.NDArray[np.uint64]] = []
+    if sizes_known:
+        for band in range(tc.bands):
+            srt = np.sort(keys[:, band])
+            starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
+            sizes = np.diff(np.append(starts, len(srt)))
+            big = srt[starts][sizes > tc.max_bucket]  # type: ignore[operator]
+            crossed = np.setxor1d(big, state.big_key[state.big_band == band], assume_unique=True)
+            if len(crossed):
+                clean_rep &= ~isin_sorted(keys[:, band], crossed)
+            big_now.append(big)
     search = np.zeros(state.n, dtype=bool)
     search[reps[~clean_rep]] = True
     kept = np.zeros(state.n, dtype=bool)
     kept[reps[clean_rep]] = True
     keep = kept[state.cand_a] & kept[state.cand_b]
-    a, b = candidate_pairs(keys, reps, search, tc.max_bucket)
-    j = jaccard_estimate(state.sigs, a, b)
-    ok = j >= tc.min_jaccard
+    sigs = state.sigs
+    a, b, j, _ = similar_pairs(
+        keys,
+        reps,
+        search,
+        tc.max_bucket,
+        lambda x, y: jaccard_estimate(sigs, x, y),
+        tc.min_jaccard,
+        big_now if sizes_known else None,
+    )
+    ok = np.ones(len(a), dtype=bool)
+    state.big_band = np.repeat(np.arange(len(big_now), dtype=np.uint8), [len(k) for k in big_now])
+    state.big_key = np.concatenate(big_now).astype(np.uint64) if big_now else np.zeros(0, dtype=np.uint64)
     # Merge the kept and the new candidates (both sorted by (a, b)) into one sorted list, as a full build has it.
     old_code, new_code = _pair_code(state.cand_a[keep], state.cand_b[keep]), _pair_code(a[ok], b[ok])
     at = np.searchsorted(old_code, new_code) + np.arange(len(new_code))
@@ -324,8 +333,6 @@ def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> None:
         merged[at] = new_v[ok]
         setattr(state, name, merged)
     state.text_rep = is_rep
-    state.big_band = np.concatenate(big_band) if big_band else np.zeros(0, dtype=np.uint8)
-    state.big_key = np.concatenate(big_key) if big_key else np.zeros(0, dtype=np.uint64)
     a, b, j = state.cand_a, state.cand_b, state.cand_j
     ok = np.ones(len(a), dtype=bool)
     dup_ok = np.ones(len(da), dtype=bool)

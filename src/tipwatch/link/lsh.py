@@ -144,36 +144,14 @@ def candidate_pairs_by_band(
     """
     found: list[U64] = []
     member_dirty = dirty[members]
-    few = member_dirty.sum() * 20 < len(members)
-    bitmap: Bool | None = None
+    few = bool(member_dirty.sum() * 20 < len(members))
+    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool) if few else None
     for j in range(bands):
         col = band(j)
         if len(col) == 0:
             continue
-        if few:
-            if bitmap is None:
-                bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
-            a, b = _pairs_with_dirty(col, members, member_dirty, max_bucket, bitmap)
-        else:
-            order = _order_by_key(col, key_bits)
-            sorted_keys = col[order]
-            starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-            sizes = np.diff(np.append(starts, len(sorted_keys)))
-            has_dirty = np.maximum.reduceat(member_dirty[order].astype(np.int8), starts) > 0
-            take = (sizes > 1) & has_dirty
-            if max_bucket is not None:
-                take &= sizes <= max_bucket
-            if not take.any():
-                continue
-            # Keep only the positions of the runs worth expanding, renumbered contiguously.
-            run_id = np.repeat(np.arange(len(starts)), sizes)
-            sub_order = order[take[run_id]]
-            sub_sizes = sizes[take]
-            sub_end = np.repeat(np.cumsum(sub_sizes), sub_sizes)
-            left, right = pairs_in_groups(sub_order.astype(np.int64), sub_end.astype(np.int64))
-            a, b = members[left], members[right]
-            both = dirty[a] | dirty[b]
-            a, b = a[both], b[both]
+        left, right = _band_pairs(col, member_dirty, few, max_bucket, key_bits, bitmap)
+        a, b = members[left], members[right]
         lo = np.minimum(a, b).astype(np.uint64)
         hi = np.maximum(a, b).astype(np.uint64)
         found.append(sorted_unique((lo << np.uint64(32)) | hi))
@@ -181,3 +159,101 @@ def candidate_pairs_by_band(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     code = sorted_unique(np.concatenate(found))
     return (code >> np.uint64(32)).astype(np.int64), (code & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def _band_pairs(
+    col: U64, member_dirty: Bool, few: bool, max_bucket: int | None, key_bits: int | None, bitmap: Bool | None
+) -> tuple[I64, I64]:
+    """Distinct pairs of positions in ``col`` with equal keys in a bucket of at most ``max_bucket``, one end dirty."""
+    if few:
+        pos = np.arange(len(col), dtype=np.int64)
+        left, right = _pairs_with_dirty(col, pos, member_dirty, max_bucket, bitmap)
+        # Two dirty ends are found from both sides: keep one.
+        once = ~member_dirty[left] | (left < right)
+        return left[once], right[once]
+    order = _order_by_key(col, key_bits)
+    sorted_keys = col[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    sizes = np.diff(np.append(starts, len(sorted_keys)))
+    has_dirty = np.maximum.reduceat(member_dirty[order].astype(np.int8), starts) > 0
+    take = (sizes > 1) & has_dirty
+    if max_bucket is not None:
+        take &= sizes <= max_bucket
+    if not take.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # Keep only the positions of the runs worth expanding, renumbered contiguously.
+    run_id = np.repeat(np.arange(len(starts)), sizes)
+    sub_order = order[take[run_id]]
+    sub_sizes = sizes[take]
+    sub_end = np.repeat(np.cumsum(sub_sizes), sub_sizes)
+    left, right = pairs_in_groups(sub_order.astype(np.int64), sub_end.astype(np.int64))
+    both = member_dirty[left] | member_dirty[right]
+    return left[both], right[both]
+
+
+def similar_pairs(
+    keys: U64,
+    members: I64,
+    dirty: Bool,
+    max_bucket: int | None,
+    score: Callable[[I64, I64], npt.NDArray[np.float32]],
+    min_score: float,
+    big_keys: list[U64] | None = None,
+) -> tuple[I64, I64, npt.NDArray[np.float32], list[U64]]:
+    """The candidate pairs of ``candidate_pairs`` whose ``score(a, b)`` reaches ``min_score``, sorted by (a, b), with
+    their scores; and per band the keys of the buckets over ``max_bucket`` (sorted).
+
+    Band by band: a pair already met in an earlier band (equal keys in a bucket within the bound) is skipped, so
+    each candidate is scored once and only the accepted ones are kept -- never the whole candidate list of all
+    bands (tens of millions of pairs at 1M posts, most of them below the score). ``big_keys``: the buckets over the
+    bound per band, when the caller has them already.
+    """
+    n_rows, bands = keys.shape
+    member_dirty = dirty[members]
+    few = bool(member_dirty.sum() * 20 < len(members))
+    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool) if few else None
+    big = np.zeros((n_rows, bands), dtype=bool)
+    known = big_keys
+    big_keys = []
+    out_a: list[I64] = []
+    out_b: list[I64] = []
+    out_s: list[npt.NDArray[np.float32]] = []
+    for j in range(bands):
+        col = np.ascontiguousarray(keys[:, j])
+        if known is not None:
+            over = known[j]
+        elif max_bucket is not None and len(col):
+            srt = np.sort(col)
+            starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
+            sizes = np.diff(np.append(starts, len(srt)))
+            over = srt[starts][sizes > max_bucket]
+        else:
+            over = col[:0]
+        big_keys.append(over)
+        if len(over):
+            at = np.minimum(np.searchsorted(over, col), len(over) - 1)
+            big[:, j] = over[at] == col
+        if len(col) == 0:
+            continue
+        left, right = _band_pairs(col, member_dirty, few, max_bucket, None, bitmap)
+        if j and len(left):
+            # Met in an earlier band already (same key there, in a bucket within the bound): scored then.
+            met = ((keys[left, :j] == keys[right, :j]) & ~big[left, :j]).any(axis=1)
+            left, right = left[~met], right[~met]
+        if len(left) == 0:
+            continue
+        a, b = members[left], members[right]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        sc = score(lo, hi)
+        ok = sc >= min_score
+        out_a.append(lo[ok])
+        out_b.append(hi[ok])
+        out_s.append(sc[ok])
+    if not out_a:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, np.zeros(0, dtype=np.float32), big_keys
+    a = np.concatenate(out_a)
+    b = np.concatenate(out_b)
+    s = np.concatenate(out_s)
+    order = np.argsort((a << np.int64(32)) | b)
+    return a[order], b[order], s[order], big_keys
