@@ -38,6 +38,8 @@ def entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkCo
     rows = np.minimum(st.lookup(wanted), max(len(st.keys) - 1, 0))
     # Keys gone (a picture cluster merged into another) or held by one post have no row.
     ok = (st.keys[rows] == wanted) & (st.n_posts[rows] >= 2) if len(st.keys) else np.zeros(len(wanted), bool)
+    # Properties computed over every entity: read once, not per row (that was quadratic in the entities).
+    weight, hub = st.weight, st.hub
     for key, row in zip(wanted[ok].tolist(), rows[ok].tolist(), strict=True):
         if key not in state.values:
             continue
@@ -49,10 +51,10 @@ def entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkCo
             "n_posts": int(st.n_posts[row]),
             "n_platforms": int(st.n_platforms[row]),
             "n_kinds": int(st.n_kinds[row]),
-            "weight": float(st.weight[row]),
+            "weight": float(weight[row]),
             "strong": bool(st.strong[row]),
-            "hub": bool(st.hub[row]),
-            "hub_reason": hub_reason(st, row, cfg.identifiers) if st.hub[row] else "",
+            "hub": bool(hub[row]),
+            "hub_reason": hub_reason(st, row, cfg.identifiers) if hub[row] else "",
         }
 
 
@@ -80,6 +82,7 @@ def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: 
     inside = np.flatnonzero(in_s[memb_post])
     rows = st.lookup(memb_key[inside])
     linked = st.links()[rows] if len(rows) else np.zeros(0, dtype=bool)
+    weight = st.weight  # a property computed over every entity: once, not per row
     for j, row in zip(inside[linked].tolist(), rows[linked].tolist(), strict=True):
         key = int(memb_key[j])
         yield {
@@ -87,7 +90,7 @@ def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: 
             "post_b": None,
             "entity_key": key,
             "signal": etypes[int(memb_type[j])],
-            "weight": float(st.weight[row]),
+            "weight": float(weight[row]),
             "strong": bool(st.strong[row]),
             "evidence": {
                 "value": state.values.get(key, ("", ""))[1],
