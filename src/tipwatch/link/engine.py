@@ -158,7 +158,7 @@ class IdTable:
     @classmethod
     def build(cls, ids: npt.NDArray[np.uint32], values: npt.NDArray[Any], size: int) -> IdTable:
         """``ids`` sorted and distinct."""
-        if len(ids) * 64 >= size:
+        if len(ids) * 256 >= size:
             dense = np.zeros(size, dtype=values.dtype)
             dense[ids] = values
             return cls(ids, values, dense)

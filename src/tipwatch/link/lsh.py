@@ -212,14 +212,15 @@ def similar_pairs(
     member_dirty = dirty[members]
     few = bool(member_dirty.sum() * 20 < len(members))
     bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool) if few else None
-    big = np.zeros((n_rows, bands), dtype=bool)
+    key_cols = [np.ascontiguousarray(keys[:, j]) for j in range(bands)]
+    big_cols = [np.zeros(n_rows, dtype=bool) for _ in range(bands)]
     known = big_keys
     big_keys = []
     out_a: list[I64] = []
     out_b: list[I64] = []
     out_s: list[npt.NDArray[np.float32]] = []
     for j in range(bands):
-        col = np.ascontiguousarray(keys[:, j])
+        col = key_cols[j]
         if known is not None:
             over = known[j]
         elif max_bucket is not None and len(col):
@@ -232,13 +233,17 @@ def similar_pairs(
         big_keys.append(over)
         if len(over):
             at = np.minimum(np.searchsorted(over, col), len(over) - 1)
-            big[:, j] = over[at] == col
+            big_cols[j] = over[at] == col
         if len(col) == 0:
             continue
         left, right = _band_pairs(col, member_dirty, few, max_bucket, None, bitmap)
         if j and len(left):
-            # Met in an earlier band already (same key there, in a bucket within the bound): scored then.
-            met = ((keys[left, :j] == keys[right, :j]) & ~big[left, :j]).any(axis=1)
+            # Met in an earlier band already (same key there, in a bucket within the bound): scored then. One band
+            # column at a time (contiguous, cache-sized) rather than gathering whole key rows.
+            met = np.zeros(len(left), dtype=bool)
+            for jj in range(j):
+                kc, bc = key_cols[jj], big_cols[jj]
+                met |= (kc[left] == kc[right]) & ~bc[left]
             left, right = left[~met], right[~met]
         if len(left) == 0:
             continue
