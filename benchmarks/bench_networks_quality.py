@@ -38,13 +38,11 @@ def _tipwatch_bin() -> list[str]:
     return [str(exe)] if exe.exists() else TIPWATCH
 
 
-def run_tipwatch(posts: Path, work: Path, media: bool = False) -> tuple[dict[str, str], dict[str, float]]:
+def run_tipwatch(posts: Path, work: Path, media: bool = False) -> tuple[dict[str, str], dict[str, Any]]:
     """Analyze (extraction, media when asked, no linking), then link; returns post -> network and the timings."""
-    from sqlalchemy import select
-    from tipwatch.link.api import update_networks
-
-    from tipwatch.store.db import open_engine
-    from tipwatch.store.link_tables import network_posts
+    from tipwatch.services.networks import update_networks
+    from tipwatch.sources.convert import source_id_of
+    from tipwatch.store.facade import open_store
 
     url = f"sqlite:///{work / 'store.db'}"
     t0 = time.perf_counter()
@@ -55,13 +53,14 @@ def run_tipwatch(posts: Path, work: Path, media: bool = False) -> tuple[dict[str
         stderr=subprocess.DEVNULL,
     )
     t_analyze = time.perf_counter() - t0
-    engine = open_engine(url)
+    store = open_store(url)
     t1 = time.perf_counter()
-    update_networks(engine, state_dir=work / "link-state")
+    summary = update_networks(store, state_dir=work / "link-state")
     t_link = time.perf_counter() - t1
-    with engine.connect() as conn:
-        predicted = {p: n for p, n in conn.execute(select(network_posts.c.post_id, network_posts.c.network_id))}
-    return predicted, {"analyze_s": round(t_analyze, 2), "link_s": round(t_link, 2)}
+    # Store keys carry a namespace (sources.convert.post_key); the truth names posts by the input's own id.
+    predicted = {source_id_of(pid): nid for pid, nid in store.links.membership().items()}
+    stages = {k: round(v, 3) for k, v in summary.timings.items()}
+    return predicted, {"analyze_s": round(t_analyze, 2), "link_s": round(t_link, 2), "link_stages": stages}
 
 
 def run_infoshield(

@@ -134,6 +134,19 @@ class Corpus:
                 ids=(("place", city, city), ("price", price, price), ("phone", phone, phone)),
             )
 
+    def variant_op(self, op: str, n: int, swaps: int = 3, phones: int = 3) -> None:
+        """One template edited a little in every ad (``swaps`` words replaced): near-copies with distinct
+        signatures, which meet in LSH buckets."""
+        numbers = [self.phone() for _ in range(phones)]
+        base = self.noise(40).split()
+        for i in range(n):
+            words = list(base)
+            for _ in range(swaps):
+                words[self.rng.randrange(len(words))] = self.rng.choice(WORDS)
+            phone = numbers[i % phones]
+            text = f"{' '.join(words)} call {phone}"
+            self.add(f"{op}-{i:03d}", text, op, ids=(("phone", phone, phone),))
+
     def phone_op(self, op: str, n: int, *, platforms: tuple[str, ...] = ("site-a",)) -> None:
         """One operator phone written in different obfuscations, free text otherwise, across platforms."""
         phone = self.phone()

@@ -167,6 +167,38 @@ def test_incremental_equals_full_recompute(seed: int) -> None:
     assert (full.textable[order] == inc.textable[order_inc]).all()
 
 
+def _cands(state: LinkState) -> set[tuple[str, str, float]]:
+    ids = state.ids
+    return {
+        (*sorted((ids[a], ids[b])), float(j))  # type: ignore[misc]
+        for a, b, j in zip(state.cand_a.tolist(), state.cand_b.tolist(), state.cand_j.tolist(), strict=True)
+    }
+
+
+@pytest.mark.parametrize(("seed", "max_bucket"), [(21, 2), (22, 3), (23, 5), (24, None)])
+def test_kept_text_candidates_equal_a_full_search_when_buckets_cross_the_bound(
+    seed: int, max_bucket: int | None
+) -> None:
+    # An update keeps the text candidates of unchanged representatives and searches LSH only for the others; with
+    # a tiny bucket bound, buckets grow over it (and candidates must go) or shrink under it between batches.
+    cfg = small_config(max_bucket=max_bucket)
+    c = _mixed(seed)
+    c.variant_op("v1", 30)
+    c.variant_op("v2", 20, swaps=2)
+    c.rng.shuffle(c.posts)
+    full, _ = _run(cfg, c.posts)
+    cuts = sorted(random.Random(seed).sample(range(1, len(c.posts)), 7))
+    parts = [c.posts[i:j] for i, j in zip([0, *cuts], [*cuts, len(c.posts)], strict=True)]
+    inc, _ = _run(cfg, *parts)
+    assert _cands(inc) == _cands(full)
+    assert _pairs(inc) == _pairs(full)
+    assert _partition(inc) == _partition(full)
+    # Same arrival order: the same arrays, in the same order.
+    one_by_one, _ = _run(cfg, *[c.posts[: len(c.posts) // 2], c.posts[len(c.posts) // 2 :]])
+    assert (one_by_one.cand_a == full.cand_a).all() and (one_by_one.cand_b == full.cand_b).all()
+    assert (one_by_one.big_key == full.big_key).all()
+
+
 def test_network_ids_survive_growth_and_a_new_batch_only_touches_its_components(cfg: LinkConfig) -> None:
     c = Corpus(8)
     c.phone_op("p1", 6)

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 
-from tipwatch.link.lsh import band_keys, candidate_pairs, pairs_in_groups
+from tipwatch.link.lsh import band_keys, candidate_pairs, pairs_in_groups, similar_pairs
 
 
 def test_pairs_in_groups_enumerates_every_pair_once() -> None:
@@ -53,3 +53,44 @@ def test_the_small_batch_path_finds_the_same_pairs_as_the_sorting_path() -> None
         zip(a2[keep].tolist(), b2[keep].tolist(), strict=True)
     )
     assert len(a) > 0 and all(dirty[x] or dirty[y] for x, y in zip(a, b, strict=True))
+
+
+def _brute(keys: np.ndarray, dirty: np.ndarray, max_bucket: int | None) -> set[tuple[int, int]]:
+    """Every pair sharing a band key in a bucket of at most max_bucket, with a dirty end."""
+    out: set[tuple[int, int]] = set()
+    for j in range(keys.shape[1]):
+        vals, counts = np.unique(keys[:, j], return_counts=True)
+        for v, c in zip(vals.tolist(), counts.tolist(), strict=True):
+            if c < 2 or (max_bucket is not None and c > max_bucket):
+                continue
+            rows = np.flatnonzero(keys[:, j] == v).tolist()
+            out |= {(a, b) for a, b in itertools.combinations(rows, 2) if dirty[a] or dirty[b]}
+    return out
+
+
+def test_both_paths_and_the_scored_search_skip_buckets_over_the_bound() -> None:
+    # The few-dirty path once expanded buckets of any size, so an incremental update found pairs a full build
+    # drops (max_bucket); similar_pairs must give the same pairs, each scored once.
+    rng = np.random.default_rng(3)
+    n, bands = 400, 6
+    keys = rng.integers(0, 40, size=(n, bands)).astype(np.uint64)  # buckets of ~10 members
+    keys[:50, 2] = 7  # one big bucket in band 2
+    members = np.arange(n)
+    for n_dirty in (5, 400):
+        dirty = np.zeros(n, dtype=bool)
+        dirty[rng.choice(n, n_dirty, replace=False)] = True
+        for max_bucket in (None, 12, 30):
+            want = _brute(keys, dirty, max_bucket)
+            a, b = candidate_pairs(keys, members, dirty, max_bucket)
+            assert set(zip(a.tolist(), b.tolist(), strict=True)) == want
+            seen: list[tuple[int, int]] = []
+
+            def score(x: np.ndarray, y: np.ndarray, seen: list[tuple[int, int]] = seen) -> np.ndarray:
+                seen.extend(zip(x.tolist(), y.tolist(), strict=True))
+                return ((x + y) % 3 == 0).astype(np.float32)
+
+            sa, sb, s, big = similar_pairs(keys, members, dirty, max_bucket, score, 0.5)
+            assert sorted(seen) == sorted(want)  # every candidate scored exactly once
+            assert set(zip(sa.tolist(), sb.tolist(), strict=True)) == {p for p in want if sum(p) % 3 == 0}
+            assert (s == 1.0).all() and list(sa) == sorted(sa)
+            assert (len(big[2]) > 0) == (max_bucket is not None)

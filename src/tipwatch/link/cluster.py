@@ -19,6 +19,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from tipwatch.link.arrays import pack2, unique_sorted, unpack2
 from tipwatch.link.config import ClusterConfig
 from tipwatch.link.lsh import pairs_in_groups
 
@@ -104,7 +105,7 @@ def _atom_evidence(graph: LinkGraph, atom: I64, atom_key: I64, cfg: ClusterConfi
     if wm.any():
         grp = graph.memb_group[wm]
         akey = atom_key[atom[graph.memb_post[wm]]]
-        code = np.unique(np.stack([grp, akey], axis=1), axis=0)
+        code = np.stack(unpack2(unique_sorted(pack2(grp, akey))), axis=1)
         run_start = np.flatnonzero(np.concatenate(([True], code[1:, 0] != code[:-1, 0])))
         sizes = np.diff(np.append(run_start, len(code)))
         # Bounded work: a weak value across more than max_weak_group_atoms groups is expanded only into the pairs
@@ -139,9 +140,9 @@ def _atom_evidence(graph: LinkGraph, atom: I64, atom_key: I64, cfg: ClusterConfi
     w = np.concatenate(ws)
     if len(lo) and len(big_code):
         # Large weak values add to the atom pairs proposed by other evidence when both atoms hold them.
-        key = np.unique((lo.astype(np.int64) << np.int64(32)) | hi)
+        key = unique_sorted((lo.astype(np.int64) << np.int64(32)) | hi)
         plo, phi = key >> np.int64(32), key & np.int64(0xFFFFFFFF)
-        held = np.unique((big_code[:, 1].astype(np.int64) << np.int64(32)) | big_code[:, 0])
+        held = unique_sorted((big_code[:, 1].astype(np.int64) << np.int64(32)) | big_code[:, 0])
         order = np.argsort(big_code[:, 1], kind="stable")
         by_atom = big_code[order]
         start = np.searchsorted(by_atom[:, 1], plo)

@@ -19,12 +19,14 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from tipwatch.link.arrays import group_rows, isin, isin_sorted, unique_sorted
 from tipwatch.link.batch import Batch
 from tipwatch.link.cluster import LinkGraph, cluster
 from tipwatch.link.config import LinkConfig
@@ -38,7 +40,7 @@ from tipwatch.link.entities import (
     load_known_contacts,
     score,
 )
-from tipwatch.link.lsh import band_keys, candidate_pairs
+from tipwatch.link.lsh import band_keys, similar_pairs
 from tipwatch.link.pictures import near_pairs, table_bytes
 from tipwatch.link.state import PAIR_SIGNALS, SIGNAL_CODE, LinkState
 from tipwatch.link.textsig import I64, filter_csr, jaccard_estimate, minhash, perm_params
@@ -114,6 +116,7 @@ def _append(state: LinkState, batch: Batch, cfg: LinkConfig) -> None:
     state.memb_footer = np.concatenate([state.memb_footer, batch.memb_footer])
     state.comp = np.concatenate([state.comp, np.full(batch.n, -1, np.int64)])
     state.net = np.concatenate([state.net, np.full(batch.n, -1, np.int64)])
+    state.text_rep = np.concatenate([state.text_rep, np.zeros(batch.n, bool)])
 
 
 def _post_of_entry(indptr: I64) -> I64:
@@ -142,9 +145,39 @@ def poster_groups(n: int, memb_post: I64, memb_key: npt.NDArray[np.uint64], pers
     return group, int(dense.max()) + 1 if len(dense) else 0
 
 
+@dataclass(slots=True)
+class IdTable:
+    """Values per shingle id (0 / False for an id not listed): a dense table over all ``2**shingle_bits`` ids when
+    many are listed (one gather per lookup), else the sorted ids searched (a dense table costs ~0.3 s of page
+    faults per 128 MB, the whole link stage's budget on a few thousand posts)."""
+
+    ids: npt.NDArray[np.uint32]
+    values: npt.NDArray[Any]
+    dense: npt.NDArray[Any] | None
+
+    @classmethod
+    def build(cls, ids: npt.NDArray[np.uint32], values: npt.NDArray[Any], size: int) -> IdTable:
+        """``ids`` sorted and distinct."""
+        if len(ids) * 256 >= size:
+            dense = np.zeros(size, dtype=values.dtype)
+            dense[ids] = values
+            return cls(ids, values, dense)
+        return cls(ids, values, None)
+
+    def __getitem__(self, ids: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
+        if self.dense is not None:
+            return self.dense[ids]
+        out = np.zeros(len(ids), dtype=self.values.dtype)
+        if len(self.ids):
+            at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+            hit = self.ids[at] == ids
+            out[hit] = self.values[at[hit]]
+        return out
+
+
 def _shingle_bits(
     state: LinkState, group: I64, n_groups: int, cfg: LinkConfig
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32]]:
+) -> tuple[npt.NDArray[np.uint32], IdTable]:
     """Evidence (bits) of sharing each shingle: log2(m * G / groups using it).
 
     A shingle used by one group is as telling as a rare phone; a stock phrase used by many otherwise unrelated
@@ -157,38 +190,35 @@ def _shingle_bits(
     first[1:] = code[1:] != code[:-1]
     sh = np.sort((code[first] & np.uint64(0xFFFFFFFF)).astype(np.int64))
     starts = np.flatnonzero(np.concatenate(([True], sh[1:] != sh[:-1]))) if len(sh) else np.zeros(0, np.int64)
-    present = sh[starts]
+    present: npt.NDArray[np.uint32] = sh[starts].astype(np.uint32)
     gf = np.diff(np.append(starts, len(sh)))
-    # A table over all shingle ids (calloc'd: only the pages of present shingles are touched).
-    bits = np.zeros(1 << cfg.text.shingle_bits, dtype=np.float32)
-    bits[present] = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf)
-    return present.astype(np.uint32), bits
+    bits = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf).astype(np.float32)
+    return present, IdTable.build(present, bits, 1 << cfg.text.shingle_bits)
 
 
 def _update_signatures(
     state: LinkState,
     n_old: int,
     present: npt.NDArray[np.uint32],
-    shingle_bits: npt.NDArray[np.float32],
+    shingle_bits: IdTable,
     cfg: LinkConfig,
-) -> npt.NDArray[np.bool_]:
-    """Mark the specific shingles, re-sign every post whose specific set changed; returns the dirty mask.
+) -> tuple[IdTable, npt.NDArray[np.bool_]]:
+    """Mark the specific shingles, re-sign every post whose specific set changed; returns the specific-shingle
+    mask and the dirty (re-signed) posts.
 
     A shingle is specific when sharing it is worth at least ``text.specific_bits`` (its chance use by otherwise
     unrelated posters is below 2^-specific_bits): the post's template signature holds only those.
     """
     tc = cfg.text
-    spec_ids = present[shingle_bits[present] >= tc.specific_bits]
+    spec_ids = present[shingle_bits.values >= tc.specific_bits]
     flipped_ids = np.setxor1d(spec_ids, state.specific, assume_unique=True)
     state.specific = spec_ids
-    # Masks over all shingle ids, built sparsely (calloc'd pages stay untouched).
-    specific = np.zeros(len(shingle_bits), dtype=bool)
-    specific[spec_ids] = True
+    size = 1 << tc.shingle_bits
+    specific = IdTable.build(spec_ids, np.ones(len(spec_ids), dtype=bool), size)
     dirty = np.zeros(state.n, dtype=bool)
     dirty[n_old:] = True
     if n_old and len(flipped_ids):
-        flipped = np.zeros(len(shingle_bits), dtype=bool)
-        flipped[flipped_ids] = True
+        flipped = IdTable.build(flipped_ids, np.ones(len(flipped_ids), dtype=bool), size)
         hit = np.flatnonzero(flipped[state.sh_ids[: state.sh_indptr[n_old]]])
         dirty[np.searchsorted(state.sh_indptr, hit, side="right") - 1] = True
     rows = np.flatnonzero(dirty)
@@ -200,7 +230,7 @@ def _update_signatures(
     a, b = perm_params(tc.num_perm, tc.seed)
     state.sigs[rows] = minhash(sub_ptr, sub_ids, a, b)[inv]
     state.textable[rows] = np.diff(indptr) >= tc.min_shingles
-    return specific
+    return specific, dirty
 
 
 def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
@@ -218,14 +248,11 @@ def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
     nonempty = np.flatnonzero(lengths > 0)
     if len(nonempty):
         h[nonempty] = np.add.reduceat(x, indptr[nonempty])
-    key = np.stack([h.view(np.int64), lengths], axis=1)
-    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    return first.astype(np.int64), inv.ravel().astype(np.int64)
+    first, inv, _ = group_rows(h.view(np.int64), lengths)
+    return first, inv
 
 
-def _post_text_bits(
-    state: LinkState, specific: npt.NDArray[np.bool_], shingle_bits: npt.NDArray[np.float32]
-) -> tuple[F64, F64]:
+def _post_text_bits(state: LinkState, specific: IdTable, shingle_bits: IdTable) -> tuple[F64, F64]:
     """Per post: the number of specific shingles and the mean bits of one of them."""
     spec = specific[state.sh_ids]
     post = _post_of_entry(state.sh_indptr)
@@ -234,15 +261,20 @@ def _post_text_bits(
     return n_spec, total / np.maximum(n_spec, 1.0)
 
 
-def _text_pairs(state: LinkState, cfg: LinkConfig) -> None:
-    """All text pairs from the template signatures (recomputed on every update: evidence is corpus-wide anyway).
+def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> None:
+    """All text pairs from the template signatures.
 
     Posts with identical signatures (a template reposted with only masked slots changed) are chained to the first
-    of them (J = 1) and only one of them enters LSH: a big operator's hundreds of reposts are n - 1 pairs, not
-    n^2 / 2. A pair is a candidate when two signatures collide in an LSH band and their Jaccard estimate reaches
-    ``min_jaccard``; its evidence is scored by ``_score_text_pairs``. Text links join ads: with ``require_contact``
-    at least one of the two posts names a contact (a reposted notice with no contact is content, not an ad; an ad
-    whose contact was not extracted still joins its operator's other ads).
+    of them (J = 1) and only one of them (the representative) enters LSH: a big operator's hundreds of reposts are
+    n - 1 pairs, not n^2 / 2. A pair is a candidate when two signatures collide in an LSH band and their Jaccard
+    estimate reaches ``min_jaccard``; its evidence is scored by ``_score_text_pairs``. Text links join ads: with
+    ``require_contact`` at least one of the two posts names a contact (a reposted notice with no contact is content,
+    not an ad; an ad whose contact was not extracted still joins its operator's other ads).
+
+    Candidates are kept in the state: whether two representatives are candidates depends only on their two
+    signatures and on whether a bucket they share is within ``max_bucket``. So an update searches LSH only for the
+    representatives that are new, re-signed, newly representatives, or in a bucket that crossed the bound (grew over
+    it or shrank under it), and keeps the candidates among all others: the same set a full build finds.
     """
     tc = cfg.text
     members = np.flatnonzero(state.textable)
@@ -254,9 +286,55 @@ def _text_pairs(state: LinkState, cfg: LinkConfig) -> None:
     dup = rep_of != members
     da, db = rep_of[dup], members[dup]
     keys = band_keys(state.sigs[reps], tc.bands, tc.rows)
-    a, b = candidate_pairs(keys, reps, np.ones(state.n, dtype=bool), tc.max_bucket)
-    j = jaccard_estimate(state.sigs, a, b)
-    ok = j >= tc.min_jaccard
+    # Representatives whose candidates are still valid: the same post represented the same signature last time.
+    is_rep = np.zeros(state.n, dtype=bool)
+    is_rep[reps] = True
+    clean_rep = is_rep[reps] & state.text_rep[reps] & ~dirty[reps]
+    # Buckets over the bound now (similar_pairs reports them) against last time's: a representative in a bucket
+    # that crossed the bound is searched again (its pairs may have appeared or gone).
+    sizes_known = tc.max_bucket is not None and len(reps) > 0
+    big_now: list[npt.NDArray[np.uint64]] = []
+    if sizes_known:
+        for band in range(tc.bands):
+            srt = np.sort(keys[:, band])
+            starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
+            sizes = np.diff(np.append(starts, len(srt)))
+            big = srt[starts][sizes > tc.max_bucket]  # type: ignore[operator]
+            crossed = np.setxor1d(big, state.big_key[state.big_band == band], assume_unique=True)
+            if len(crossed):
+                clean_rep &= ~isin_sorted(keys[:, band], crossed)
+            big_now.append(big)
+    search = np.zeros(state.n, dtype=bool)
+    search[reps[~clean_rep]] = True
+    kept = np.zeros(state.n, dtype=bool)
+    kept[reps[clean_rep]] = True
+    keep = kept[state.cand_a] & kept[state.cand_b]
+    sigs = state.sigs
+    a, b, j, _ = similar_pairs(
+        keys,
+        reps,
+        search,
+        tc.max_bucket,
+        lambda x, y: jaccard_estimate(sigs, x, y),
+        tc.min_jaccard,
+        big_now if sizes_known else None,
+    )
+    ok = np.ones(len(a), dtype=bool)
+    state.big_band = np.repeat(np.arange(len(big_now), dtype=np.uint8), [len(k) for k in big_now])
+    state.big_key = np.concatenate(big_now).astype(np.uint64) if big_now else np.zeros(0, dtype=np.uint64)
+    # Merge the kept and the new candidates (both sorted by (a, b)) into one sorted list, as a full build has it.
+    old_code, new_code = _pair_code(state.cand_a[keep], state.cand_b[keep]), _pair_code(a[ok], b[ok])
+    at = np.searchsorted(old_code, new_code) + np.arange(len(new_code))
+    into_old = np.ones(len(old_code) + len(new_code), dtype=bool)
+    into_old[at] = False
+    for name, old_v, new_v in (("cand_a", state.cand_a, a), ("cand_b", state.cand_b, b), ("cand_j", state.cand_j, j)):
+        merged = np.empty(len(into_old), dtype=np.int64 if name != "cand_j" else np.float32)
+        merged[into_old] = old_v[keep]
+        merged[at] = new_v[ok]
+        setattr(state, name, merged)
+    state.text_rep = is_rep
+    a, b, j = state.cand_a, state.cand_b, state.cand_j
+    ok = np.ones(len(a), dtype=bool)
     dup_ok = np.ones(len(da), dtype=bool)
     if tc.require_contact:
         # A signature is anchored when one of its posts names a contact, or when it is linked to an anchored one: a
@@ -380,7 +458,7 @@ def _add_external(state: LinkState, external: Sequence[ExternalPairs], cfg: Link
         d = np.array([r[2] for r in rows], dtype=np.float32)
         code = SIGNAL_CODE[ext.signal]
         mine = state.pair_signal == code
-        drop = mine & np.isin(_pair_code(state.pair_a, state.pair_b), _pair_code(a, b))
+        drop = mine & isin(_pair_code(state.pair_a, state.pair_b), _pair_code(a, b))
         w = np.clip(1.0 - d / scfg.max_distance, 0.0, 1.0).astype(np.float32)
         _set_pairs(state, ~drop, a, b, np.full(len(a), code, np.uint8), w, d, d <= scfg.strong_distance)
         touched.extend([a, b])
@@ -425,12 +503,12 @@ def _update_images(state: LinkState, batch: Batch, n_old: int, cfg: LinkConfig) 
     np.minimum.at(key, comp, state.img_key)
     state.img_cluster = key[comp]
     moved = np.flatnonzero(old_cluster != state.img_cluster[:n_img_old])
-    return np.unique(np.concatenate([old_cluster[moved], state.img_cluster[moved], state.img_cluster[n_img_old:]]))
+    return unique_sorted(np.concatenate([old_cluster[moved], state.img_cluster[moved], state.img_cluster[n_img_old:]]))
 
 
 def _image_values(state: LinkState, keys: npt.NDArray[np.uint64]) -> None:
     """Evidence for picture clusters: the PDQ hash that names each cluster."""
-    is_name = np.isin(state.img_key, keys) & (state.img_key == state.img_cluster)
+    is_name = isin(state.img_key, keys) & (state.img_key == state.img_cluster)
     for i in np.flatnonzero(is_name).tolist():
         state.values[int(state.img_key[i])] = ("image", bytes(state.img_pdq[i]).hex())
 
@@ -541,9 +619,9 @@ def update(
             state.values[k] = batch.values[k]
     t["entities"] = time.perf_counter() - t0
     present, sbits = _shingle_bits(state, group, n_groups, cfg)
-    specific = _update_signatures(state, n_old, present, sbits, cfg)
+    specific, dirty = _update_signatures(state, n_old, present, sbits, cfg)
     t["signatures"] = time.perf_counter() - t0 - sum(t.values())
-    _text_pairs(state, cfg)
+    _text_pairs(state, dirty, cfg)
     _add_external(state, external, cfg)
     n_spec, unit_bits = _post_text_bits(state, specific, sbits)
     _score_text_pairs(state, n_spec, unit_bits, stats.threshold, _reposted(state, group, known, cfg), cfg)
@@ -603,8 +681,9 @@ def network_evidence(
     lab = label[memb[0]]
     use = (lab >= 0) & stats.links()[rows] if len(rows) else np.zeros(0, dtype=bool)
     if use.any():
-        code, counts = np.unique(np.stack([lab[use], rows[use]], axis=1), axis=0, return_counts=True)
-        for (net, row), c in zip(code.tolist(), counts.tolist(), strict=True):
+        first, _, counts = group_rows(lab[use], rows[use])
+        code = zip(lab[use][first].tolist(), rows[use][first].tolist(), strict=True)
+        for (net, row), c in zip(code, counts.tolist(), strict=True):
             if c < 2:
                 continue
             kind = types[int(stats.types[row])]
@@ -645,7 +724,7 @@ _SIGNAL_WORDS = {
 
 
 def _compact_names(state: LinkState) -> None:
-    used = np.unique(state.net[state.net >= 0])
+    used = unique_sorted(state.net[state.net >= 0])
     if len(used) == len(state.net_names):
         return
     remap = np.full(len(state.net_names), -1, dtype=np.int64)

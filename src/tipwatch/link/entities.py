@@ -25,6 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from tipwatch.extract.registry import identifier_type, linking_types
+from tipwatch.link.arrays import group_rows, isin, isin_sorted, unique_sorted
 from tipwatch.link.config import IdentifierConfig
 
 # Entity types that link posts: the identifier types that say they link (extract/registry.py) and pictures. The
@@ -142,11 +143,11 @@ def _unrelated_groups_all(
     components of that graph are the groups. Work is linear in the rows touched.
     """
     nc = len(cand_keys)
-    is_cand = np.isin(memb_key, cand_keys)
+    is_cand = isin_sorted(memb_key, cand_keys)
     c_post = memb_post[is_cand]
     c_idx = np.searchsorted(cand_keys, memb_key[is_cand])
     # distinct (candidate, post)
-    cp = np.unique((c_idx.astype(np.int64) << np.int64(32)) | c_post)
+    cp = unique_sorted((c_idx.astype(np.int64) << np.int64(32)) | c_post)
     cp_cand, cp_post = (cp >> np.int64(32)), cp & np.int64(0xFFFFFFFF)
     n_posts = np.bincount(cp_cand, minlength=nc)
     # own rows of those posts, by post
@@ -166,20 +167,18 @@ def _unrelated_groups_all(
         z = np.zeros(nc, dtype=np.int64)
         return z, z
     # (candidate, other key) codes; a contact in more than half of the candidate's posts is its twin: ignored.
-    pair_code = np.stack([ocand, okey.view(np.int64)], axis=1)
-    uniq, inv, count = np.unique(pair_code, axis=0, return_inverse=True, return_counts=True)
-    inv = inv.ravel()
+    _, inv, count = group_rows(ocand, okey.view(np.int64))
     local = count[inv] <= n_posts[ocand] / 2
     node, inv = node[local], inv[local]
     if len(node) == 0:
         z = np.zeros(nc, dtype=np.int64)
         return z, z
-    size = len(cp) + len(uniq)
+    size = len(cp) + len(count)
     m = coo_matrix((np.ones(len(node), dtype=np.int8), (node, len(cp) + inv)), shape=(size, size))
     _, labels = connected_components(m, directed=False)
-    with_other = np.unique(node)
+    with_other = unique_sorted(node)
     n_with = np.bincount(cp_cand[with_other], minlength=nc)
-    lab = np.unique((cp_cand[with_other].astype(np.int64) << np.int64(32)) | labels[with_other])
+    lab = unique_sorted((cp_cand[with_other].astype(np.int64) << np.int64(32)) | labels[with_other])
     n_groups = np.bincount((lab >> np.int64(32)).astype(np.int64), minlength=nc)
     return n_with.astype(np.int64), n_groups.astype(np.int64)
 
@@ -205,7 +204,7 @@ def entity_stats(
     footer = memb_footer if memb_footer is not None else np.zeros(len(memb_post), dtype=bool)
     known = known or {}
     if only is not None:
-        sel = np.isin(memb_key, only)
+        sel = isin(memb_key, only)
         sub_post, sub_key, sub_type, sub_footer = memb_post[sel], memb_key[sel], memb_type[sel], footer[sel]
     else:
         sub_post, sub_key, sub_type, sub_footer = memb_post, memb_key, memb_type, footer

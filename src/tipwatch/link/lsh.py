@@ -69,24 +69,36 @@ def sorted_unique(x: U64) -> U64:
     return x[keep]
 
 
-def _pairs_with_dirty(col: U64, members: I64, member_dirty: Bool) -> tuple[I64, I64]:
-    """Pairs (member, dirty member) with equal keys, for a few dirty members among many.
+def _pairs_with_dirty(
+    col: U64, members: I64, member_dirty: Bool, max_bucket: int | None = None, bitmap: Bool | None = None
+) -> tuple[I64, I64]:
+    """Pairs (member, dirty member) with equal keys, for a few dirty members among many; buckets of more than
+    ``max_bucket`` members are skipped, as the full sort does.
 
     A bitmap over the low 24 bits of the dirty keys picks the few members that may match (one gather over all
     keys), and only those are searched among the sorted dirty keys: O(n) instead of sorting or binary-searching n.
+    ``bitmap``: an all-False scratch bitmap of 2**24 entries to use (left all False again), so that a search over
+    many bands does not clear 16 MB per band.
     """
     d_pos = np.flatnonzero(member_dirty)
     order = np.argsort(col[d_pos], kind="stable")
     d_sorted = col[d_pos][order]
     mask = np.uint64((1 << _FILTER_BITS) - 1)
-    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
-    bitmap[(d_sorted & mask).astype(np.int64)] = True
+    if bitmap is None:
+        bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
+    low = (d_sorted & mask).astype(np.int64)
+    bitmap[low] = True
     maybe = np.flatnonzero(bitmap[(col & mask).astype(np.int64)])
+    bitmap[low] = False
     keys = col[maybe]
     lo = np.searchsorted(d_sorted, keys, side="left")
     hi = np.searchsorted(d_sorted, keys, side="right")
     counts = hi - lo
     has = np.flatnonzero(counts)
+    if max_bucket is not None and len(has):
+        # Bucket size: how many members carry the key (every member with a dirty key is among ``maybe[has]``).
+        size = np.bincount(lo[has], minlength=len(d_sorted))
+        has = has[size[lo[has]] <= max_bucket]
     if len(has) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     reps = counts[has]
@@ -106,39 +118,40 @@ def candidate_pairs(keys: U64, members: I64, dirty: Bool, max_bucket: int | None
     return candidate_pairs_by_band(lambda j: keys[:, j], keys.shape[1], members, dirty, max_bucket)
 
 
+def _order_by_key(col: U64, key_bits: int | None) -> I64:
+    """Positions of ``col`` ordered by key (equal keys adjacent). Keys of at most ``key_bits`` bits are packed
+    with their position into one uint64 and sorted by value, several times faster than an argsort."""
+    n = len(col)
+    pos_bits = max(int(n - 1).bit_length(), 1)
+    if key_bits is not None and key_bits + pos_bits <= 64:
+        packed = (col << np.uint64(pos_bits)) | np.arange(n, dtype=np.uint64)
+        packed.sort()
+        return (packed & np.uint64((1 << pos_bits) - 1)).astype(np.int64)
+    return np.argsort(col, kind="stable")
+
+
 def candidate_pairs_by_band(
-    band: Callable[[int], U64], bands: int, members: I64, dirty: Bool, max_bucket: int | None = None
+    band: Callable[[int], U64],
+    bands: int,
+    members: I64,
+    dirty: Bool,
+    max_bucket: int | None = None,
+    key_bits: int | None = None,
 ) -> tuple[I64, I64]:
-    """As candidate_pairs, with band ``j``'s keys computed on demand by ``band(j)`` (bounded memory)."""
+    """As candidate_pairs, with band ``j``'s keys computed on demand by ``band(j)`` (bounded memory).
+
+    ``key_bits``: the keys are below ``2**key_bits`` (lets the band sort pack them with their positions).
+    """
     found: list[U64] = []
     member_dirty = dirty[members]
-    few = member_dirty.sum() * 20 < len(members)
+    few = bool(member_dirty.sum() * 20 < len(members))
+    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool) if few else None
     for j in range(bands):
         col = band(j)
         if len(col) == 0:
             continue
-        if few:
-            a, b = _pairs_with_dirty(col, members, member_dirty)
-        else:
-            order = np.argsort(col, kind="stable")
-            sorted_keys = col[order]
-            starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-            sizes = np.diff(np.append(starts, len(sorted_keys)))
-            has_dirty = np.maximum.reduceat(member_dirty[order].astype(np.int8), starts) > 0
-            take = (sizes > 1) & has_dirty
-            if max_bucket is not None:
-                take &= sizes <= max_bucket
-            if not take.any():
-                continue
-            # Keep only the positions of the runs worth expanding, renumbered contiguously.
-            run_id = np.repeat(np.arange(len(starts)), sizes)
-            sub_order = order[take[run_id]]
-            sub_sizes = sizes[take]
-            sub_end = np.repeat(np.cumsum(sub_sizes), sub_sizes)
-            left, right = pairs_in_groups(sub_order.astype(np.int64), sub_end.astype(np.int64))
-            a, b = members[left], members[right]
-            both = dirty[a] | dirty[b]
-            a, b = a[both], b[both]
+        left, right = _band_pairs(col, member_dirty, few, max_bucket, key_bits, bitmap)
+        a, b = members[left], members[right]
         lo = np.minimum(a, b).astype(np.uint64)
         hi = np.maximum(a, b).astype(np.uint64)
         found.append(sorted_unique((lo << np.uint64(32)) | hi))
@@ -146,3 +159,106 @@ def candidate_pairs_by_band(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     code = sorted_unique(np.concatenate(found))
     return (code >> np.uint64(32)).astype(np.int64), (code & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def _band_pairs(
+    col: U64, member_dirty: Bool, few: bool, max_bucket: int | None, key_bits: int | None, bitmap: Bool | None
+) -> tuple[I64, I64]:
+    """Distinct pairs of positions in ``col`` with equal keys in a bucket of at most ``max_bucket``, one end dirty."""
+    if few:
+        pos = np.arange(len(col), dtype=np.int64)
+        left, right = _pairs_with_dirty(col, pos, member_dirty, max_bucket, bitmap)
+        # Two dirty ends are found from both sides: keep one.
+        once = ~member_dirty[left] | (left < right)
+        return left[once], right[once]
+    order = _order_by_key(col, key_bits)
+    sorted_keys = col[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    sizes = np.diff(np.append(starts, len(sorted_keys)))
+    has_dirty = np.maximum.reduceat(member_dirty[order].astype(np.int8), starts) > 0
+    take = (sizes > 1) & has_dirty
+    if max_bucket is not None:
+        take &= sizes <= max_bucket
+    if not take.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # Keep only the positions of the runs worth expanding, renumbered contiguously.
+    run_id = np.repeat(np.arange(len(starts)), sizes)
+    sub_order = order[take[run_id]]
+    sub_sizes = sizes[take]
+    sub_end = np.repeat(np.cumsum(sub_sizes), sub_sizes)
+    left, right = pairs_in_groups(sub_order.astype(np.int64), sub_end.astype(np.int64))
+    both = member_dirty[left] | member_dirty[right]
+    return left[both], right[both]
+
+
+def similar_pairs(
+    keys: U64,
+    members: I64,
+    dirty: Bool,
+    max_bucket: int | None,
+    score: Callable[[I64, I64], npt.NDArray[np.float32]],
+    min_score: float,
+    big_keys: list[U64] | None = None,
+) -> tuple[I64, I64, npt.NDArray[np.float32], list[U64]]:
+    """The candidate pairs of ``candidate_pairs`` whose ``score(a, b)`` reaches ``min_score``, sorted by (a, b), with
+    their scores; and per band the keys of the buckets over ``max_bucket`` (sorted).
+
+    Band by band: a pair already met in an earlier band (equal keys in a bucket within the bound) is skipped, so
+    each candidate is scored once and only the accepted ones are kept -- never the whole candidate list of all
+    bands (tens of millions of pairs at 1M posts, most of them below the score). ``big_keys``: the buckets over the
+    bound per band, when the caller has them already.
+    """
+    n_rows, bands = keys.shape
+    member_dirty = dirty[members]
+    few = bool(member_dirty.sum() * 20 < len(members))
+    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool) if few else None
+    key_cols = [np.ascontiguousarray(keys[:, j]) for j in range(bands)]
+    big_cols = [np.zeros(n_rows, dtype=bool) for _ in range(bands)]
+    known = big_keys
+    big_keys = []
+    out_a: list[I64] = []
+    out_b: list[I64] = []
+    out_s: list[npt.NDArray[np.float32]] = []
+    for j in range(bands):
+        col = key_cols[j]
+        if known is not None:
+            over = known[j]
+        elif max_bucket is not None and len(col):
+            srt = np.sort(col)
+            starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
+            sizes = np.diff(np.append(starts, len(srt)))
+            over = srt[starts][sizes > max_bucket]
+        else:
+            over = col[:0]
+        big_keys.append(over)
+        if len(over):
+            at = np.minimum(np.searchsorted(over, col), len(over) - 1)
+            big_cols[j] = over[at] == col
+        if len(col) == 0:
+            continue
+        left, right = _band_pairs(col, member_dirty, few, max_bucket, None, bitmap)
+        if j and len(left):
+            # Met in an earlier band already (same key there, in a bucket within the bound): scored then. One band
+            # column at a time (contiguous, cache-sized) rather than gathering whole key rows.
+            met = np.zeros(len(left), dtype=bool)
+            for jj in range(j):
+                kc, bc = key_cols[jj], big_cols[jj]
+                met |= (kc[left] == kc[right]) & ~bc[left]
+            left, right = left[~met], right[~met]
+        if len(left) == 0:
+            continue
+        a, b = members[left], members[right]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        sc = score(lo, hi)
+        ok = sc >= min_score
+        out_a.append(lo[ok])
+        out_b.append(hi[ok])
+        out_s.append(sc[ok])
+    if not out_a:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, np.zeros(0, dtype=np.float32), big_keys
+    a = np.concatenate(out_a)
+    b = np.concatenate(out_b)
+    s = np.concatenate(out_s)
+    order = np.argsort((a << np.int64(32)) | b)
+    return a[order], b[order], s[order], big_keys

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tipwatch.extract.registry import linking_types
+from tipwatch.link.arrays import group_rows, unique_sorted
 from tipwatch.link.config import LinkConfig
 from tipwatch.link.engine import Delta
 from tipwatch.link.entities import entity_types, hub_reason
@@ -37,6 +38,8 @@ def entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkCo
     rows = np.minimum(st.lookup(wanted), max(len(st.keys) - 1, 0))
     # Keys gone (a picture cluster merged into another) or held by one post have no row.
     ok = (st.keys[rows] == wanted) & (st.n_posts[rows] >= 2) if len(st.keys) else np.zeros(len(wanted), bool)
+    # Properties computed over every entity: read once, not per row (that was quadratic in the entities).
+    weight, hub = st.weight, st.hub
     for key, row in zip(wanted[ok].tolist(), rows[ok].tolist(), strict=True):
         if key not in state.values:
             continue
@@ -48,10 +51,10 @@ def entity_rows(state: LinkState, delta: Delta, keys: Iterable[int], cfg: LinkCo
             "n_posts": int(st.n_posts[row]),
             "n_platforms": int(st.n_platforms[row]),
             "n_kinds": int(st.n_kinds[row]),
-            "weight": float(st.weight[row]),
+            "weight": float(weight[row]),
             "strong": bool(st.strong[row]),
-            "hub": bool(st.hub[row]),
-            "hub_reason": hub_reason(st, row, cfg.identifiers) if st.hub[row] else "",
+            "hub": bool(hub[row]),
+            "hub_reason": hub_reason(st, row, cfg.identifiers) if hub[row] else "",
         }
 
 
@@ -68,7 +71,7 @@ def top_pairs(state: LinkState, in_s: npt.NDArray[np.bool_], k: int) -> I64:
     grp = sig[order] * (state.n + 1) + post[order]
     starts = np.flatnonzero(np.concatenate(([True], grp[1:] != grp[:-1])))
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
-    return np.unique(pair[order][rank < k])
+    return unique_sorted(pair[order][rank < k])
 
 
 def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: LinkConfig) -> Iterator[LinkWrite]:
@@ -79,6 +82,7 @@ def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: 
     inside = np.flatnonzero(in_s[memb_post])
     rows = st.lookup(memb_key[inside])
     linked = st.links()[rows] if len(rows) else np.zeros(0, dtype=bool)
+    weight = st.weight  # a property computed over every entity: once, not per row
     for j, row in zip(inside[linked].tolist(), rows[linked].tolist(), strict=True):
         key = int(memb_key[j])
         yield {
@@ -86,7 +90,7 @@ def link_rows(state: LinkState, delta: Delta, in_s: npt.NDArray[np.bool_], cfg: 
             "post_b": None,
             "entity_key": key,
             "signal": etypes[int(memb_type[j])],
-            "weight": float(st.weight[row]),
+            "weight": float(weight[row]),
             "strong": bool(st.strong[row]),
             "evidence": {
                 "value": state.values.get(key, ("", ""))[1],
@@ -163,11 +167,10 @@ def _signals(state: LinkState, members: dict[str, I64]) -> dict[str, Counter[str
     lm = label[memb_post]
     inside = lm >= 0
     if inside.any():
-        code, counts = np.unique(
-            np.stack([lm[inside].astype(np.uint64), memb_key[inside]], axis=1), axis=0, return_counts=True
-        )
+        first, _, counts = group_rows(lm[inside].astype(np.uint64), memb_key[inside])
         types = dict(zip(memb_key[inside].tolist(), memb_type[inside].tolist(), strict=True))
-        for (lab, key), c in zip(code.tolist(), counts.tolist(), strict=True):
+        code = zip(lm[inside][first].tolist(), memb_key[inside][first].tolist(), strict=True)
+        for (lab, key), c in zip(code, counts.tolist(), strict=True):
             if c >= 2:
                 out[names[int(lab)]][etypes[types[key]]] += 1
     return out
@@ -242,7 +245,7 @@ def build_update(
     the store writes them."""
     in_s = np.zeros(state.n, dtype=bool)
     in_s[delta.affected] = True
-    keys: Sequence[int] = np.unique(state.memberships()[1]).tolist() if full else delta.changed_keys.tolist()
+    keys: Sequence[int] = unique_sorted(state.memberships()[1]).tolist() if full else delta.changed_keys.tolist()
     return LinkUpdate(
         full=full,
         fingerprint=state.fingerprint,

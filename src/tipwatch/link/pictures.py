@@ -40,7 +40,8 @@ def near_pairs(
             key = (key << np.uint64(8)) | pdq[:, pos].astype(np.uint64)
         return key
 
-    a, b = candidate_pairs_by_band(band, len(tables), np.arange(n, dtype=np.int64), query)
+    members = np.arange(n, dtype=np.int64)
+    a, b = candidate_pairs_by_band(band, len(tables), members, query, key_bits=8 * tables.shape[1])
     d = pair_distances(pdq, a, b)
     ok = d <= radius
     return a[ok], b[ok], d[ok]

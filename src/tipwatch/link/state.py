@@ -20,7 +20,7 @@ from tipwatch.link.entities import IMAGE_CODE
 from tipwatch.store.interface.links import StateSnapshot
 from tipwatch.store.link_state import DirectoryLinkState
 
-FORMAT = 4
+FORMAT = 5
 
 # Pair signals in the state; new producers append here (the code is persisted, so never reorder).
 PAIR_SIGNALS: tuple[str, ...] = ("text", "image_pdq")
@@ -51,6 +51,12 @@ _ARRAYS = (
     "img_pdq",
     "img_key",
     "img_cluster",
+    "text_rep",
+    "cand_a",
+    "cand_b",
+    "cand_j",
+    "big_band",
+    "big_key",
 )
 
 
@@ -96,6 +102,16 @@ class LinkState:
     img_pdq: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros((0, 32), np.uint8))
     img_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
     img_cluster: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
+    # Text candidates, kept so that an update re-pairs only what changed (engine._text_pairs): per post, whether it
+    # represented its signature in LSH; every pair of representatives that met in an LSH bucket within the bound
+    # with a Jaccard estimate reaching min_jaccard (before the contact rule); the LSH buckets over the bound
+    # (band, key).
+    text_rep: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    cand_a: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    cand_b: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    cand_j: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    big_band: npt.NDArray[np.uint8] = field(default_factory=lambda: np.zeros(0, np.uint8))
+    big_key: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
 
     @property
     def n(self) -> int:

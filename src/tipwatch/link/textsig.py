@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from tipwatch.link.arrays import unique_sorted
+
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -102,7 +104,7 @@ def shingle_csr(token_hashes: Sequence[Sequence[int]], size: int, bits: int) -> 
         acc ^= acc >> np.uint64(29)
         acc *= _MIX[0]
     ids = acc >> np.uint64(64 - bits)
-    key = np.unique((doc.astype(np.uint64) << np.uint64(bits)) | ids)
+    key = unique_sorted((doc.astype(np.uint64) << np.uint64(bits)) | ids)
     doc_u = (key >> np.uint64(bits)).astype(np.int64)
     ids_u = (key & np.uint64((1 << bits) - 1)).astype(np.uint32)
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -128,10 +130,11 @@ def perm_params(num_perm: int, seed: int) -> tuple[U64, U64]:
     return a, b
 
 
-def minhash(indptr: I64, ids: U32, a: U64, b: U64, *, chunk: int = 150_000) -> U32:
+def minhash(indptr: I64, ids: U32, a: U64, b: U64, *, chunk: int = 10_000) -> U32:
     """MinHash signatures (n, num_perm) of CSR shingle sets; an empty set gets all ``EMPTY``.
 
-    Processed in chunks of about ``chunk`` shingles so the (shingles x perms) temporary stays ~100 MB.
+    Processed in chunks of about ``chunk`` shingles so the (perms x shingles) temporary (~5 MB) stays in the CPU
+    caches: 150k-shingle chunks (77 MB) made every pass stream from memory, 4x slower.
     """
     n = len(indptr) - 1
     sigs = np.full((n, len(a)), EMPTY, dtype=np.uint32)
@@ -143,10 +146,14 @@ def minhash(indptr: I64, ids: U32, a: U64, b: U64, *, chunk: int = 150_000) -> U
         seg_ptr = indptr[lo : hi + 1] - indptr[lo]
         vals = ids[indptr[lo] : indptr[hi]].astype(np.uint64)
         if len(vals):
+            # (perms, shingles): each permutation's hashes are contiguous, so the per-post minimum (reduceat along
+            # the rows) runs over contiguous memory -- about 3x faster than reducing down the columns.
             with np.errstate(over="ignore"):
-                hv = ((vals[:, None] * a[None, :] + b[None, :]) >> np.uint64(32)).astype(np.uint32)
+                hv = np.multiply(a[:, None], vals[None, :])
+                hv += b[:, None]
+                hv >>= np.uint64(32)
             nonempty = np.flatnonzero(np.diff(seg_ptr) > 0)
-            sigs[lo + nonempty] = np.minimum.reduceat(hv, seg_ptr[nonempty], axis=0)
+            sigs[lo + nonempty] = np.minimum.reduceat(hv.astype(np.uint32), seg_ptr[nonempty], axis=1).T
         lo = hi
     return sigs
 
@@ -157,5 +164,6 @@ def jaccard_estimate(sigs: U32, left: npt.NDArray[np.int64], right: npt.NDArray[
     step = 100_000
     for lo in range(0, len(left), step):
         eq = sigs[left[lo : lo + step]] == sigs[right[lo : lo + step]]
-        out[lo : lo + step] = eq.mean(axis=1)
+        # A count over a power-of-two width: the same float32 as the mean, without a float64 temporary.
+        out[lo : lo + step] = np.count_nonzero(eq, axis=1) / np.float32(sigs.shape[1])
     return out
