@@ -13,7 +13,6 @@ import re
 
 import base58
 import bech32m
-from Crypto.Hash import keccak
 
 from tipwatch.extract.context import Context
 from tipwatch.model import Identifier
@@ -32,6 +31,9 @@ def eip55(address_hex: str) -> str:
     """The EIP-55 mixed-case checksum form of a 40-hex-digit address (without or with "0x")."""
     hex40 = address_hex[2:] if address_hex[:2].lower() == "0x" else address_hex
     lower = hex40.lower()
+    # Imported here: pycryptodome loads cffi and pycparser (~0.3-0.8 s), and most runs see no Ethereum address.
+    from Crypto.Hash import keccak
+
     digest = keccak.new(digest_bits=256, data=lower.encode("ascii")).hexdigest()
     return "0x" + "".join(c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(lower))
 
