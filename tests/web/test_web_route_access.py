@@ -46,6 +46,12 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): ANY,
     ("GET", "/"): "viewer",
+    ("GET", "/review"): "analyst",
+    ("POST", "/review/decide"): "analyst",
+    ("POST", "/review/skip"): "analyst",
+    ("GET", "/posts/{post_id:path}"): "viewer",
+    ("GET", "/networks/{network_id}"): "viewer",
+    ("GET", "/search"): "viewer",
 }
 # Routes that are HTML pages: an anonymous or forged-session request is answered 303 to /login.
 PAGES = {(m, p) for m, p in ACCESS if not p.startswith(("/api/", "/health", "/ready", "/static"))}
