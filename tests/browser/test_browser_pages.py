@@ -48,6 +48,7 @@ def test_review_queue_by_keyboard(page: Page, site: Site) -> None:
     ]
     second = page.locator(".qitem.held").get_attribute("data-post-id")
     assert second and second != first
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     # j/k move through the visible list (the held post, then the decisions made).
     assert page.evaluate("document.body.dataset.selected") == second
     page.keyboard.press("j")
@@ -173,5 +174,7 @@ def test_screenshots_of_the_main_pages(page: Page, site: Site, tmp_path: Path) -
         if name == "review":
             page.keyboard.press("e")
             page.keyboard.type("shares a phone with network posts")
+        # Usable at 1280 px: nothing widens the page past the window.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, f"{name} is wider than 1280 px"
         page.screenshot(path=str(out / f"{name}.png"), full_page=False)
         assert (out / f"{name}.png").stat().st_size > 10_000
