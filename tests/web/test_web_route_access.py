@@ -40,7 +40,21 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/admin/tokens/{token_id}/revoke"): "admin",
     ("GET", "/api/v1/audit"): "supervisor",
     ("GET", "/api/v1/audit/verify"): "supervisor",
+    # The analyst's pages (web/pages/): anonymous browsers are sent to /login (303) instead of a 401.
+    ("*", "/static"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): ANY,
+    ("GET", "/"): "viewer",
+    ("GET", "/review"): "analyst",
+    ("POST", "/review/decide"): "analyst",
+    ("POST", "/review/skip"): "analyst",
+    ("GET", "/posts/{post_id:path}"): "viewer",
+    ("GET", "/networks/{network_id}"): "viewer",
+    ("GET", "/search"): "viewer",
 }
+# Routes that are HTML pages: an anonymous or forged-session request is answered 303 to /login.
+PAGES = {(m, p) for m, p in ACCESS if not p.startswith(("/api/", "/health", "/ready", "/static"))}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str, Any]]:
@@ -58,11 +72,23 @@ def _url(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "999999", path)
 
 
-def _call(client: TestClient, method: str, path: str, csrf: str | None = None) -> int:
+def _response(client: TestClient, method: str, path: str, csrf: str | None = None) -> Any:
     headers = {CSRF_HEADER: csrf} if csrf else {}
     if method in ("POST", "PUT", "PATCH"):
-        return client.request(method, _url(path), json={}, headers=headers).status_code
-    return client.request(method, _url(path), headers=headers).status_code
+        return client.request(method, _url(path), json={}, headers=headers, follow_redirects=False)
+    return client.request(method, _url(path), headers=headers, follow_redirects=False)
+
+
+def _call(client: TestClient, method: str, path: str, csrf: str | None = None) -> int:
+    return int(_response(client, method, path, csrf).status_code)
+
+
+def _refused_anonymous(client: TestClient, method: str, path: str) -> bool:
+    """401 for the API; for a page, 303 to the sign-in form (and nothing else)."""
+    response = _response(client, method, path)
+    if (method, path) in PAGES:
+        return response.status_code == 303 and response.headers.get("location", "").startswith("/login?next=")
+    return response.status_code == 401
 
 
 def test_every_route_has_an_access_rule(app: FastAPI) -> None:
@@ -90,9 +116,9 @@ def test_every_non_public_route_refuses_anonymous_requests(client: TestClient) -
     for (method, path), need in ACCESS.items():
         if need == PUBLIC:
             continue
-        assert _call(client, method, path) == 401, f"{method} {path} answered an anonymous request"
+        assert _refused_anonymous(client, method, path), f"{method} {path} answered an anonymous request"
         bogus = TestClient(client.app, base_url=BASE, cookies={"tipwatch_session": "forged"})
-        assert _call(bogus, method, path) == 401, f"{method} {path} accepted a forged session"
+        assert _refused_anonymous(bogus, method, path), f"{method} {path} accepted a forged session"
         checked += 1
     assert checked >= 10
 

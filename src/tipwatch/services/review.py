@@ -47,6 +47,7 @@ __all__ = [
     "history",
     "next_for",
     "parse_decision",
+    "recent",
     "release",
     "skip",
     "stats",
@@ -201,6 +202,11 @@ def decide(
 def history(store: Store, post_id: str) -> list[Decision]:
     """Every decision on the post, oldest first; the last one is in force."""
     return store.review.history(post_id)
+
+
+def recent(store: Store, reviewer: str, *, limit: int = 20) -> list[Decision]:
+    """The reviewer's latest decisions, newest first."""
+    return store.review.recent_by(_reviewer(reviewer), limit=limit)
 
 
 def stats(store: Store, *, filters: QueueFilters | None = None, now: datetime | None = None) -> QueueStats:

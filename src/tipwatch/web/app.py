@@ -14,6 +14,8 @@ from tipwatch import __version__
 from tipwatch.config import Config, load_config
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
+from tipwatch.web.pages import dashboard, login, networks, posts, review, search
+from tipwatch.web.pages.common import static_files
 from tipwatch.web.routes import admin, audit, auth, health
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -39,6 +41,13 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(admin.router)
     app.include_router(audit.router)
+    app.mount("/static", static_files(), name="static")
+    app.include_router(login.router)
+    app.include_router(dashboard.router)
+    app.include_router(review.router)
+    app.include_router(posts.router)
+    app.include_router(networks.router)
+    app.include_router(search.router)
     return app
 
 

@@ -121,4 +121,8 @@ class ReviewStore(ABC):
         """The post's decisions, oldest first (the last one is in force)."""
 
     @abstractmethod
+    def recent_by(self, reviewer: str, *, limit: int = 20) -> list[Decision]:
+        """The reviewer's latest decisions, newest first (for the review screen's list)."""
+
+    @abstractmethod
     def stats(self, filters: QueueFilters, *, now: datetime) -> QueueStats: ...

@@ -260,6 +260,16 @@ class SqlReview(ReviewStore):
         with self._engine.connect() as conn:
             return [_decision(r) for r in conn.execute(stmt)]
 
+    def recent_by(self, reviewer: str, *, limit: int = 20) -> list[Decision]:
+        stmt = (
+            select(review_decisions)
+            .where(review_decisions.c.reviewer == reviewer)
+            .order_by(review_decisions.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_decision(r) for r in conn.execute(stmt)]
+
     def stats(self, filters: QueueFilters, *, now: datetime) -> QueueStats:
         conds = _filters(filters)
         latest = (

@@ -1,0 +1,63 @@
+"""One post's page: its text with indicator and identifier spans highlighted (escaped by report.highlight), the
+reasons for its score, identifiers, pictures (hashes only: no image bytes are served by the pages), bank matches,
+linked posts with the reason of each link, and its network. Every view is audited ("post.view")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from tipwatch.report.highlight import Highlighted, Span, highlight
+from tipwatch.services import audit
+from tipwatch.services.accounts import has_role
+from tipwatch.services.posts import PostView, post_view
+from tipwatch.store.interface.reports import RankedPost
+from tipwatch.web.auth import Principal, store_of
+from tipwatch.web.pages.common import page_role, render
+
+router = APIRouter(tags=["pages"])
+MAX_CHARS = 20_000
+
+
+def post_spans(p: RankedPost) -> list[Span]:
+    """Indicator hits and identifiers as highlight spans (the labels are shown as tooltips, escaped)."""
+    spans = [
+        Span(h.start, h.end, "ind", f"i{n}", f"indicator {h.code} — {h.category} (weight {h.weight:+.2f})")
+        for n, h in enumerate(p.hits)
+    ]
+    spans += [
+        Span(i.start, i.end, "id", f"d{n}", f"{i.type}: {i.value}" + (" — obfuscated" if i.obfuscated else ""))
+        for n, i in enumerate(p.identifiers)
+    ]
+    return spans
+
+
+def highlighted(view: PostView) -> Highlighted:
+    return highlight(view.post.text, post_spans(view.post), max_chars=MAX_CHARS)
+
+
+def audited_view(request: Request, principal: Principal, post_id: str, via: str) -> PostView | None:
+    """The post's view, with a "post.view" audit entry (also when the post is not found: the attempt counts)."""
+    store = store_of(request)
+    view = post_view(store, post_id)
+    audit.append(store, principal.actor, "post.view", f"post:{post_id}", "", {"via": via, "found": view is not None})
+    return view
+
+
+@router.get("/posts/{post_id:path}", response_class=HTMLResponse)
+def post_page(
+    post_id: str, request: Request, principal: Annotated[Principal, Depends(page_role("viewer"))]
+) -> HTMLResponse:
+    view = audited_view(request, principal, post_id, "post page")
+    if view is None:
+        raise HTTPException(status_code=404, detail="no such post")
+    return render(
+        request,
+        "post.html",
+        principal,
+        v=view,
+        text=highlighted(view),
+        can_decide=has_role(principal.role, "analyst"),
+    )
