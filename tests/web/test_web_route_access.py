@@ -17,12 +17,13 @@ from fastapi.testclient import TestClient
 from web_helpers import BASE, SECRET, SessionFor, cookie_client
 
 from tipwatch.services import accounts
-from tipwatch.services.accounts import ROLES, has_role
+from tipwatch.services.accounts import ROLES, has_role, role_scopes
 from tipwatch.store.facade import Store
 from tipwatch.web.auth import CSRF_HEADER, dependency_rules
 
 PUBLIC = "public"
 ANY = "authenticated"  # any user session or API token
+SCOPE = "scope:"  # "scope:scan": a token with that scope, or a user whose role implies it
 
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/health"): PUBLIC,
@@ -40,6 +41,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/admin/tokens/{token_id}/revoke"): "admin",
     ("GET", "/api/v1/audit"): "supervisor",
     ("GET", "/api/v1/audit/verify"): "supervisor",
+    ("POST", "/api/v1/scan"): "scope:scan",
 }
 
 
@@ -81,6 +83,8 @@ def test_role_rules_are_declared_on_the_routes(app: FastAPI) -> None:
             assert ("role", need) in rules, f"{method} {path} lacks require_role({need!r})"
         elif need == ANY:
             assert ("authenticated", "") in rules, f"{method} {path} lacks current_principal"
+        elif need.startswith(SCOPE):
+            assert ("scope", need[len(SCOPE) :]) in rules, f"{method} {path} lacks require_scope({need!r})"
         else:
             assert need == PUBLIC and not rules, f"{method} {path} is listed public but has rules {rules}"
 
@@ -104,7 +108,11 @@ def test_role_rules_hold_for_each_role(app: FastAPI, client: TestClient, session
             continue
         session_id, csrf = session_for(role)
         status = _call(cookie_client(app, session_id), method, path, csrf)
-        if need == ANY or has_role(role, need):
+        if need.startswith(SCOPE):
+            admitted = need[len(SCOPE) :] in role_scopes(role)
+        else:
+            admitted = need == ANY or has_role(role, need)
+        if admitted:
             assert status not in (401, 403), f"{role} refused on {method} {path} ({status})"
         else:
             assert status == 403, f"{role} admitted to {method} {path} needing {need} ({status})"

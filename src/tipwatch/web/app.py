@@ -14,7 +14,7 @@ from tipwatch import __version__
 from tipwatch.config import Config, load_config
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
-from tipwatch.web.routes import admin, audit, auth, health
+from tipwatch.web.routes import admin, audit, auth, health, scan
 
 OPENAPI_URL = "/api/v1/openapi.json"
 
@@ -39,6 +39,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(admin.router)
     app.include_router(audit.router)
+    app.include_router(scan.router)
     return app
 
 
