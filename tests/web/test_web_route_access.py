@@ -42,6 +42,13 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/audit"): "supervisor",
     ("GET", "/api/v1/audit/verify"): "supervisor",
     ("POST", "/api/v1/scan"): "scope:scan",
+    ("GET", "/api/v1/posts"): "scope:read",
+    ("GET", "/api/v1/posts/{post_id:path}"): "scope:read",
+    ("GET", "/api/v1/networks"): "scope:read",
+    ("GET", "/api/v1/networks/{network_id}"): "scope:read",
+    ("GET", "/api/v1/search"): "scope:read",
+    ("GET", "/api/v1/alerts"): "scope:read",
+    ("GET", "/api/v1/trends"): "scope:read",
 }
 
 

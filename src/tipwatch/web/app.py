@@ -14,7 +14,7 @@ from tipwatch import __version__
 from tipwatch.config import Config, load_config
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
-from tipwatch.web.routes import admin, audit, auth, health, scan
+from tipwatch.web.routes import admin, audit, auth, health, networks, posts, scan, search, trends, watchlists
 
 OPENAPI_URL = "/api/v1/openapi.json"
 
@@ -40,6 +40,11 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(audit.router)
     app.include_router(scan.router)
+    app.include_router(posts.router)
+    app.include_router(networks.router)
+    app.include_router(search.router)
+    app.include_router(watchlists.router)
+    app.include_router(trends.router)
     return app
 
 
