@@ -49,6 +49,17 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/search"): "scope:read",
     ("GET", "/api/v1/alerts"): "scope:read",
     ("GET", "/api/v1/trends"): "scope:read",
+    ("POST", "/api/v1/review/next"): "analyst",
+    ("POST", "/api/v1/review/{post_id:path}/decision"): "analyst",
+    ("POST", "/api/v1/review/{post_id:path}/skip"): "analyst",
+    ("GET", "/api/v1/review/stats"): "analyst",
+    ("GET", "/api/v1/cases"): "analyst",
+    ("POST", "/api/v1/cases"): "analyst",
+    ("GET", "/api/v1/cases/{case_id}"): "analyst",
+    ("PATCH", "/api/v1/cases/{case_id}"): "analyst",
+    ("POST", "/api/v1/cases/{case_id}/members"): "analyst",
+    ("POST", "/api/v1/cases/{case_id}/members/remove"): "analyst",
+    ("POST", "/api/v1/cases/{case_id}/notes"): "analyst",
 }
 
 

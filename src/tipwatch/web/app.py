@@ -14,7 +14,20 @@ from tipwatch import __version__
 from tipwatch.config import Config, load_config
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
-from tipwatch.web.routes import admin, audit, auth, health, networks, posts, scan, search, trends, watchlists
+from tipwatch.web.routes import (
+    admin,
+    audit,
+    auth,
+    cases,
+    health,
+    networks,
+    posts,
+    review,
+    scan,
+    search,
+    trends,
+    watchlists,
+)
 
 OPENAPI_URL = "/api/v1/openapi.json"
 
@@ -45,6 +58,8 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(search.router)
     app.include_router(watchlists.router)
     app.include_router(trends.router)
+    app.include_router(review.router)
+    app.include_router(cases.router)
     return app
 
 
