@@ -98,3 +98,18 @@ def test_case_round_trip(app: FastAPI, store: Store, session_for: SessionFor, po
     assert page["total"] == 1 and page["items"][0]["id"] == case_id
     assert a.get("/api/v1/cases/99999").status_code == 404
     assert any(e.action.startswith("case.") and e.actor == "user:analyst" for e in audit.page(store, limit=20))
+
+
+def test_watchlist_add_list_remove(app: FastAPI, store: Store, session_for: SessionFor, posts: list[str]) -> None:
+    a = analyst(app, session_for)
+    added = a.post("/api/v1/watches", json={"kind": "phone", "value": "+91 98765-43210", "note": "tip 9"})
+    assert added.status_code == 201, added.text
+    watch = added.json()
+    assert watch["value"] == "+919876543210" and watch["alerts"] == 1
+    assert [w["id"] for w in a.get("/api/v1/watches").json()] == [watch["id"]]
+    assert a.post("/api/v1/watches", json={"kind": "nonsense", "value": "x"}).status_code == 422
+    assert a.delete(f"/api/v1/watches/{watch['id']}").status_code == 204
+    assert a.delete(f"/api/v1/watches/{watch['id'] + 100}").status_code == 404
+    assert audit.page(store, limit=1)[0].action == "watch.remove"
+    viewer = cookie_client(app, session_for("viewer")[0])
+    assert viewer.get("/api/v1/watches").status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SearchHitOut(BaseModel):
@@ -49,3 +49,17 @@ class TrendsOut(BaseModel):
     """Terms whose use grows (tipwatch trends); the fields are those of ``services.trends.trends``."""
 
     result: dict[str, Any]
+
+
+class WatchIn(BaseModel):
+    kind: str = Field(max_length=50, description="phone, email, handle, url, wallet, image, network, ...")
+    value: str = Field(max_length=2000)
+    note: str = Field(default="", max_length=2000)
+
+
+class WatchAdded(BaseModel):
+    id: int
+    kind: str
+    value: str
+    note: str
+    alerts: int = Field(description="Alerts raised at once for posts already stored.")
