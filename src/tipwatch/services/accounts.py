@@ -51,6 +51,7 @@ __all__ = [
 ROLES = ("viewer", "analyst", "supervisor", "admin")
 SCOPES = ("read", "scan", "ingest")
 TOKEN_PREFIX = "tw_"
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 ATTEMPTS_KEPT = timedelta(days=1)
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
@@ -265,11 +266,18 @@ def revoke_token(store: Store, token_id: int, *, actor: str, why: str = "") -> N
 
 
 def verify_token(store: Store, token: str, *, secret: bytes) -> ApiToken | None:
-    """The live token record for ``token`` (its last use updated), or None (unknown, malformed or revoked)."""
+    """The live token record for ``token`` (its last use updated, to the minute), or None (unknown, malformed or
+    revoked). The last use is written at most once a minute per token: a write per request would serialise a busy
+    scanning client's requests on the database's write lock."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     record = store.accounts.token_by_hash(_token_hash(token, secret))
     if record is None or record.revoked_at is not None:
         return None
-    store.accounts.touch_token(record.id, _now())
+    now = _now()
+    last = record.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    if last is None or now - last >= TOKEN_TOUCH_INTERVAL:
+        store.accounts.touch_token(record.id, now)
     return record

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
 
 from tipwatch.services.scan import ScanError, Scanner, ScanRequest
 from tipwatch.web.auth import Principal, require_scope, store_of
@@ -106,6 +107,8 @@ async def _read(request: Request) -> tuple[ScanIn, bytes | None]:
         body = ScanIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise _invalid(exc) from None
+    except ClientDisconnect:  # the client went away mid-body: nobody reads the answer
+        raise HTTPException(status_code=400, detail="the client disconnected") from None
     image = None
     if body.image is not None:
         try:
