@@ -113,3 +113,19 @@ def test_watchlist_add_list_remove(app: FastAPI, store: Store, session_for: Sess
     assert audit.page(store, limit=1)[0].action == "watch.remove"
     viewer = cookie_client(app, session_for("viewer")[0])
     assert viewer.get("/api/v1/watches").status_code == 403
+
+
+def test_banks_listed_for_analysts_switched_by_supervisors(app: FastAPI, store: Store, session_for: SessionFor) -> None:
+    from tipwatch.services import banks
+
+    banks.create_bank(store, "ncmec-test", source="test", licence="test", is_abuse_material=True, created_by="t")
+    listed = analyst(app, session_for).get("/api/v1/banks").json()
+    assert [(b["name"], b["enabled"], b["is_abuse_material"]) for b in listed] == [("ncmec-test", True, True)]
+    assert analyst(app, session_for).post("/api/v1/banks/ncmec-test/disable").status_code == 403
+    boss = analyst(app, session_for, "supervisor")
+    off = boss.post("/api/v1/banks/ncmec-test/disable", json={"why": "licence review"})
+    assert off.status_code == 200 and off.json()["enabled"] is False
+    entry = audit.page(store, limit=1)[0]
+    assert (entry.action, entry.target, entry.why) == ("bank.disable", "bank:ncmec-test", "licence review")
+    assert boss.post("/api/v1/banks/ncmec-test/enable").json()["enabled"] is True
+    assert boss.post("/api/v1/banks/none/enable").status_code == 404

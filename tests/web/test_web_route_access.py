@@ -63,6 +63,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/cases/{case_id}/members"): "analyst",
     ("POST", "/api/v1/cases/{case_id}/members/remove"): "analyst",
     ("POST", "/api/v1/cases/{case_id}/notes"): "analyst",
+    ("GET", "/api/v1/banks"): "analyst",
+    ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
+    ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
 }
 
 

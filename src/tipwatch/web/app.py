@@ -18,6 +18,7 @@ from tipwatch.web.routes import (
     admin,
     audit,
     auth,
+    banks,
     cases,
     health,
     networks,
@@ -60,6 +61,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(trends.router)
     app.include_router(review.router)
     app.include_router(cases.router)
+    app.include_router(banks.router)
     return app
 
 
