@@ -17,12 +17,13 @@ from fastapi.testclient import TestClient
 from web_helpers import BASE, SECRET, SessionFor, cookie_client
 
 from tipwatch.services import accounts
-from tipwatch.services.accounts import ROLES, has_role
+from tipwatch.services.accounts import ROLES, has_role, role_scopes
 from tipwatch.store.facade import Store
 from tipwatch.web.auth import CSRF_HEADER, dependency_rules
 
 PUBLIC = "public"
 ANY = "authenticated"  # any user session or API token
+SCOPE = "scope:"  # "scope:scan": a token with that scope, or a user whose role implies it
 
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/health"): PUBLIC,
@@ -52,6 +53,31 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/posts/{post_id:path}"): "viewer",
     ("GET", "/networks/{network_id}"): "viewer",
     ("GET", "/search"): "viewer",
+    ("POST", "/api/v1/scan"): "scope:scan",
+    ("GET", "/api/v1/posts"): "scope:read",
+    ("GET", "/api/v1/posts/{post_id:path}"): "scope:read",
+    ("GET", "/api/v1/networks"): "scope:read",
+    ("GET", "/api/v1/networks/{network_id}"): "scope:read",
+    ("GET", "/api/v1/search"): "scope:read",
+    ("GET", "/api/v1/alerts"): "scope:read",
+    ("GET", "/api/v1/watches"): "analyst",
+    ("POST", "/api/v1/watches"): "analyst",
+    ("DELETE", "/api/v1/watches/{watch_id}"): "analyst",
+    ("GET", "/api/v1/trends"): "scope:read",
+    ("POST", "/api/v1/review/next"): "analyst",
+    ("POST", "/api/v1/review/{post_id:path}/decision"): "analyst",
+    ("POST", "/api/v1/review/{post_id:path}/skip"): "analyst",
+    ("GET", "/api/v1/review/stats"): "analyst",
+    ("GET", "/api/v1/cases"): "analyst",
+    ("POST", "/api/v1/cases"): "analyst",
+    ("GET", "/api/v1/cases/{case_id}"): "analyst",
+    ("PATCH", "/api/v1/cases/{case_id}"): "analyst",
+    ("POST", "/api/v1/cases/{case_id}/members"): "analyst",
+    ("POST", "/api/v1/cases/{case_id}/members/remove"): "analyst",
+    ("POST", "/api/v1/cases/{case_id}/notes"): "analyst",
+    ("GET", "/api/v1/banks"): "analyst",
+    ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
+    ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
 }
 # Routes that are HTML pages: an anonymous or forged-session request is answered 303 to /login.
 PAGES = {(m, p) for m, p in ACCESS if not p.startswith(("/api/", "/health", "/ready", "/static"))}
@@ -107,6 +133,8 @@ def test_role_rules_are_declared_on_the_routes(app: FastAPI) -> None:
             assert ("role", need) in rules, f"{method} {path} lacks require_role({need!r})"
         elif need == ANY:
             assert ("authenticated", "") in rules, f"{method} {path} lacks current_principal"
+        elif need.startswith(SCOPE):
+            assert ("scope", need[len(SCOPE) :]) in rules, f"{method} {path} lacks require_scope({need!r})"
         else:
             assert need == PUBLIC and not rules, f"{method} {path} is listed public but has rules {rules}"
 
@@ -130,7 +158,11 @@ def test_role_rules_hold_for_each_role(app: FastAPI, client: TestClient, session
             continue
         session_id, csrf = session_for(role)
         status = _call(cookie_client(app, session_id), method, path, csrf)
-        if need == ANY or has_role(role, need):
+        if need.startswith(SCOPE):
+            admitted = need[len(SCOPE) :] in role_scopes(role)
+        else:
+            admitted = need == ANY or has_role(role, need)
+        if admitted:
             assert status not in (401, 403), f"{role} refused on {method} {path} ({status})"
         else:
             assert status == 403, f"{role} admitted to {method} {path} needing {need} ({status})"

@@ -14,9 +14,28 @@ from tipwatch import __version__
 from tipwatch.config import Config, load_config
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
-from tipwatch.web.pages import dashboard, login, networks, posts, review, search
+from tipwatch.web.pages import dashboard as dashboard_page
+from tipwatch.web.pages import login as login_page
+from tipwatch.web.pages import networks as networks_page
+from tipwatch.web.pages import posts as posts_page
+from tipwatch.web.pages import review as review_page
+from tipwatch.web.pages import search as search_page
 from tipwatch.web.pages.common import static_files
-from tipwatch.web.routes import admin, audit, auth, health
+from tipwatch.web.routes import (
+    admin,
+    audit,
+    auth,
+    banks,
+    cases,
+    health,
+    networks,
+    posts,
+    review,
+    scan,
+    search,
+    trends,
+    watchlists,
+)
 
 OPENAPI_URL = "/api/v1/openapi.json"
 
@@ -42,12 +61,23 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(audit.router)
     app.mount("/static", static_files(), name="static")
-    app.include_router(login.router)
-    app.include_router(dashboard.router)
-    app.include_router(review.router)
+    # Pages (HTML) for analysts in a browser.
+    app.include_router(login_page.router)
+    app.include_router(dashboard_page.router)
+    app.include_router(review_page.router)
+    app.include_router(posts_page.router)
+    app.include_router(networks_page.router)
+    app.include_router(search_page.router)
+    # The JSON API under /api/v1.
+    app.include_router(scan.router)
     app.include_router(posts.router)
     app.include_router(networks.router)
     app.include_router(search.router)
+    app.include_router(watchlists.router)
+    app.include_router(trends.router)
+    app.include_router(review.router)
+    app.include_router(cases.router)
+    app.include_router(banks.router)
     return app
 
 

@@ -181,10 +181,18 @@ class ReportStore(ABC):
         """Row counts of the store, and how many posts have risk >= ``min_risk``."""
 
     @abstractmethod
-    def top_posts(self, top: int, min_risk: float, *, shared_types: Collection[str] = ()) -> list[RankedPost]:
+    def top_posts(
+        self,
+        top: int,
+        min_risk: float,
+        *,
+        shared_types: Collection[str] = (),
+        platform: str | None = None,
+        offset: int = 0,
+    ) -> list[RankedPost]:
         """The ``top`` riskiest posts with risk >= ``min_risk`` (ties by id, so the order is stable), with their
         identifiers and indicator hits in text order; identifiers of ``shared_types`` carry how many posts share
-        them."""
+        them. ``platform`` keeps that platform's posts only; ``offset`` skips that many first (paging)."""
 
     @abstractmethod
     def post_views(self, ids: Sequence[str], *, shared_types: Collection[str] = ()) -> list[RankedPost]:

@@ -93,17 +93,24 @@ class SqlReports(ReportStore):
                 at_or_above_min=_count(conn, posts, posts.c.risk >= min_risk),
             )
 
-    def top_posts(self, top: int, min_risk: float, *, shared_types: Collection[str] = ()) -> list[RankedPost]:
+    def top_posts(
+        self,
+        top: int,
+        min_risk: float,
+        *,
+        shared_types: Collection[str] = (),
+        platform: str | None = None,
+        offset: int = 0,
+    ) -> list[RankedPost]:
         if top <= 0:
             return []
-        stmt = (
-            select(*_post_columns())
-            .where(posts.c.risk >= min_risk)
-            .order_by(posts.c.risk.desc(), posts.c.id)
-            .limit(top)
-        )
+        stmt = select(*_post_columns()).where(posts.c.risk >= min_risk)
+        if platform is not None:
+            stmt = stmt.where(posts.c.platform == platform)
+        stmt = stmt.order_by(posts.c.risk.desc(), posts.c.id).limit(top).offset(max(offset, 0))
         with self._engine.connect() as conn:
-            ranked = [_ranked(rank, row) for rank, row in enumerate(conn.execute(stmt).mappings(), start=1)]
+            rows = enumerate(conn.execute(stmt).mappings(), start=max(offset, 0) + 1)
+            ranked = [_ranked(rank, row) for rank, row in rows]
             _add_details(conn, ranked, frozenset(shared_types))
         return ranked
 

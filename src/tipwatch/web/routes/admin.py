@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 
 from tipwatch.services import accounts
 from tipwatch.services.accounts import AccountError, ApiToken, User, UserExists
@@ -108,7 +108,7 @@ def create_token(body: NewToken, admin: Admin, request: Request) -> CreatedToken
 
 
 @router.post("/tokens/{token_id}/revoke", response_model=TokenOut)
-def revoke_token(token_id: int, body: Why, admin: Admin, request: Request) -> TokenOut:
+def revoke_token(token_id: Annotated[int, Path(ge=1, le=2**62)], body: Why, admin: Admin, request: Request) -> TokenOut:
     store = store_of(request)
     try:
         accounts.revoke_token(store, token_id, actor=admin.actor, why=body.why)
