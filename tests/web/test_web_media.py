@@ -222,3 +222,14 @@ def test_image_roots_must_be_existing_folders(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a folder"):
         load_config(None, image_roots=[tmp_path / "file"], data_dir=tmp_path)
     assert load_config(None, image_roots=[tmp_path], data_dir=tmp_path).image_roots == [tmp_path.resolve()]
+
+
+def test_a_file_over_the_size_cap_is_refused(
+    app: FastAPI, store: Store, session_for: SessionFor, users: dict[str, accounts.User], corpus: dict[str, bytes]
+) -> None:
+    roots = list(app.state.config.image_roots)
+    with pytest.raises(MediaViewError) as refused:
+        image_bytes(store, "p/clean", 0, roots, max_bytes=len(corpus["clean"]) - 1)
+    assert refused.value.status == 404 and "too large" in refused.value.reason
+    data, content_type = image_bytes(store, "p/clean", 0, roots, max_bytes=len(corpus["clean"]))
+    assert (data, content_type) == (corpus["clean"], "image/png")
