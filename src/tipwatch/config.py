@@ -64,6 +64,11 @@ class Config(BaseSettings):
     login_failures_per_user: int = Field(5, ge=1, description="Failed logins per user name within the window.")
     login_failures_per_address: int = Field(20, ge=1, description="Failed logins per client address within the window.")
     login_window_minutes: int = Field(15, ge=1, description="Sliding window of the login rate limits.")
+    image_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders the web workspace may serve post images from (blurred, audited; never restricted "
+        "images). Stored image references are resolved only to regular files inside one of them; empty: no images.",
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -75,6 +80,20 @@ class Config(BaseSettings):
                 "generated into data_dir"
             )
         return value
+
+    @field_validator("image_roots")
+    @classmethod
+    def _image_roots_are_folders(cls, value: list[Path]) -> list[Path]:
+        roots = []
+        for root in value:
+            try:
+                resolved = root.expanduser().resolve(strict=True)
+            except (OSError, RuntimeError, ValueError):
+                raise ValueError(f"image root {str(root)!r} does not exist") from None
+            if not resolved.is_dir():
+                raise ValueError(f"image root {str(root)!r} is not a folder")
+            roots.append(resolved)
+        return roots
 
     def server_secret(self) -> bytes:
         """The server secret: ``secret_key`` when set, else the key in ``data_dir/secret_key``, created on first use

@@ -44,11 +44,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("site")
+    (tmp / "images").mkdir()
     config = Config(
         database_url=f"sqlite:///{tmp / 'store.db'}",
         data_dir=tmp / "data",
         secret_key="b" * 40,  # type: ignore[arg-type]
         plain_http_loopback=True,
+        image_roots=[tmp / "images"],
     )
     app = create_app(config)
     store: Store = app.state.store

@@ -51,6 +51,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/review/decide"): "analyst",
     ("POST", "/review/skip"): "analyst",
     ("GET", "/posts/{post_id:path}"): "viewer",
+    ("GET", "/media/{post_id:path}/{index:int}"): "viewer",
     ("GET", "/networks/{network_id}"): "viewer",
     ("GET", "/search"): "viewer",
     ("POST", "/api/v1/scan"): "scope:scan",

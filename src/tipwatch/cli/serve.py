@@ -4,7 +4,9 @@ configuration, which reaches the workers through the environment (``TIPWATCH_DAT
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
+from pathlib import Path
 
 import typer
 
@@ -27,11 +29,17 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
     db: str | None = DB_OPTION,
+    images: list[Path] | None = typer.Option(
+        None,
+        "--images",
+        help="Folder the posts' image files are in (repeatable). Pictures are served only from these folders, "
+        "blurred until clicked, audited, never restricted ones.",
+    ),
 ) -> None:
     """Serve the web workspace and its JSON API (put TLS in front of it unless it listens on loopback)."""
     import uvicorn
 
-    cfg = config(database_url=db)
+    cfg = config(database_url=db, image_roots=list(images) if images else None)
     if cfg.plain_http_loopback and not _loopback(host):
         fail(f"plain_http_loopback is set but --host {host} is not a loopback address: serve over https instead")
     try:
@@ -39,6 +47,7 @@ def serve(
     except (ValueError, OSError) as exc:
         fail(f"server secret: {exc}")
     os.environ["TIPWATCH_DATABASE_URL"] = cfg.default_database_url()
+    os.environ["TIPWATCH_IMAGE_ROOTS"] = json.dumps([str(p) for p in cfg.image_roots])
     config_file = get_config_file()
     if config_file is not None:
         os.environ["TIPWATCH_CONFIG"] = str(config_file)

@@ -137,3 +137,24 @@ def to_rgb(img: Image.Image) -> Image.Image:
         scaled = np.clip(arr.astype(np.float64) / 257.0, 0, 255) if top > 255.0 else np.clip(arr, 0, 255)
         return Image.fromarray(np.ascontiguousarray(scaled.astype(np.uint8)), mode="L").convert("RGB")
     return img.convert("RGB")
+
+
+# Formats a browser may be handed (the web workspace's image view): a strict subset of SAFE_FORMATS.
+SERVED_FORMATS: dict[str, str] = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def served_content_type(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> str | None:
+    """The Content-Type of ``data`` when it is a JPEG, PNG, GIF or WebP image whose header Pillow reads (pixel
+    count within ``max_pixels``, checked from the header without decoding), else None. The type comes from the
+    bytes, never from a file name."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data), formats=tuple(SERVED_FORMATS)) as img:
+                fmt = img.format or ""
+                width, height = img.size
+    except Exception:  # any decoder error means "not an image we serve"
+        return None
+    if fmt not in SERVED_FORMATS or width <= 0 or height <= 0 or width * height > max_pixels:
+        return None
+    return SERVED_FORMATS[fmt]

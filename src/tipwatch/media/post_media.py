@@ -241,6 +241,31 @@ def _local_path(ref_path: str, base_dir: str | Path | None, opts: MediaOptions) 
     return target
 
 
+def local_image_file(ref: str, roots: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | tuple[str, str]:
+    """The bytes of a stored image reference read only from a regular file inside one of ``roots`` (the web
+    workspace's image view), or (status, reason). URLs and data: URIs are refused (nothing is fetched); paths and
+    symlinks that resolve outside every root are refused by the same rule as ``read_image``'s; files over
+    ``max_bytes`` are refused."""
+    parsed = urlparse(ref)
+    scheme = parsed.scheme.lower()
+    if scheme == "file":
+        ref_path = unquote(parsed.path)
+    elif scheme and len(scheme) > 1:
+        return ("refused", f"not a local file ({scheme} reference): images are never fetched to be shown")
+    else:
+        ref_path = ref
+    if not roots:
+        return ("refused", "no image folders are configured (tipwatch serve --images DIR)")
+    opts = MediaOptions(max_bytes=max_bytes)
+    reasons = []
+    for root in roots:
+        got = _read_local(ref_path, root, opts)
+        if isinstance(got, bytes):
+            return got
+        reasons.append(got[1])
+    return ("refused", reasons[0] if len(reasons) == 1 else "; ".join(dict.fromkeys(reasons))[:500])
+
+
 def _read_local(ref_path: str, base_dir: str | Path | None, opts: MediaOptions) -> bytes | tuple[str, str]:
     target = _local_path(ref_path, base_dir, opts)
     if isinstance(target, tuple):

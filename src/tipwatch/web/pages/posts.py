@@ -1,17 +1,20 @@
 """One post's page: its text with indicator and identifier spans highlighted (escaped by report.highlight), the
-reasons for its score, identifiers, pictures (hashes only: no image bytes are served by the pages), bank matches,
-linked posts with the reason of each link, and its network. Every view is audited ("post.view")."""
+reasons for its score, identifiers, pictures (blurred until clicked; restricted ones as hashes only, never an
+<img>), bank matches, linked posts with the reason of each link, and its network. Every view is audited
+("post.view"); every picture served by ``/media/{post}/{index}`` too ("media.view", services.media_view)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tipwatch.report.highlight import Highlighted, Span, highlight
 from tipwatch.services import audit
 from tipwatch.services.accounts import has_role
+from tipwatch.services.media_view import MediaViewError, view_image
 from tipwatch.services.posts import PostView, post_view
 from tipwatch.store.interface.reports import RankedPost
 from tipwatch.web.auth import Principal, store_of
@@ -60,4 +63,28 @@ def post_page(
         v=view,
         text=highlighted(view),
         can_decide=has_role(principal.role, "analyst"),
+    )
+
+
+@router.get("/media/{post_id:path}/{index:int}")
+async def post_picture(
+    post_id: str, index: int, request: Request, principal: Annotated[Principal, Depends(page_role("viewer"))]
+) -> Response:
+    """One picture's bytes, only if services.media_view allows it (never a restricted one; 403/404/409/415 with the
+    reason and no bytes otherwise)."""
+    roots = list(request.app.state.config.image_roots)
+    try:
+        data, content_type = await run_in_threadpool(
+            view_image, store_of(request), principal.actor, post_id, index, roots, why="post page"
+        )
+    except MediaViewError as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.reason) from None
+    return Response(
+        data,
+        media_type=content_type,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": "inline",
+        },
     )

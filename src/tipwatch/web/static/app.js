@@ -120,8 +120,23 @@
     window.tipwatchGraph = cy;
   }
 
+  // Post pictures start blurred (class "blurred"); a click (or Enter/Space on the button) shows one, another blurs
+  // it again. Restricted pictures have no <img> at all.
+  function pictures() {
+    document.querySelectorAll("button.picture").forEach(function (button) {
+      const img = button.querySelector("img");
+      if (!img) return;
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        const shown = img.classList.toggle("blurred") === false;
+        button.setAttribute("aria-pressed", shown ? "true" : "false");
+      });
+    });
+  }
+
   function start() {
     const page = document.body.dataset.page;
+    if (page === "post") pictures();
     if (page === "review") reviewPage();
     if (page === "network") networkPage();
   }
