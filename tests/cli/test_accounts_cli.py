@@ -7,8 +7,10 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tipwatch.services import accounts, audit
@@ -60,7 +62,7 @@ def test_users_add_list_set_role_disable(tmp_path: Path) -> None:
         assert all(e.actor.startswith("cli:") for e in audit.entries(store) if e.action.startswith("user."))
 
 
-def test_tokens_create_prints_exactly_one_line(tmp_path: Path) -> None:
+def test_tokens_create_prints_exactly_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     done = tw(tmp_path, "tokens", "create", "--name", "scanner", "--scope", "scan", "--scope", "read", "--db", url)
     assert done.returncode == 0, done.stderr
@@ -85,6 +87,8 @@ def test_tokens_create_prints_exactly_one_line(tmp_path: Path) -> None:
     assert tw(tmp_path, "tokens", "revoke", "1", "--db", url).returncode == 0
     again = tw(tmp_path, "tokens", "revoke", "1", "--db", url)
     assert again.returncode == 1 and "no live token 1" in again.stderr
+    # Revoked by another process: a process that verified the token trusts that check for TOKEN_RECHECK (5 s).
+    monkeypatch.setattr(accounts, "TOKEN_RECHECK", timedelta(0))
     with open_store(url) as store:
         assert accounts.verify_token(store, token, secret=secret) is None
         assert [e.action for e in audit.entries(store)] == ["token.create", "token.revoke"]

@@ -1,4 +1,4 @@
-"""Media fixtures: Meta's PDQ reference images (../shared/data/pdq beside the repo) and a migrated store."""
+"""Media fixtures: Meta's PDQ reference images (tests/data/pdq, BSD licence) and a migrated store."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tipwatch.store.facade import Store, open_store
 @pytest.fixture(scope="session")
 def pdq_dir() -> Path:
     if not (PDQ_DIR / "expected.csv").is_file():
-        pytest.skip(f"PDQ reference data not found at {PDQ_DIR} (CI places shared/ beside the clone)")
+        pytest.skip(f"PDQ reference data not found at {PDQ_DIR} (tests/data/pdq, copied from Meta's ThreatExchange)")
     return PDQ_DIR
 
 

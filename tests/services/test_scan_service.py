@@ -15,7 +15,7 @@ from tipwatch.services.scan import ScanConfig, ScanError, Scanner, ScanRequest, 
 from tipwatch.store.facade import Store, open_store
 from tipwatch.synth import generate
 
-PDQ_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pdq"
+PDQ_DIR = Path(__file__).resolve().parents[1] / "data" / "pdq"  # Meta's PDQ reference data (BSD), copied in
 BRIDGE = PDQ_DIR / "dih"
 
 RISKY = ScanRequest(
@@ -34,7 +34,7 @@ def store(db_url: str) -> Iterator[Store]:
 def _bridge(name: str) -> bytes:
     path = BRIDGE / name
     if not path.is_file():
-        pytest.skip(f"PDQ reference images not found at {BRIDGE} (CI places shared/ beside the clone)")
+        pytest.skip(f"PDQ reference images not found at {BRIDGE} (tests/data/pdq, copied from Meta's ThreatExchange)")
     return path.read_bytes()
 
 
