@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from tipwatch.model import POST_KINDS, Post, PostResult, RawRecord
+from tipwatch.model import POST_KINDS, Post, PostResult, RawRecord, Reason
 from tipwatch.sources.convert import MAX_TEXT_CHARS
 from tipwatch.store.facade import Store
 
@@ -99,15 +99,6 @@ class ScanIndicator:
 
 
 @dataclass(slots=True)
-class ScanReason:
-    code: str
-    contribution: float
-    detail: str = ""
-    start: int | None = None
-    end: int | None = None
-
-
-@dataclass(slots=True)
 class ScanIdentifier:
     type: str
     value: str  # normalized (phones E.164, e-mails lower-case, handles platform:name)
@@ -168,7 +159,7 @@ class ScanResult:
     text: str  # what the spans index: title + "\n" + body, as analyzed
     risk: float
     model: str
-    reasons: list[ScanReason]
+    reasons: list[Reason]  # the scorer's own reasons (tipwatch.model.Reason)
     indicators: list[ScanIndicator]
     identifiers: list[ScanIdentifier]
     watch_hits: list[ScanWatchHit] = field(default_factory=list)
@@ -418,7 +409,7 @@ def _result(result: PostResult) -> ScanResult:
         text=text,
         risk=a.risk,
         model=a.model,
-        reasons=[ScanReason(r.code, r.contribution, r.detail, r.start, r.end) for r in a.reasons],
+        reasons=list(a.reasons),
         indicators=[ScanIndicator(h.code, h.category, h.weight, h.start, h.end, h.text) for h in result.hits],
         identifiers=[
             ScanIdentifier(i.type, i.value, i.start, i.end, text[i.start : i.end], i.obfuscated)
