@@ -1,6 +1,7 @@
 """One post as an analyst reviews it: its text with the spans that scored, its identifiers, the reasons for its
 score, its pictures (with whether they may be shown), its network, and every link to other posts with the reason of
-each. The web app's post page and the API's post route read this; the caller audits the view (personal data).
+each. The web app's post page and the API's post route read this through ``view_post``, which audits the view
+(personal data) the same way for every front door.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tipwatch.extract.registry import linking_types
+from tipwatch.services import audit
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.links import StoredNetwork
 from tipwatch.store.interface.media import MatchRow, MediaRow
@@ -88,3 +90,11 @@ def post_view(store: Store, post_id: str) -> PostView | None:
             views.append(LinkView(link.signal, "", bits, _reason(link.signal, "", ev, 2), [other or ""], 2))
     views.sort(key=lambda v: -v.bits)
     return PostView(post, media, matches, network, views)
+
+
+def view_post(store: Store, post_id: str, *, actor: str, why: str = "", via: str = "") -> PostView | None:
+    """``post_view`` as a person opens it: a "post.view" audit entry (who, which post, why, through which front door),
+    also when no such post exists, since the attempt counts."""
+    view = post_view(store, post_id)
+    audit.append(store, actor, "post.view", f"post:{post_id}", why, {"via": via, "found": view is not None})
+    return view

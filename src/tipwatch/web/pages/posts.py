@@ -12,10 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tipwatch.report.highlight import Highlighted, Span, highlight
-from tipwatch.services import audit
 from tipwatch.services.accounts import has_role
 from tipwatch.services.media_view import MediaViewError, view_image
-from tipwatch.services.posts import PostView, post_view
+from tipwatch.services.posts import PostView, view_post
 from tipwatch.store.interface.reports import RankedPost
 from tipwatch.web.auth import Principal, store_of
 from tipwatch.web.pages.common import page_role, render
@@ -43,10 +42,7 @@ def highlighted(view: PostView) -> Highlighted:
 
 def audited_view(request: Request, principal: Principal, post_id: str, via: str) -> PostView | None:
     """The post's view, with a "post.view" audit entry (also when the post is not found: the attempt counts)."""
-    store = store_of(request)
-    view = post_view(store, post_id)
-    audit.append(store, principal.actor, "post.view", f"post:{post_id}", "", {"via": via, "found": view is not None})
-    return view
+    return view_post(store_of(request), post_id, actor=principal.actor, via=via)
 
 
 @router.get("/posts/{post_id:path}", response_class=HTMLResponse)

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
-from tipwatch.services import audit
-from tipwatch.services.posts import post_view
+from tipwatch.services.posts import view_post
 from tipwatch.web.auth import Principal, require_scope, store_of
 from tipwatch.web.schemas.posts import (
     HitSpan,
@@ -64,10 +63,9 @@ def get_post(
     reason: Annotated[str, Query(max_length=2000, description="Why you open this post (kept in the audit log).")] = "",
 ) -> PostOut:
     store = store_of(request)
-    view = post_view(store, post_id)
+    view = view_post(store, post_id, actor=reader.actor, why=reason, via="api")
     if view is None:
         raise HTTPException(status_code=404, detail=f"no post {post_id!r}")
-    audit.append(store, reader.actor, "post.view", f"post:{post_id}", reason, {})
     p = view.post
     net = view.network
     return PostOut(
