@@ -207,23 +207,68 @@ def _ids(ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(i.strip() for i in ids if i.strip()))
 
 
-def add_posts(
-    store: Store, case_id: int, post_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
+Change = Callable[..., list[str]]  # one of the case store's add/remove methods
+
+
+def _change(
+    store: Store, case_id: int, change: Change, ids: list[str], action: str, kind: str, who: str, audit: AuditFn | None
 ) -> list[str]:
-    """Add posts to the case (all must be in the store; none is added otherwise); returns those newly added."""
-    who = _name(actor, "the actor")
-    wanted = _ids(post_ids)
+    """Apply one membership change and audit what it changed (the four add/remove calls differ only in these)."""
+    try:
+        changed = change(case_id, ids, actor=who, at=_now())
+    except NoSuchCase as exc:
+        raise CaseError("not_found", str(exc)) from None
+    if changed:
+        _audit(audit, who, action, case_id, "", {kind: changed})
+    return changed
+
+
+def _check_posts(store: Store, wanted: list[str]) -> None:
     known = {p.id for p in store.posts.posts(wanted)}
     missing = [p for p in wanted if p not in known]
     if missing:
         raise CaseError("unknown_posts", f"not in the store: {', '.join(missing[:10])}", missing)
-    try:
-        added = store.cases.add_posts(case_id, wanted, actor=who, at=_now())
-    except NoSuchCase as exc:
-        raise CaseError("not_found", str(exc)) from None
-    if added:
-        _audit(audit, who, "case.add_posts", case_id, "", {"posts": added})
-    return added
+
+
+def _check_networks(store: Store, wanted: list[str]) -> None:
+    known = {n.id for n in store.links.networks(ids=wanted)} if wanted else set()
+    missing = [n for n in wanted if n not in known]
+    if missing:
+        raise CaseError("unknown_networks", f"no such network: {', '.join(missing[:10])}", missing)
+
+
+def add_posts(
+    store: Store, case_id: int, post_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
+) -> list[str]:
+    """Add posts to the case (all must be in the store; none is added otherwise); returns those newly added."""
+    who, wanted = _name(actor, "the actor"), _ids(post_ids)
+    _check_posts(store, wanted)
+    return _change(store, case_id, store.cases.add_posts, wanted, "case.add_posts", "posts", who, audit)
+
+
+def remove_posts(
+    store: Store, case_id: int, post_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
+) -> list[str]:
+    """Take posts out of the case; returns those that were in it."""
+    who = _name(actor, "the actor")
+    return _change(store, case_id, store.cases.remove_posts, _ids(post_ids), "case.remove_posts", "posts", who, audit)
+
+
+def add_networks(
+    store: Store, case_id: int, network_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
+) -> list[str]:
+    """Add networks (by the links area's network id; all must exist, none is added otherwise)."""
+    who, wanted = _name(actor, "the actor"), _ids(network_ids)
+    _check_networks(store, wanted)
+    return _change(store, case_id, store.cases.add_networks, wanted, "case.add_networks", "networks", who, audit)
+
+
+def remove_networks(
+    store: Store, case_id: int, network_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
+) -> list[str]:
+    """Take networks out of the case; returns those that were in it."""
+    who, ids = _name(actor, "the actor"), _ids(network_ids)
+    return _change(store, case_id, store.cases.remove_networks, ids, "case.remove_networks", "networks", who, audit)
 
 
 def add_to_case(
@@ -241,56 +286,6 @@ def add_to_case(
     posts = add_posts(store, case_id, post_ids, actor=actor, audit=audit) if _ids(post_ids) else []
     nets = add_networks(store, case_id, network_ids, actor=actor, audit=audit) if _ids(network_ids) else []
     return posts, nets
-
-
-def _check_networks(store: Store, wanted: list[str]) -> None:
-    known = {n.id for n in store.links.networks(ids=wanted)} if wanted else set()
-    missing = [n for n in wanted if n not in known]
-    if missing:
-        raise CaseError("unknown_networks", f"no such network: {', '.join(missing[:10])}", missing)
-
-
-def remove_posts(
-    store: Store, case_id: int, post_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
-) -> list[str]:
-    """Take posts out of the case; returns those that were in it."""
-    who = _name(actor, "the actor")
-    try:
-        gone = store.cases.remove_posts(case_id, _ids(post_ids), actor=who, at=_now())
-    except NoSuchCase as exc:
-        raise CaseError("not_found", str(exc)) from None
-    if gone:
-        _audit(audit, who, "case.remove_posts", case_id, "", {"posts": gone})
-    return gone
-
-
-def add_networks(
-    store: Store, case_id: int, network_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
-) -> list[str]:
-    """Add networks (by the links area's network id; all must exist, none is added otherwise)."""
-    who = _name(actor, "the actor")
-    wanted = _ids(network_ids)
-    _check_networks(store, wanted)
-    try:
-        added = store.cases.add_networks(case_id, wanted, actor=who, at=_now())
-    except NoSuchCase as exc:
-        raise CaseError("not_found", str(exc)) from None
-    if added:
-        _audit(audit, who, "case.add_networks", case_id, "", {"networks": added})
-    return added
-
-
-def remove_networks(
-    store: Store, case_id: int, network_ids: Sequence[str], *, actor: str, audit: AuditFn | None = None
-) -> list[str]:
-    who = _name(actor, "the actor")
-    try:
-        gone = store.cases.remove_networks(case_id, _ids(network_ids), actor=who, at=_now())
-    except NoSuchCase as exc:
-        raise CaseError("not_found", str(exc)) from None
-    if gone:
-        _audit(audit, who, "case.remove_networks", case_id, "", {"networks": gone})
-    return gone
 
 
 def add_note(store: Store, case_id: int, text: str, *, author: str, audit: AuditFn | None = None) -> CaseNote:
