@@ -66,55 +66,75 @@ def synth_inputs(n: int, seed: int, skip: int = 0) -> Iterator[tuple[object, dic
 
 
 class Prepared:
-    """The corpus as linker batches: the first ``split`` posts, and the rest (the incremental batch)."""
+    """The corpus as linker batches: the first ``split`` posts, and the rest (the incremental batch).
 
-    def __init__(self, total: int, seed: int, split: int) -> None:
-        from tipwatch.link.batch import concat_batches, prepare_batch
+    Posts are generated first and spooled to disk in chunks (not timed); "prepare" then reads the chunks back and
+    tokenizes them as the link stage does (``link.batch.prepare_posts``: worker processes from 50k posts on), so it
+    includes reading pickled posts, standing in for reading them from the store.
+    """
+
+    def __init__(self, total: int, seed: int, split: int, workers: int) -> None:
+        import pickle
+        import tempfile
+
+        from tipwatch.link.batch import PARALLEL_MIN_POSTS, concat_batches, prepare_posts
         from tipwatch.link.config import load_config
-        from tipwatch.link.textsig import TokenHasher
 
         cfg = load_config()
-        hasher = TokenHasher()
-        parts: list[list[object]] = [[], []]
-        chunk: list[object] = []
         self.truth: dict[str, str | None] = {}
-        self.generate_s = 0.0
-        self.prepare_s = [0.0, 0.0]
+        spool = Path(tempfile.mkdtemp(prefix="bench-link-"))
+        files: list[list[Path]] = [[], []]
+        chunk: list[object] = []
         side = 0
 
-        self.prepare_cpu_s = [0.0, 0.0]
-
-        def flush() -> None:
+        def spill() -> None:
             nonlocal chunk
-            t, c = time.perf_counter(), time.process_time()
             if chunk:
-                parts[side].append(prepare_batch(chunk, cfg.text, hasher))  # type: ignore[arg-type]
-            self.prepare_s[side] += time.perf_counter() - t
-            self.prepare_cpu_s[side] += time.process_time() - c
+                path = spool / f"{len(files[0]) + len(files[1]):05d}.pkl"
+                path.write_bytes(pickle.dumps(chunk, protocol=5))
+                files[side].append(path)
             chunk = []
 
         t = time.perf_counter()
         for i, (post, true) in enumerate(synth_inputs(total, seed)):
             if i == split:
-                self.generate_s += time.perf_counter() - t
-                flush()
+                spill()
                 side = 1
-                t = time.perf_counter()
             chunk.append(post)
-            self.truth[post.id] = true["network_id"]  # type: ignore[attr-defined]
+            self.truth[post.id] = true["network_id"]  # type: ignore[attr-defined,assignment]
             if len(chunk) == CHUNK:
-                self.generate_s += time.perf_counter() - t
-                flush()
-                t = time.perf_counter()
-        self.generate_s += time.perf_counter() - t
-        flush()
-        t = time.perf_counter()
-        self.first = concat_batches(parts[0]) if parts[0] else None  # type: ignore[arg-type]
-        self.prepare_s[0] += time.perf_counter() - t
-        self.rest = concat_batches(parts[1]) if parts[1] else None  # type: ignore[arg-type]
+                spill()
+        spill()
+        self.generate_s = time.perf_counter() - t
+
+        def read(paths: list[Path]) -> Iterator[object]:
+            for path in paths:
+                yield from pickle.loads(path.read_bytes())
+                path.unlink()
+
+        self.prepare_s = [0.0, 0.0]
+        self.prepare_cpu_s = [0.0, 0.0]
+        self.workers = [1, 1]
+        batches = []
+        for k, n_side in ((0, split), (1, total - split)):
+            self.workers[k] = workers if n_side >= PARALLEL_MIN_POSTS else 1
+            t, c = time.perf_counter(), _cpu()
+            parts = list(prepare_posts(read(files[k]), cfg.text, workers=self.workers[k], chunk=CHUNK))  # type: ignore[arg-type]
+            batches.append(concat_batches(parts) if parts else None)
+            self.prepare_s[k] = time.perf_counter() - t
+            self.prepare_cpu_s[k] = _cpu() - c
+        spool.rmdir()
+        self.first, self.rest = batches
 
 
-def run_one(n: int, seed: int, incremental: int) -> dict[str, object]:
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the prepare workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_one(n: int, seed: int, incremental: int, workers: int) -> dict[str, object]:
     """Full build of n posts; then, if asked, an incremental update with ``incremental`` more posts."""
     from tipwatch.link.config import load_config
     from tipwatch.link.engine import memberships, update
@@ -122,7 +142,7 @@ def run_one(n: int, seed: int, incremental: int) -> dict[str, object]:
     from tipwatch.link.state import LinkState, load_state, save_state
 
     cfg = load_config()
-    data = Prepared(n + incremental, seed, n)
+    data = Prepared(n + incremental, seed, n, workers)
     state = LinkState.empty(cfg.fingerprint(), cfg.text.num_perm, cfg.text.shingle_bits)
     t, c = time.perf_counter(), time.process_time()
     delta = update(state, data.first, cfg)  # type: ignore[arg-type]
@@ -133,6 +153,7 @@ def run_one(n: int, seed: int, incremental: int) -> dict[str, object]:
         "generate_s": round(data.generate_s, 1),
         "prepare_s": round(data.prepare_s[0], 1),
         "prepare_cpu_s": round(data.prepare_cpu_s[0], 1),
+        "prepare_workers": data.workers[0],
         "update_s": round(t_update, 1),
         "update_cpu_s": round(c_update, 1),
         "link_cluster_s": round(data.prepare_s[0] + t_update, 1),
@@ -184,15 +205,19 @@ def main() -> None:
     ap.add_argument("--incremental", type=int, default=10_000, help="new posts added to the largest size (0: skip)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--inc", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--workers", type=int, default=0, help="prepare processes (0: one per core)")
     args = ap.parse_args()
     if args.one is not None:
-        print(json.dumps(run_one(args.one, args.seed, args.inc)))
+        from tipwatch.engines.local import default_workers
+
+        print(json.dumps(run_one(args.one, args.seed, args.inc, args.workers or default_workers())))
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"machine: {machine()}")
     for n in sizes:
         inc = args.incremental if n == max(sizes) else 0
         cmd = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed), "--inc", str(inc)]
+        cmd += ["--workers", str(args.workers)]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0:
             print(res.stderr, file=sys.stderr)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from link_helpers import Corpus, small_config
 
-from tipwatch.link.batch import PostInput, prepare_batch
+from tipwatch.link.batch import PostInput, concat_batches, prepare_batch, prepare_posts
 from tipwatch.link.config import LinkConfig
 from tipwatch.link.engine import Delta, ExternalPairs, memberships, update
 from tipwatch.link.entities import entity_key
@@ -331,3 +331,26 @@ def test_identical_texts_without_any_contact_do_not_link(cfg: LinkConfig) -> Non
     relaxed = small_config(require_contact=False)
     state, _ = _run(relaxed, c.posts)
     assert _partition(state) == set()
+
+
+def test_threads_and_worker_processes_do_not_change_the_result() -> None:
+    # Tokenizing runs in worker processes and MinHash/LSH bands on threads for a large corpus: the state must be
+    # exactly what one thread in one process builds.
+    cfg = small_config(max_bucket=3)
+    c = _mixed(31)
+    c.variant_op("v1", 30)
+    one = prepare_batch(c.posts, cfg.text)
+    many = concat_batches(list(prepare_posts(c.posts, cfg.text, workers=2, chunk=37)))
+    assert many.ids == one.ids
+    for name in ("sh_indptr", "sh_ids", "memb_post", "memb_key", "memb_type", "contact", "memb_footer", "img_key"):
+        assert (getattr(many, name) == getattr(one, name)).all(), name
+    states = []
+    for threads, batch in ((1, one), (3, many)):
+        state = LinkState.empty(cfg.fingerprint(), cfg.text.num_perm, cfg.text.shingle_bits)
+        update(state, batch, cfg, threads=threads)
+        states.append(state)
+    a, b = states
+    assert (a.sigs == b.sigs).all()
+    assert (a.cand_a == b.cand_a).all() and (a.cand_b == b.cand_b).all() and (a.cand_j == b.cand_j).all()
+    assert _pairs(a) == _pairs(b)
+    assert memberships(a) == memberships(b)

@@ -94,3 +94,9 @@ def test_both_paths_and_the_scored_search_skip_buckets_over_the_bound() -> None:
             assert set(zip(sa.tolist(), sb.tolist(), strict=True)) == {p for p in want if sum(p) % 3 == 0}
             assert (s == 1.0).all() and list(sa) == sorted(sa)
             assert (len(big[2]) > 0) == (max_bucket is not None)
+            # Bands on threads: each candidate still scored once, the same result in the same order.
+            seen.clear()
+            ta, tb, ts, tbig = similar_pairs(keys, members, dirty, max_bucket, score, 0.5, threads=3)
+            assert sorted(seen) == sorted(want)
+            assert (ta == sa).all() and (tb == sb).all() and (ts == s).all()
+            assert all((x == y).all() for x, y in zip(tbig, big, strict=True))

@@ -7,12 +7,14 @@ function of its posts, so chunks of it can run in worker processes and be concat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
+from tipwatch.engines.local import map_ordered
 from tipwatch.extract.registry import linking_types, masked_types
 from tipwatch.link.config import TextConfig
 from tipwatch.link.entities import entity_key, type_codes
@@ -148,6 +150,26 @@ def prepare_batch(posts: Iterable[PostInput], cfg: TextConfig, hasher: TokenHash
         np.asarray(contact, dtype=bool),
         np.asarray(m_footer, dtype=bool),
     )
+
+
+# Below this many posts the link stage prepares them in its own process: starting workers (and sending them the
+# texts) costs more than it saves.
+PARALLEL_MIN_POSTS = 50_000
+
+
+def _prepare_chunk(posts: list[PostInput], cfg: TextConfig) -> list[Batch]:
+    return [prepare_batch(posts, cfg)]
+
+
+def prepare_posts(posts: Iterable[PostInput], cfg: TextConfig, *, workers: int, chunk: int = 20_000) -> Iterator[Batch]:
+    """``prepare_batch`` over consecutive chunks of ``posts``, in order, on ``workers`` processes (1: here).
+
+    Tokenizing and shingling is per-post Python, the one part of linking that does not vectorise; it is pure, so
+    chunks run in worker processes and ``concat_batches`` joins them as if prepared in one go.
+    """
+    task = partial(_prepare_chunk, cfg=cfg)
+    for out in map_ordered(task, posts, workers=workers, chunk_size=chunk, depth=2):
+        yield from out
 
 
 def concat_batches(parts: Sequence[Batch]) -> Batch:

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from tipwatch.engines.local import default_workers
 from tipwatch.link.arrays import group_rows, isin, isin_sorted, unique_sorted
 from tipwatch.link.batch import Batch
 from tipwatch.link.cluster import LinkGraph, cluster
@@ -40,7 +41,7 @@ from tipwatch.link.entities import (
     load_known_contacts,
     score,
 )
-from tipwatch.link.lsh import band_keys, similar_pairs
+from tipwatch.link.lsh import band_keys, on_threads, over_bound, similar_pairs
 from tipwatch.link.pictures import near_pairs, table_bytes
 from tipwatch.link.state import PAIR_SIGNALS, SIGNAL_CODE, LinkState
 from tipwatch.link.textsig import I64, filter_csr, jaccard_estimate, minhash, perm_params
@@ -202,6 +203,7 @@ def _update_signatures(
     present: npt.NDArray[np.uint32],
     shingle_bits: IdTable,
     cfg: LinkConfig,
+    threads: int = 1,
 ) -> tuple[IdTable, npt.NDArray[np.bool_]]:
     """Mark the specific shingles, re-sign every post whose specific set changed; returns the specific-shingle
     mask and the dirty (re-signed) posts.
@@ -228,7 +230,20 @@ def _update_signatures(
     first, inv = _distinct_sets(indptr, ids)
     sub_ptr, sub_ids = csr_take(indptr, ids, first)
     a, b = perm_params(tc.num_perm, tc.seed)
-    state.sigs[rows] = minhash(sub_ptr, sub_ids, a, b)[inv]
+    # Rows split into one contiguous range per thread (MinHash's array arithmetic releases the GIL).
+    n_sets = len(sub_ptr) - 1
+    cuts = np.linspace(0, n_sets, max(1, min(threads, n_sets)) + 1).astype(np.int64)
+    parts = on_threads(
+        lambda k: minhash(
+            sub_ptr[cuts[k] : cuts[k + 1] + 1] - sub_ptr[cuts[k]],
+            sub_ids[sub_ptr[cuts[k]] : sub_ptr[cuts[k + 1]]],
+            a,
+            b,
+        ),
+        len(cuts) - 1,
+        threads,
+    )
+    state.sigs[rows] = np.concatenate(parts)[inv]
     state.textable[rows] = np.diff(indptr) >= tc.min_shingles
     return specific, dirty
 
@@ -261,7 +276,7 @@ def _post_text_bits(state: LinkState, specific: IdTable, shingle_bits: IdTable) 
     return n_spec, total / np.maximum(n_spec, 1.0)
 
 
-def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> None:
+def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig, threads: int = 1) -> None:
     """All text pairs from the template signatures.
 
     Posts with identical signatures (a template reposted with only masked slots changed) are chained to the first
@@ -293,17 +308,11 @@ def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> None:
     # Buckets over the bound now (similar_pairs reports them) against last time's: a representative in a bucket
     # that crossed the bound is searched again (its pairs may have appeared or gone).
     sizes_known = tc.max_bucket is not None and len(reps) > 0
-    big_now: list[npt.NDArray[np.uint64]] = []
-    if sizes_known:
-        for band in range(tc.bands):
-            srt = np.sort(keys[:, band])
-            starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
-            sizes = np.diff(np.append(starts, len(srt)))
-            big = srt[starts][sizes > tc.max_bucket]  # type: ignore[operator]
-            crossed = np.setxor1d(big, state.big_key[state.big_band == band], assume_unique=True)
-            if len(crossed):
-                clean_rep &= ~isin_sorted(keys[:, band], crossed)
-            big_now.append(big)
+    big_now: list[npt.NDArray[np.uint64]] = over_bound(keys, tc.max_bucket, threads) if sizes_known else []
+    for band, big in enumerate(big_now):
+        crossed = np.setxor1d(big, state.big_key[state.big_band == band], assume_unique=True)
+        if len(crossed):
+            clean_rep &= ~isin_sorted(keys[:, band], crossed)
     search = np.zeros(state.n, dtype=bool)
     search[reps[~clean_rep]] = True
     kept = np.zeros(state.n, dtype=bool)
@@ -318,6 +327,7 @@ def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig) -> None:
         lambda x, y: jaccard_estimate(sigs, x, y),
         tc.min_jaccard,
         big_now if sizes_known else None,
+        threads,
     )
     ok = np.ones(len(a), dtype=bool)
     state.big_band = np.repeat(np.arange(len(big_now), dtype=np.uint8), [len(k) for k in big_now])
@@ -598,8 +608,12 @@ def update(
     *,
     external: Sequence[ExternalPairs] = (),
     prior: Mapping[str, str] | None = None,
+    threads: int | None = None,
 ) -> Delta:
     """Add ``batch`` to ``state`` (in place): new links, then networks.
+
+    ``threads``: how many threads the NumPy-heavy steps (MinHash, LSH bands) may use; default one per core. The
+    result does not depend on it.
 
     Evidence depends on corpus-wide counts (how many poster groups use a value or a phrase), so every update
     rescores all links and reclusters every post; only text signatures and candidate pairs are incremental (posts
@@ -608,6 +622,7 @@ def update(
     """
     t: dict[str, float] = {}
     t0 = time.perf_counter()
+    threads = threads or default_workers()
     n_old = state.n
     _append(state, batch, cfg)
     _update_images(state, batch, n_old, cfg)
@@ -619,9 +634,9 @@ def update(
             state.values[k] = batch.values[k]
     t["entities"] = time.perf_counter() - t0
     present, sbits = _shingle_bits(state, group, n_groups, cfg)
-    specific, dirty = _update_signatures(state, n_old, present, sbits, cfg)
+    specific, dirty = _update_signatures(state, n_old, present, sbits, cfg, threads)
     t["signatures"] = time.perf_counter() - t0 - sum(t.values())
-    _text_pairs(state, dirty, cfg)
+    _text_pairs(state, dirty, cfg, threads)
     _add_external(state, external, cfg)
     n_spec, unit_bits = _post_text_bits(state, specific, sbits)
     _score_text_pairs(state, n_spec, unit_bits, stats.threshold, _reposted(state, group, known, cfg), cfg)

@@ -8,7 +8,10 @@ pairs for the dirty posts, which is what makes incremental == full recompute.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +20,7 @@ from tipwatch.link.textsig import U32, U64
 
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
+_T = TypeVar("_T")
 
 _K = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 
@@ -191,6 +195,36 @@ def _band_pairs(
     return left[both], right[both]
 
 
+def _over_bound(col: U64, max_bucket: int | None) -> U64:
+    """The keys (sorted) of the buckets of ``col`` holding more than ``max_bucket`` members."""
+    if max_bucket is None or len(col) == 0:
+        return col[:0]
+    srt = np.sort(col)
+    starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
+    sizes = np.diff(np.append(starts, len(srt)))
+    return srt[starts][sizes > max_bucket]
+
+
+def on_threads(fn: Callable[[int], _T], count: int, threads: int) -> list[_T]:
+    """``[fn(0), ..., fn(count - 1)]``, on ``threads`` threads when more than one (for NumPy-heavy ``fn``)."""
+    if threads <= 1 or count <= 1:
+        return [fn(j) for j in range(count)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(fn, range(count)))
+
+
+def over_bound(keys: U64, max_bucket: int | None, threads: int = 1) -> list[U64]:
+    """Per band of ``keys`` (n, bands): the sorted keys of its buckets over ``max_bucket``."""
+    return on_threads(lambda j: _over_bound(np.ascontiguousarray(keys[:, j]), max_bucket), keys.shape[1], threads)
+
+
+def _in_sorted(values: U64, sorted_keys: U64) -> Bool:
+    if len(sorted_keys) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
 def similar_pairs(
     keys: U64,
     members: I64,
@@ -199,6 +233,7 @@ def similar_pairs(
     score: Callable[[I64, I64], npt.NDArray[np.float32]],
     min_score: float,
     big_keys: list[U64] | None = None,
+    threads: int = 1,
 ) -> tuple[I64, I64, npt.NDArray[np.float32], list[U64]]:
     """The candidate pairs of ``candidate_pairs`` whose ``score(a, b)`` reaches ``min_score``, sorted by (a, b), with
     their scores; and per band the keys of the buckets over ``max_bucket`` (sorted).
@@ -207,35 +242,31 @@ def similar_pairs(
     each candidate is scored once and only the accepted ones are kept -- never the whole candidate list of all
     bands (tens of millions of pairs at 1M posts, most of them below the score). ``big_keys``: the buckets over the
     bound per band, when the caller has them already.
+
+    Whether band ``j`` skips a pair depends only on the keys of bands before it, not on their results, so bands
+    are independent: with ``threads`` > 1 they run on that many threads (NumPy's sorts, gathers and comparisons
+    release the GIL), with the same result.
     """
-    n_rows, bands = keys.shape
+    bands = keys.shape[1]
     member_dirty = dirty[members]
     few = bool(member_dirty.sum() * 20 < len(members))
-    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool) if few else None
     key_cols = [np.ascontiguousarray(keys[:, j]) for j in range(bands)]
-    big_cols = [np.zeros(n_rows, dtype=bool) for _ in range(bands)]
-    known = big_keys
-    big_keys = []
-    out_a: list[I64] = []
-    out_b: list[I64] = []
-    out_s: list[npt.NDArray[np.float32]] = []
-    for j in range(bands):
+    local = threading.local()
+    over = (
+        big_keys if big_keys is not None else on_threads(lambda j: _over_bound(key_cols[j], max_bucket), bands, threads)
+    )
+    big_cols = on_threads(lambda j: _in_sorted(key_cols[j], over[j]), bands, threads)
+
+    def band(j: int) -> tuple[I64, I64, npt.NDArray[np.float32]] | None:
         col = key_cols[j]
-        if known is not None:
-            over = known[j]
-        elif max_bucket is not None and len(col):
-            srt = np.sort(col)
-            starts = np.flatnonzero(np.concatenate(([True], srt[1:] != srt[:-1])))
-            sizes = np.diff(np.append(starts, len(srt)))
-            over = srt[starts][sizes > max_bucket]
-        else:
-            over = col[:0]
-        big_keys.append(over)
-        if len(over):
-            at = np.minimum(np.searchsorted(over, col), len(over) - 1)
-            big_cols[j] = over[at] == col
         if len(col) == 0:
-            continue
+            return None
+        bitmap = None
+        if few:
+            # One scratch bitmap per thread (left all False after each use).
+            bitmap = getattr(local, "bitmap", None)
+            if bitmap is None:
+                bitmap = local.bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
         left, right = _band_pairs(col, member_dirty, few, max_bucket, None, bitmap)
         if j and len(left):
             # Met in an earlier band already (same key there, in a bucket within the bound): scored then. One band
@@ -246,19 +277,19 @@ def similar_pairs(
                 met |= (kc[left] == kc[right]) & ~bc[left]
             left, right = left[~met], right[~met]
         if len(left) == 0:
-            continue
+            return None
         a, b = members[left], members[right]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         sc = score(lo, hi)
         ok = sc >= min_score
-        out_a.append(lo[ok])
-        out_b.append(hi[ok])
-        out_s.append(sc[ok])
-    if not out_a:
+        return lo[ok], hi[ok], sc[ok]
+
+    found = [r for r in on_threads(band, bands, threads) if r is not None]
+    if not found:
         z = np.zeros(0, dtype=np.int64)
-        return z, z, np.zeros(0, dtype=np.float32), big_keys
-    a = np.concatenate(out_a)
-    b = np.concatenate(out_b)
-    s = np.concatenate(out_s)
+        return z, z, np.zeros(0, dtype=np.float32), list(over)
+    a = np.concatenate([f[0] for f in found])
+    b = np.concatenate([f[1] for f in found])
+    s = np.concatenate([f[2] for f in found])
     order = np.argsort((a << np.int64(32)) | b)
-    return a[order], b[order], s[order], big_keys
+    return a[order], b[order], s[order], list(over)

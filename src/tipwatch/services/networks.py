@@ -15,8 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tipwatch.engines.local import default_workers
 from tipwatch.link import persist
-from tipwatch.link.batch import Batch, concat_batches, prepare_batch
+from tipwatch.link.batch import PARALLEL_MIN_POSTS, Batch, PostInput, concat_batches, prepare_batch, prepare_posts
 from tipwatch.link.config import LinkConfig, load_config
 from tipwatch.link.engine import Delta
 from tipwatch.link.engine import update as link_update
@@ -24,7 +25,6 @@ from tipwatch.link.entities import entity_types
 from tipwatch.link.exports import ExportGraph, build_graph, check_format, write_graph
 from tipwatch.link.producers import chunks, post_inputs
 from tipwatch.link.state import LinkState, from_snapshot, to_snapshot
-from tipwatch.link.textsig import TokenHasher
 from tipwatch.link.watch import Hit, Matcher
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.links import LinkStateStore
@@ -72,24 +72,28 @@ def state_store(store: Store, state_dir: Path | None = None, backend: str = "dir
 def _read_batch(
     store: Store, ids: list[str], cfg: LinkConfig, progress: Progress | None, matcher: Matcher | None
 ) -> tuple[Batch, list[Hit]]:
-    hasher = TokenHasher()
-    parts: list[Batch] = []
     hits: list[Hit] = []
-    done = 0
     posts = store.posts
-    for part in chunks(ids):
-        chunk = post_inputs(
-            posts.posts(part, text=True, images=True),
-            posts.identifiers(part),
-            posts.image_hashes(part),
-            min_quality=cfg.images.pdq_min_quality,
-        )
-        parts.append(prepare_batch(chunk, cfg.text, hasher))
-        if matcher is not None:
-            hits.extend(matcher.match_posts(chunk))
-        done += len(chunk)
-        if progress:
-            progress("read", done, len(ids))
+
+    def inputs() -> Iterator[PostInput]:
+        # Read here, chunk by chunk (watch hits on the way); tokenized in worker processes for a large corpus.
+        done = 0
+        for part in chunks(ids):
+            chunk = post_inputs(
+                posts.posts(part, text=True, images=True),
+                posts.identifiers(part),
+                posts.image_hashes(part),
+                min_quality=cfg.images.pdq_min_quality,
+            )
+            if matcher is not None:
+                hits.extend(matcher.match_posts(chunk))
+            done += len(chunk)
+            if progress:
+                progress("read", done, len(ids))
+            yield from chunk
+
+    workers = default_workers() if len(ids) >= PARALLEL_MIN_POSTS else 1
+    parts = list(prepare_posts(inputs(), cfg.text, workers=workers))
     if not parts:
         return prepare_batch([], cfg.text), hits
     return concat_batches(parts), hits
