@@ -177,6 +177,21 @@ def test_network_membership_after_networks_ran(store: Store, tmp_path: Path) -> 
     # A post sharing nothing with the corpus belongs to no network.
     assert Scanner.open(store).scan(ScanRequest(body="call 70000 12345 today")).networks == []
 
+    # Look-ups are remembered per links token: a new post with the phone grows the network, and once the scanner
+    # re-reads the token (refresh) it reports the new membership, not the remembered one.
+    scanner = Scanner.open(store)
+    ask = ScanRequest(title="Hello", body=f"new number {written} call now")
+    before = {n.id: n.size for n in scanner.scan(ask).networks}
+    assert before == {n.id: n.size for n in scanner.scan(ask).networks}
+    more = tmp_path / "more.jsonl"
+    more.write_text(json.dumps({"id": "late-1", "platform": "late", "body": f"new in town, call {written} now"}) + "\n")
+    req = AnalyzeRequest([more], media=False, workers=1, quarantine_path=tmp_path / "q2.jsonl")
+    assert analyze(store, req, data_dir=tmp_path, link_state_dir=tmp_path / "state").counts.stored == 1
+    scanner.refresh(force=True)
+    after = {n.id: n.size for n in scanner.scan(ask).networks}
+    assert after == {n.id: n.size for n in Scanner.open(store).scan(ask).networks}
+    assert sum(after.values()) > sum(before.values())
+
 
 def test_bad_inputs_raise_scan_error_with_reasons(store: Store) -> None:
     scanner = Scanner.open(store, ScanConfig(max_text_chars=1000, max_image_bytes=10_000))

@@ -68,6 +68,7 @@ class ScanConfig:
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     fetch_timeout: float = 10.0  # seconds for a whole image download
     refresh_seconds: float = 1.0  # how often the watch and bank fingerprints are read from the store
+    network_cache: int = 50_000  # network look-ups kept per links token (identifier sets seen in scans)
     max_networks: int = 20
     detect_language: bool = True
 
@@ -183,6 +184,9 @@ class _Knowledge:
     bank_version: tuple[int, ...]
     index: MatchIndex | None
     links_token: str | None  # None: networks never ran on this store (no membership to look up)
+    # Network look-ups of this links token: the same identifiers come back in many posts (an operator's phone),
+    # and membership only changes with the token, which is re-read with the fingerprints.
+    held: dict[tuple[tuple[tuple[str, str], ...], tuple[str, ...]], list[ScanNetwork]] = field(default_factory=dict)
 
 
 class Scanner:
@@ -233,7 +237,9 @@ class Scanner:
         else:
             built = load_index(self.store)
             index = built if len(built) else None
-        return _Knowledge(watch_version, matcher, watches, bank_version, index, self.store.links.token())
+        token = self.store.links.token()
+        held = old.held if old is not None and old.links_token == token else {}
+        return _Knowledge(watch_version, matcher, watches, bank_version, index, token, held)
 
     def refresh(self, *, force: bool = False) -> None:
         """Re-read the watch and bank fingerprints (at most once per ``refresh_seconds`` unless ``force``) and
@@ -279,13 +285,25 @@ class Scanner:
             pdqs = [item.pdq] if item.pdq and item.quality is not None else []
         keys = [(i.type, i.value) for i in result.identifiers if i.type in _linking_types()]
         if (keys or sha256s) and knowledge.links_token is not None:
-            held = self.store.links.networks_holding(keys, sha256s, limit=self.config.max_networks)
-            out.networks = [ScanNetwork(n.id, n.score, n.size, list(n.via)) for n in held]
+            out.networks = self._networks(knowledge, keys, sha256s)
         hits = self._watch_hits(knowledge, result, sha256s, pdqs, [n.id for n in out.networks])
         out.watch_hits = [ScanWatchHit(h.watch_id, *knowledge.watches[h.watch_id], h.reason) for h in hits]
         if request.store:
             self._store(result, out, hits)
         return out
+
+    def _networks(
+        self, knowledge: _Knowledge, keys: list[tuple[str, str]], sha256s: list[str]
+    ) -> list[ScanNetwork]:
+        ask = (tuple(sorted(set(keys))), tuple(sorted(set(sha256s))))
+        found = knowledge.held.get(ask)
+        if found is None:
+            held = self.store.links.networks_holding(keys, sha256s, limit=self.config.max_networks)
+            found = [ScanNetwork(n.id, n.score, n.size, list(n.via)) for n in held]
+            if len(knowledge.held) >= self.config.network_cache:
+                knowledge.held.clear()  # bounded memory; refilled by the next requests
+            knowledge.held[ask] = found
+        return [ScanNetwork(n.id, n.score, n.size, list(n.via)) for n in found]  # callers may change theirs
 
     def _check(self, request: ScanRequest) -> dict[str, Any]:
         title, body = request.title or "", request.body or ""
