@@ -292,9 +292,7 @@ class Scanner:
             self._store(result, out, hits)
         return out
 
-    def _networks(
-        self, knowledge: _Knowledge, keys: list[tuple[str, str]], sha256s: list[str]
-    ) -> list[ScanNetwork]:
+    def _networks(self, knowledge: _Knowledge, keys: list[tuple[str, str]], sha256s: list[str]) -> list[ScanNetwork]:
         ask = (tuple(sorted(set(keys))), tuple(sorted(set(sha256s))))
         found = knowledge.held.get(ask)
         if found is None:
