@@ -27,7 +27,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpcore
@@ -63,6 +63,13 @@ class Response:
     status: int
     headers: dict[str, str]  # names lower-cased; a repeated header keeps its last value
     body: bytes
+    # For evidence capture (WARC records): the address actually connected to, the headers as sent and received (in
+    # order, names as spelled), the status line's reason phrase and the HTTP version.
+    peer: str | None = None
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    reason: str = ""
+    http_version: str = "HTTP/1.1"
 
 
 def blocked_reason(ip: IPAddress) -> str | None:
@@ -190,15 +197,37 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _exchange(
+    r: httpcore.Response, sent: list[tuple[bytes, bytes]]
+) -> tuple[str | None, list[tuple[str, str]], list[tuple[str, str]], str, str]:
+    """What a WARC record keeps of one exchange: peer address, headers received and sent, reason, HTTP version."""
+    peer: str | None = None
+    stream = r.extensions.get("network_stream")
+    if stream is not None:
+        addr = stream.get_extra_info("server_addr")
+        peer = str(addr[0]) if addr else None
+    reason = r.extensions.get("reason_phrase", b"")
+    version = r.extensions.get("http_version", b"HTTP/1.1")
+    return (
+        peer,
+        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in r.headers],
+        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in sent],
+        reason.decode("latin-1") if isinstance(reason, bytes) else str(reason),
+        version.decode("ascii", "replace") if isinstance(version, bytes) else str(version),
+    )
+
+
 def get(
     url: str,
     limits: Limits,
     *,
     accept: Callable[[int, dict[str, str]], str | None] | None = None,
+    on_redirect: Callable[[Response], None] | None = None,
 ) -> Response | str:
     """GET ``url`` within ``limits``; a Response, or a reason (never raises on a bad URL or server).
 
     ``accept(status, headers)`` is called on the final response before its body is read: return a reason to stop.
+    ``on_redirect(response)`` is told of each redirect hop (its body is not read: ``body`` is empty).
     """
     deadline = time.monotonic() + limits.timeout
     backend = GuardedBackend(deadline, limits.allow_private)
@@ -214,7 +243,10 @@ def get(
                 timeouts = {"connect": limits.timeout, "read": limits.timeout, "write": limits.timeout}
                 with pool.stream("GET", origin, headers=headers_out, extensions={"timeout": timeouts}) as r:
                     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in r.headers}
+                    hop = Response(str(target), r.status, headers, b"", *_exchange(r, headers_out))
                     if r.status in REDIRECTS and "location" in headers:
+                        if on_redirect is not None:
+                            on_redirect(hop)
                         current = str(target.join(headers["location"]))
                         continue
                     if accept is not None:
@@ -226,7 +258,8 @@ def get(
                         body += chunk
                         if len(body) > limits.max_bytes:
                             return f"too large: over {limits.max_bytes} bytes"
-                    return Response(str(target), r.status, headers, bytes(body))
+                    hop.body = bytes(body)
+                    return hop
             return f"too many redirects (over {limits.max_redirects})"
     except Refused as exc:
         return f"refused: {exc}"

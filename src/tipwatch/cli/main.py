@@ -84,6 +84,11 @@ def _register() -> None:
     app.add_typer(cases_cmd.app, name="cases")
     app.add_typer(review_cmd.app, name="review")
 
+    from tipwatch.cli import evidence_cmd  # evidence capture, custody and bundles (issue 11)
+
+    app.command("capture")(evidence_cmd.capture)
+    app.add_typer(evidence_cmd.app, name="evidence")
+
 
 _register()
 

@@ -12,6 +12,7 @@ from tipwatch.store.db import open_engine, resolve_url, schema_current
 from tipwatch.store.interface.accounts import AccountStore, SessionStore
 from tipwatch.store.interface.audit import AuditStore
 from tipwatch.store.interface.cases import CaseStore
+from tipwatch.store.interface.evidence import EvidenceStore
 from tipwatch.store.interface.faces import FaceStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStateStore, LinkStore
@@ -25,6 +26,7 @@ from tipwatch.store.interface.watches import WatchStore
 from tipwatch.store.sql.accounts import SqlAccounts, SqlSessions
 from tipwatch.store.sql.audit import SqlAudit
 from tipwatch.store.sql.cases import SqlCases
+from tipwatch.store.sql.evidence import SqlEvidence
 from tipwatch.store.sql.faces import SqlFaces
 from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.link_state import SqlLinkState
@@ -58,6 +60,7 @@ class Store:
         self.search: SearchStore = SqlSearch(self._engine)
         self.review: ReviewStore = SqlReview(self._engine)
         self.cases: CaseStore = SqlCases(self._engine)
+        self.evidence: EvidenceStore = SqlEvidence(self._engine)  # captures and their custody (issue 11)
         # The link state kept in the database (services.networks.state_store picks it or a directory).
         self.link_state: LinkStateStore = SqlLinkState(self._engine)
         # Accounts, API tokens and web sessions; the hash-chained audit log (issue 10).

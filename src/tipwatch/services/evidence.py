@@ -1,0 +1,298 @@
+"""Evidence items after capture: listing them, their chain of custody (viewed, exported, transferred: who, when,
+why; each event signed with the installation's key), the installation's public key, and the case bundle (a WACZ with
+the WARCs, screenshots, rendered HTML, images, manifest, custody log, signature and a report) and its verification.
+
+The evidentiary copies are the read-only objects under the data directory (``tipwatch.evidence.objects``); a bundle
+is a copy, checked against the stored hashes as it is written. Refusals raise ``EvidenceError(reason, message)``
+(``not_found``, ``empty``, ``bad_value``).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tipwatch import __version__
+from tipwatch.evidence import bundle, keys
+from tipwatch.evidence.bundle import BundleFile, Verdict
+from tipwatch.evidence.custody import CustodyEvent, Signer, canonical_json
+from tipwatch.evidence.objects import ObjectStore
+from tipwatch.evidence.report import render
+from tipwatch.services import audit
+from tipwatch.services.cases import get_case
+from tipwatch.store.facade import Store
+from tipwatch.store.interface.evidence import Artifact, EvidenceItem, NoSuchItem
+
+__all__ = [
+    "EvidenceError",
+    "ItemView",
+    "export_case",
+    "list_items",
+    "public_key_pem",
+    "signer",
+    "transfer_item",
+    "verify_bundle",
+    "view_item",
+]
+
+MAX_WHY = 2000
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "image/svg+xml": "svg"}
+
+
+class EvidenceError(ValueError):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class ItemView:
+    item: EvidenceItem
+    artifacts: list[Artifact]
+    custody: list[CustodyEvent]
+
+
+def signer(data_dir: Path) -> Signer:
+    """Signs with the installation's Ed25519 key (created once under ``data_dir``, mode 0600)."""
+    key = keys.load_or_create(data_dir)
+    return key.sign
+
+
+def public_key_pem(data_dir: Path) -> str:
+    return keys.public_pem(keys.load_or_create(data_dir).public_key())
+
+
+def fingerprint(data_dir: Path) -> str:
+    return keys.fingerprint(keys.load_or_create(data_dir).public_key())
+
+
+def _why(why: str) -> str:
+    v = why.strip()
+    if len(v) > MAX_WHY:
+        raise EvidenceError("bad_value", f"a reason has at most {MAX_WHY} characters")
+    return v
+
+
+def list_items(store: Store, case_id: int) -> list[EvidenceItem]:
+    get_case(store, case_id)
+    return store.evidence.items(case_id)
+
+
+def _event(
+    store: Store, data_dir: Path, item_id: int, actor: str, action: str, why: str, details: dict[str, Any]
+) -> CustodyEvent:
+    try:
+        return store.evidence.append_event(
+            item_id,
+            at=datetime.now(UTC),
+            actor=actor,
+            action=action,
+            why=_why(why),
+            details=details,
+            sign=signer(data_dir),
+        )
+    except NoSuchItem as exc:
+        raise EvidenceError("not_found", str(exc)) from None
+
+
+def view_item(store: Store, data_dir: Path, item_id: int, *, actor: str, why: str = "", via: str = "") -> ItemView:
+    """An item with its artifacts and custody, as a person opens it: a "viewed" custody event first."""
+    _event(store, data_dir, item_id, actor, "viewed", why, {"via": via})
+    item = store.evidence.get(item_id)
+    if item is None:  # pragma: no cover - the event above found it
+        raise EvidenceError("not_found", f"no evidence item {item_id}")
+    audit.append(store, actor, "evidence.view", f"evidence:{item_id}", why, {"via": via})
+    return ItemView(item, store.evidence.artifacts(item_id), store.evidence.events(item_id))
+
+
+def transfer_item(store: Store, data_dir: Path, item_id: int, *, actor: str, to: str, why: str = "") -> CustodyEvent:
+    """Record that the item (or a copy of it) was handed to ``to``."""
+    recipient = to.strip()
+    if not recipient or len(recipient) > 200:
+        raise EvidenceError("bad_value", "name the recipient (1 to 200 characters)")
+    event = _event(store, data_dir, item_id, actor, "transferred", why, {"to": recipient})
+    audit.append(store, actor, "evidence.transfer", f"evidence:{item_id}", why, {"to": recipient})
+    return event
+
+
+def _item_files(
+    objects: ObjectStore, item: EvidenceItem, artifacts: list[Artifact]
+) -> tuple[list[BundleFile], list[dict[str, Any]]]:
+    files: list[BundleFile] = []
+    listed: list[dict[str, Any]] = []
+    base = f"evidence/item-{item.id}"
+    for a in artifacts:
+        if a.kind == "warc":
+            path = f"archive/item-{item.id}.warc.gz"
+        elif a.kind == "screenshot":
+            path = f"{base}/screenshot.png"
+        elif a.kind == "html":
+            path = f"{base}/page.html"
+        elif a.kind == "metadata":
+            path = f"{base}/metadata.json"
+        else:
+            path = f"{base}/images/{a.position:03d}-{a.sha256[:12]}.{EXTENSIONS.get(a.media_type, 'bin')}"
+        files.append(BundleFile(path, objects.get(a.sha256)))  # get() refuses an object changed on disk
+        listed.append(
+            {
+                "kind": a.kind,
+                "path": path,
+                "sha256": a.sha256,
+                "size": a.size,
+                "media_type": a.media_type,
+                "source_url": a.source_url,
+            }
+        )
+    return files, listed
+
+
+def _pdf(html: str, chromium: str) -> bytes | None:
+    """The report printed by Chromium (None when no browser is installed). Nothing is fetched: every request the
+    page makes is refused."""
+    if not Path(chromium).exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"], headless=True)
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.abort())
+            page.set_content(html, wait_until="load")
+            return page.pdf(format="A4", print_background=True)
+        finally:
+            browser.close()
+
+
+def export_case(
+    store: Store,
+    data_dir: Path,
+    case_id: int,
+    out: Path,
+    *,
+    actor: str,
+    why: str = "",
+    pdf: bool = True,
+    chromium: str = "/usr/bin/chromium",
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Write the case's bundle to ``out`` (an "exported" custody event for each item first, so the bundle carries
+    it); returns the SHA-256 of its manifest."""
+    case = get_case(store, case_id)
+    items = store.evidence.items(case_id)
+    if not items:
+        raise EvidenceError("empty", f"case {case_id} holds no evidence: capture pages into it first")
+    reason = _why(why)
+    objects = ObjectStore(data_dir)
+    key = keys.load_or_create(data_dir)
+    files: list[BundleFile] = []
+    listed: list[dict[str, Any]] = []
+    custody: list[CustodyEvent] = []
+    pages = [orjson.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})]
+    index: list[str] = []
+    for item in items:
+        _event(store, data_dir, item.id, actor, "exported", reason, {"bundle": out.name, "case": case.id})
+        artifacts = store.evidence.artifacts(item.id)
+        events = store.evidence.events(item.id)
+        item_files, item_artifacts = _item_files(objects, item, artifacts)
+        files += item_files
+        custody += events
+        meta: dict[str, Any] = next((orjson.loads(f.data) for f in item_files if f.path.endswith("/metadata.json")), {})
+        listed.append(
+            {
+                "id": item.id,
+                "url": item.url,
+                "final_url": item.final_url,
+                "title": item.title,
+                "captured_at": item.captured_at.isoformat(),
+                "captured_by": item.captured_by,
+                "purpose": item.purpose,
+                "post_id": item.post_id,
+                "http_status": item.http_status,
+                "ip": item.ip,
+                "tool_version": item.tool_version,
+                "browser": meta.get("browser"),
+                "redirects": meta.get("redirects", []),
+                "artifacts": item_artifacts,
+                "custody_head": events[-1].hash,
+            }
+        )
+        pages.append(
+            orjson.dumps(
+                {
+                    "id": f"item-{item.id}",
+                    "url": item.final_url,
+                    "ts": item.captured_at.isoformat(),
+                    "title": item.title,
+                }
+            )
+        )
+        warc = next(f for f in item_files if f.path.startswith("archive/"))
+        index += bundle.cdxj_lines(Path(warc.path).name, warc.data)
+        if progress is not None:
+            progress(f"item {item.id}: {item.final_url}")
+    now = datetime.now(UTC)
+    files.append(BundleFile(bundle.CUSTODY, b"".join(canonical_json(e.to_json()) + b"\n" for e in custody)))
+    files.append(BundleFile(bundle.ITEMS, orjson.dumps(listed, option=orjson.OPT_INDENT_2)))
+    files.append(BundleFile("pages/pages.jsonl", b"\n".join(pages) + b"\n"))
+    files.append(BundleFile("indexes/index.cdxj", ("\n".join(sorted(index)) + "\n").encode()))
+    files.append(BundleFile(bundle.PUBLIC_KEY, keys.public_pem(key.public_key()).encode()))
+    by_id = {e.item_id: [] for e in custody}  # type: dict[int, list[dict[str, Any]]]
+    for e in custody:
+        by_id[e.item_id].append({**e.to_json(), "at": e.at.isoformat()})
+    shots = {f.path: f.data for f in files if f.path.endswith("/screenshot.png")}
+    context: dict[str, Any] = {
+        "case": {"id": case.id, "title": case.title},
+        "exported_at": now.isoformat(),
+        "exported_by": actor,
+        "why": reason,
+        "software": f"tipwatch {__version__}",
+        "fingerprint": keys.fingerprint(key.public_key()),
+        "items": [
+            {**it, "custody": by_id.get(it["id"], []), "screenshot_src": f"evidence/item-{it['id']}/screenshot.png"}
+            for it in listed
+        ],
+    }
+    html = render(context)
+    files.append(BundleFile("report.html", html.encode("utf-8")))
+    if pdf:
+        for it in context["items"]:  # the PDF is printed from memory: screenshots inline
+            data = shots.get(it["screenshot_src"])
+            it["screenshot_src"] = f"data:image/png;base64,{base64.b64encode(data).decode()}" if data else ""
+        printed = _pdf(render(context), chromium)
+        if printed is not None:
+            files.append(BundleFile("report.pdf", printed))
+    digest = bundle.write_bundle(
+        out,
+        files,
+        title=f"Case {case.id}: {case.title}",
+        created=now,
+        software=f"tipwatch {__version__}",
+        extra={
+            "mainPageURL": items[0].final_url,
+            "case": {"id": case.id, "title": case.title},
+            "exported_by": actor,
+            "why": reason,
+            "items": [it["id"] for it in listed],
+            "public_key_fingerprint": keys.fingerprint(key.public_key()),
+        },
+        sign=key.sign,
+        public_key=key.public_key(),
+    )
+    audit.append(
+        store, actor, "evidence.export", f"case:{case.id}", reason, {"bundle": out.name, "manifest_sha256": digest}
+    )
+    return digest
+
+
+def verify_bundle(path: Path, public_key: Path | None = None) -> Verdict:
+    """Check a bundle with nothing but the bundle and (optionally, but that is what makes it independent) the
+    public key file."""
+    pem = public_key.read_bytes() if public_key is not None else None
+    return bundle.verify(path, pem)

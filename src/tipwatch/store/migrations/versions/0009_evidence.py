@@ -1,0 +1,82 @@
+"""Evidence: captured items, their content-addressed artifacts and their chain of custody.
+
+Revision ID: 0009_evidence
+Revises: 0001_core
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_evidence"
+down_revision = "0001_core"
+branch_labels = ("evidence",)
+depends_on = "0008_cases"
+
+
+def _item_fk(table: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(
+        "item_id",
+        sa.Integer(),
+        sa.ForeignKey("evidence_items.id", ondelete="RESTRICT", name=f"fk_{table}_item_id_evidence_items"),
+        nullable=False,
+    )
+
+
+def upgrade() -> None:
+    op.create_table(
+        "evidence_items",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column(
+            "case_id",
+            sa.Integer(),
+            sa.ForeignKey("cases.id", ondelete="RESTRICT", name="fk_evidence_items_case_id_cases"),
+            nullable=False,
+        ),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("final_url", sa.Text(), nullable=False),
+        sa.Column("post_id", sa.String(128)),
+        sa.Column("http_status", sa.Integer(), nullable=False),
+        sa.Column("ip", sa.String(64)),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("captured_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("captured_by", sa.String(200), nullable=False),
+        sa.Column("purpose", sa.Text(), nullable=False),
+        sa.Column("tool_version", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_evidence_items"),
+    )
+    op.create_index("ix_evidence_items_case_id", "evidence_items", ["case_id"])
+    op.create_index("ix_evidence_items_post_id", "evidence_items", ["post_id"])
+    op.create_table(
+        "evidence_artifacts",
+        _item_fk("evidence_artifacts"),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("media_type", sa.String(200), nullable=False),
+        sa.Column("source_url", sa.Text()),
+        sa.PrimaryKeyConstraint("item_id", "position", name="pk_evidence_artifacts"),
+    )
+    op.create_index("ix_evidence_artifacts_sha256", "evidence_artifacts", ["sha256"])
+    op.create_table(
+        "evidence_custody",
+        _item_fk("evidence_custody"),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("why", sa.Text(), nullable=False),
+        sa.Column("details", sa.Text(), nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("signature", sa.String(128), nullable=False),
+        sa.PrimaryKeyConstraint("item_id", "seq", name="pk_evidence_custody"),
+    )
+
+
+def downgrade() -> None:
+    for table in ("evidence_custody", "evidence_artifacts", "evidence_items"):
+        op.drop_table(table)
