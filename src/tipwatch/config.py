@@ -70,6 +70,12 @@ class Config(BaseSettings):
         "images). Stored image references are resolved only to regular files inside one of them; empty: no images.",
     )
 
+    capture_allow_private: bool = Field(
+        False,
+        description="Let the web app's evidence capture fetch private and loopback addresses (a lab or an intranet "
+        "mirror; the CLI's --allow-private-addresses). Off: such addresses are refused.",
+    )
+
     @field_validator("secret_key")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:

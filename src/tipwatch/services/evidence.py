@@ -31,8 +31,10 @@ from tipwatch.store.interface.evidence import Artifact, EvidenceItem, NoSuchItem
 
 __all__ = [
     "EvidenceError",
+    "EvidenceItem",
     "ItemView",
     "export_case",
+    "items_for_post",
     "list_items",
     "public_key_pem",
     "signer",
@@ -82,6 +84,10 @@ def _why(why: str) -> str:
 def list_items(store: Store, case_id: int) -> list[EvidenceItem]:
     get_case(store, case_id)
     return store.evidence.items(case_id)
+
+
+def items_for_post(store: Store, post_id: str) -> list[EvidenceItem]:
+    return store.evidence.items_for_post(post_id)
 
 
 def _event(

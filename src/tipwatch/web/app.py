@@ -15,6 +15,7 @@ from tipwatch.config import Config, load_config
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
 from tipwatch.web.pages import dashboard as dashboard_page
+from tipwatch.web.pages import evidence as evidence_page
 from tipwatch.web.pages import login as login_page
 from tipwatch.web.pages import networks as networks_page
 from tipwatch.web.pages import posts as posts_page
@@ -27,6 +28,7 @@ from tipwatch.web.routes import (
     auth,
     banks,
     cases,
+    evidence,
     health,
     networks,
     posts,
@@ -78,6 +80,8 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(review.router)
     app.include_router(cases.router)
     app.include_router(banks.router)
+    app.include_router(evidence.router)
+    app.include_router(evidence_page.router)
     return app
 
 

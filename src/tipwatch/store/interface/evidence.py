@@ -85,5 +85,9 @@ class EvidenceStore(ABC):
         """Oldest first."""
 
     @abstractmethod
+    def items_for_post(self, post_id: str) -> list[EvidenceItem]:
+        """Items captured from the post's URL, oldest first."""
+
+    @abstractmethod
     def posts_with_url(self, url: str) -> list[str]:
         """Ids of stored posts whose URL is exactly ``url``."""

@@ -166,6 +166,11 @@ class SqlEvidence(EvidenceStore):
         with self._engine.connect() as conn:
             return [_event(r) for r in conn.execute(q)]
 
+    def items_for_post(self, post_id: str) -> list[EvidenceItem]:
+        q = select(evidence_items).where(evidence_items.c.post_id == post_id).order_by(evidence_items.c.id)
+        with self._engine.connect() as conn:
+            return [_item(r) for r in conn.execute(q)]
+
     def posts_with_url(self, url: str) -> list[str]:
         # posts.url has no index: a scan, acceptable for a capture (one look-up per URL captured).
         with self._engine.connect() as conn:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tipwatch.report.highlight import Highlighted, Span, highlight
 from tipwatch.services.accounts import has_role
+from tipwatch.services.evidence import items_for_post
 from tipwatch.services.media_view import MediaViewError, view_image
 from tipwatch.services.posts import PostView, view_post
 from tipwatch.store.interface.reports import RankedPost
@@ -52,13 +53,23 @@ def post_page(
     view = audited_view(request, principal, post_id, "post page")
     if view is None:
         raise HTTPException(status_code=404, detail="no such post")
+    return render_post(request, principal, view)
+
+
+def render_post(
+    request: Request, principal: Principal, view: PostView, *, capture_error: str = "", status_code: int = 200
+) -> HTMLResponse:
+    """The post's page (``capture_error``: why a capture from this page failed)."""
     return render(
         request,
         "post.html",
         principal,
+        status_code=status_code,
         v=view,
         text=highlighted(view),
         can_decide=has_role(principal.role, "analyst"),
+        evidence=items_for_post(store_of(request), view.post.id),
+        capture_error=capture_error,
     )
 
 
