@@ -306,3 +306,21 @@ def test_export_refuses_an_object_changed_on_disk(world: World, tmp_path: Path) 
     path.write_bytes(_flip(path.read_bytes()))
     with pytest.raises(ValueError, match=f"evidence object {art.sha256} was changed on disk"):
         export_case(world.store, data, world.case_id, tmp_path / "x.wacz", actor="ana", pdf=False)
+
+
+def test_a_page_with_an_abuse_bank_image_is_not_captured(world: World, tmp_path: Path) -> None:
+    from tipwatch.media.formats import EntryIn
+    from tipwatch.services import banks
+
+    data = tmp_path / "data"
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        case = cases.create_case(store, "x", created_by="ana")
+        banks.create_bank(store, "csam", source="test", licence="test", is_abuse_material=True)
+        picture = hashlib.sha256(world.site.pages["/img/2.png"][2]).hexdigest()
+        banks.add_entries(store, "csam", [EntryIn("sha256", picture)])
+        with pytest.raises(CaptureError, match=f"SHA-256 {picture}\\) matched the abuse-material hash bank 'csam'"):
+            capture(store, data, world.site.url("/ad/2"), case_id=case.id, actor="ana", options=LAB)
+        assert store.evidence.items(case.id) == []
+        assert not (data / "evidence" / "objects").exists() or not any((data / "evidence" / "objects").rglob("*"))
+        # The page without that picture is captured, as usual.
+        assert capture(store, data, world.site.url("/ad/1"), case_id=case.id, actor="ana", options=LAB).id == 1

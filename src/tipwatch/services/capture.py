@@ -27,9 +27,11 @@ from tipwatch import __version__, safehttp
 from tipwatch.evidence.custody import canonical_json
 from tipwatch.evidence.objects import ObjectStore
 from tipwatch.evidence.warc import Exchange, build_warc
+from tipwatch.media.index import MatchIndex
 from tipwatch.services import audit
 from tipwatch.services.cases import get_case
 from tipwatch.services.evidence import signer
+from tipwatch.services.matching import load_index
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.evidence import Artifact, EvidenceItem, NewItem
 
@@ -269,6 +271,30 @@ class Browser:
             raise CaptureError(page_response.url, f"the browser failed: {reason}") from None
 
 
+def _check_images(url: str, session: _Session, index: MatchIndex) -> list[dict[str, Any]]:
+    """Match every image the page loaded against the hash banks. An abuse-material match ends the capture with
+    nothing stored (the WARC and the screenshot would hold the image); other matches are kept as leads."""
+    from tipwatch.media.hashing import hash_bytes
+
+    leads: list[dict[str, Any]] = []
+    if not len(index):
+        return leads
+    for ex in session.exchanges:
+        if ex.status != 200 or not ex.body or not _media_type(ex.headers).startswith("image/"):
+            continue
+        h = hash_bytes(ex.body, dihedral=True)
+        hits = index.match(sha256=h.sha256, md5=h.md5, dihedral=h.dihedral, quality=h.quality, signals=h.signals)
+        abuse = [m for m in hits if m.is_abuse_material]
+        if abuse:
+            raise CaptureError(
+                url,
+                f"an image of the page (SHA-256 {h.sha256}) matched the abuse-material hash bank "
+                f"{abuse[0].bank_name!r}: nothing was captured or kept; report it through the mandatory channel",
+            )
+        leads += [{"image_url": ex.url[:2000], "sha256": h.sha256, **m.as_json()} for m in hits]
+    return leads
+
+
 def _artifacts(
     objects: ObjectStore, session: _Session, rendered: _Rendered, warc: bytes, metadata: dict[str, Any]
 ) -> list[Artifact]:
@@ -306,10 +332,11 @@ def capture(
     purpose: str = "",
     options: CaptureOptions | None = None,
     browser: Browser | None = None,
+    index: MatchIndex | None = None,
 ) -> EvidenceItem:
     """Capture ``url`` into case ``case_id`` as ``actor``; the stored item (raises CaptureError, or
     services.cases.CaseError for an unknown case). ``browser``: one already started (else one is started for this
-    capture, after the page's download succeeded)."""
+    capture, after the page's download succeeded); ``index``: the hash banks' match index (else loaded here)."""
     opts = options or CaptureOptions()
     case = get_case(store, case_id)
     url = url.strip()
@@ -321,6 +348,11 @@ def capture(
             rendered = own.render(page, session)
     else:
         rendered = browser.render(page, session)
+    try:
+        leads = _check_images(url, session, load_index(store) if index is None else index)
+    except CaptureError as exc:
+        audit.append(store, actor, "evidence.capture_refused", f"case:{case.id}", purpose, {"reason": exc.reason})
+        raise
     post_ids = store.evidence.posts_with_url(url) or (
         store.evidence.posts_with_url(page.url) if page.url != url else []
     )
@@ -342,6 +374,7 @@ def capture(
         "redirects": [ex.url for ex in session.exchanges if ex.resource_type == "redirect"],
         "resources_recorded": len(session.exchanges),
         "resources_not_recorded": session.failed,
+        "hash_bank_matches": leads,  # leads for review, not findings
     }
     info = {
         "software": f"{TOOL} {__version__}",
@@ -396,6 +429,7 @@ def capture_many(
     opts = options or CaptureOptions()
     get_case(store, case_id)
     out: list[EvidenceItem | CaptureError] = []
+    index = load_index(store)
     with Browser(opts.chromium) as browser:
         for url in urls:
             try:
@@ -409,6 +443,7 @@ def capture_many(
                         purpose=purpose,
                         options=opts,
                         browser=browser,
+                        index=index,
                     )
                 )
             except CaptureError as exc:

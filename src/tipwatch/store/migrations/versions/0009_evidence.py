@@ -1,7 +1,7 @@
 """Evidence: captured items, their content-addressed artifacts and their chain of custody.
 
 Revision ID: 0009_evidence
-Revises: 0001_core
+Revises: 0008_cases (its items belong to cases)
 Create Date: 2026-11-30
 """
 
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_evidence"
-down_revision = "0001_core"
+down_revision = "0008_cases"
 branch_labels = ("evidence",)
-depends_on = "0008_cases"
+depends_on = None
 
 
 def _item_fk(table: str) -> sa.Column:  # type: ignore[type-arg]
