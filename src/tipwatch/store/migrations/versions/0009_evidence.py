@@ -75,8 +75,44 @@ def upgrade() -> None:
         sa.Column("signature", sa.String(128), nullable=False),
         sa.PrimaryKeyConstraint("item_id", "seq", name="pk_evidence_custody"),
     )
+    # The database itself refuses to change or remove custody events and artifacts, and to remove items (an item
+    # row is updated only as the lock that serialises appends to its custody log); the signed chains show what
+    # someone able to drop these triggers did anyway.
+    for table, actions in _GUARDED.items():
+        _refuse(table, actions)
+
+
+# Table -> the statements refused on it.
+_GUARDED = {
+    "evidence_custody": ("UPDATE", "DELETE"),
+    "evidence_artifacts": ("UPDATE", "DELETE"),
+    "evidence_items": ("DELETE",),
+}
+
+
+def _refuse(table: str, actions: tuple[str, ...]) -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for action in actions:
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table}: {action} refused (evidence is never changed)'); END"
+            )
+    elif dialect == "postgresql":
+        op.execute(
+            f"CREATE FUNCTION {table}_guard() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{table}: % refused (evidence is never changed)', TG_OP; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_guard BEFORE {' OR '.join((*actions, 'TRUNCATE'))} ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_guard()"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in _GUARDED:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_guard ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {table}_guard()")
     for table in ("evidence_custody", "evidence_artifacts", "evidence_items"):
         op.drop_table(table)
