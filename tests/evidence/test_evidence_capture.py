@@ -324,3 +324,21 @@ def test_a_page_with_an_abuse_bank_image_is_not_captured(world: World, tmp_path:
         assert not (data / "evidence" / "objects").exists() or not any((data / "evidence" / "objects").rglob("*"))
         # The page without that picture is captured, as usual.
         assert capture(store, data, world.site.url("/ad/1"), case_id=case.id, actor="ana", options=LAB).id == 1
+
+
+def test_a_working_copy_is_separate_from_the_evidentiary_objects(world: World, tmp_path: Path) -> None:
+    from tipwatch.services.evidence import EvidenceError, working_copy
+
+    out = tmp_path / "work"
+    written = working_copy(world.store, world.data, 2, out, actor="bob", why="annotate")
+    assert out / "evidence/item-2/screenshot.png" in written
+    for line in (out / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    shot = out / "evidence/item-2/screenshot.png"
+    shot.write_bytes(b"edited")  # the working copy is writable; the object is not touched
+    art = next(a for a in world.store.evidence.artifacts(2) if a.kind == "screenshot")
+    assert ObjectStore(world.data).get(art.sha256)[:4] == b"\x89PNG"
+    assert world.store.evidence.events(2)[-1].details == {"working_copy": str(out)}
+    with pytest.raises(EvidenceError, match="not empty"):
+        working_copy(world.store, world.data, 2, out, actor="bob")

@@ -127,6 +127,26 @@ def transfer(
     console.print(f"item {item}: custody event {e.seq} (transferred to {to})")
 
 
+@app.command("copy")
+def copy(
+    item: int = typer.Argument(..., help="The evidence item id."),
+    out: Path = typer.Option(..., "--out", help="A new (or empty) folder for the working copy."),
+    why: str = typer.Option("", "--why", help="Why (kept in the item's custody log)."),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Write a working copy of the item's files (with SHA256SUMS); the evidentiary copy stays untouched."""
+    from tipwatch.services.evidence import EvidenceError, working_copy
+
+    cfg = config(database_url=db)
+    with open_store(db, cfg) as store:
+        try:
+            written = working_copy(store, cfg.data_dir, item, out, actor=_by(by), why=why)
+        except EvidenceError as exc:
+            raise UsageFailure(str(exc)) from None
+    console.print(f"item {item}: {len(written)} file(s) written to {out}")
+
+
 @app.command("export")
 def export(
     case: int = typer.Option(..., "--case", help="The case whose evidence is exported."),

@@ -41,6 +41,7 @@ __all__ = [
     "transfer_item",
     "verify_bundle",
     "view_item",
+    "working_copy",
 ]
 
 MAX_WHY = 2000
@@ -156,6 +157,28 @@ def _item_files(
             }
         )
     return files, listed
+
+
+def working_copy(store: Store, data_dir: Path, item_id: int, out_dir: Path, *, actor: str, why: str = "") -> list[Path]:
+    """Copy the item's files into ``out_dir`` (a new or empty folder) to work on, with a ``SHA256SUMS`` file; the
+    evidentiary objects stay untouched. Recorded as an "exported" custody event. Returns the files written."""
+    item = store.evidence.get(item_id)
+    if item is None:
+        raise EvidenceError("not_found", f"no evidence item {item_id}")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise EvidenceError("bad_value", f"{out_dir} is not empty: a working copy goes into a new folder")
+    files, listed = _item_files(ObjectStore(data_dir), item, store.evidence.artifacts(item_id))
+    _event(store, data_dir, item_id, actor, "exported", why, {"working_copy": str(out_dir)})
+    written = []
+    for f in files:
+        path = out_dir / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f.data)
+        written.append(path)
+    sums = out_dir / "SHA256SUMS"
+    sums.write_text("".join(f"{a['sha256']}  {a['path']}\n" for a in listed), encoding="utf-8")
+    audit.append(store, actor, "evidence.copy", f"evidence:{item_id}", why, {"to": str(out_dir)})
+    return [*written, sums]
 
 
 def _pdf(html: str, chromium: str) -> bytes | None:
