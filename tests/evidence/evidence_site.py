@@ -39,6 +39,7 @@ class Site:
 def _pages() -> dict[str, tuple[int, str, bytes]]:
     pages: dict[str, tuple[int, str, bytes]] = {
         "/ad/1": (200, "text/html; charset=utf-8", AD.format(title="New in town", text="call 555 0101", n=1).encode()),
+        "/": (200, "text/html", b"<!doctype html><title>Home</title><p>ads</p>"),
         "/ad/2": (200, "text/html; charset=utf-8", AD.format(title="Sweet girls <b>", text="24/7", n=2).encode()),
         "/img/1.png": (200, "image/png", png((200, 30, 30))),
         "/img/2.png": (200, "image/png", png((30, 30, 200))),

@@ -342,3 +342,15 @@ def test_a_working_copy_is_separate_from_the_evidentiary_objects(world: World, t
     assert world.store.evidence.events(2)[-1].details == {"working_copy": str(out)}
     with pytest.raises(EvidenceError, match="not empty"):
         working_copy(world.store, world.data, 2, out, actor="bob")
+
+
+def test_the_page_is_fetched_once_even_without_a_path(world: World, tmp_path: Path) -> None:
+    """The browser asks for "http://host:port/" when given "http://host:port": it gets the bytes already recorded,
+    not a second download."""
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        case = cases.create_case(store, "x", created_by="ana")
+        item = capture(store, tmp_path, world.site.base, case_id=case.id, actor="ana", options=LAB)
+        warc = next(a for a in store.evidence.artifacts(item.id) if a.kind == "warc")
+        records = ArchiveIterator(io.BytesIO(ObjectStore(tmp_path).get(warc.sha256)))
+        assert [r.rec_type for r in records] == ["warcinfo", "response", "request"]
+        assert item.title == "Home"

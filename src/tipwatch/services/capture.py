@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit, urlunsplit
 
 from tipwatch import __version__, safehttp
 from tipwatch.evidence.custody import canonical_json
@@ -158,6 +158,16 @@ def _fulfill_headers(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
+def _same_page(a: str, b: str) -> bool:
+    """Whether two URLs name the same document as a browser requests it (no fragment; an empty path is "/")."""
+
+    def norm(u: str) -> str:
+        parts = urlsplit(urldefrag(u)[0])
+        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+    return norm(a) == norm(b)
+
+
 def _router(session: _Session, page: safehttp.Response) -> Callable[[Any], None]:
     """The interception: the page's document from the WARC's bytes; every other GET through safehttp."""
     opts = session.options
@@ -166,7 +176,7 @@ def _router(session: _Session, page: safehttp.Response) -> Callable[[Any], None]
     def handle(route: Any) -> None:
         req = route.request
         url = req.url
-        if not served["page"] and urldefrag(url)[0] == urldefrag(page.url)[0]:
+        if not served["page"] and _same_page(url, page.url):
             served["page"] = True
             route.fulfill(status=page.status, headers=_fulfill_headers(page.raw_headers), body=page.body)
             return
