@@ -5,13 +5,13 @@ others use to verify bundles and custody logs; the fingerprint is the SHA-256 of
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 import stat
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from tipwatch.evidence.write_once import create_once
 
 KEY_FILE = "evidence_signing_key.pem"
 
@@ -23,20 +23,10 @@ class SigningKeyError(ValueError):
 def load_or_create(data_dir: Path) -> Ed25519PrivateKey:
     path = data_dir / KEY_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-        try:
-            os.link(tmp, path)  # fails if another process made it first: then theirs is the key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        create_once(path, pem, 0o600)  # another process's key, if it made one first, is the key
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SigningKeyError(

@@ -4,11 +4,10 @@ Nothing here changes or removes a stored object; exports and working copies are 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import secrets
 from pathlib import Path
+
+from tipwatch.evidence.write_once import create_once
 
 OBJECTS = Path("evidence") / "objects"
 
@@ -28,18 +27,7 @@ class ObjectStore:
         final = self.path(digest)
         if final.exists():
             return digest
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            with contextlib.suppress(FileExistsError):  # stored meanwhile by another capture: same bytes, same name
-                os.link(tmp, final)
-        finally:
-            tmp.unlink(missing_ok=True)
+        create_once(final, data, 0o444)  # stored meanwhile by another capture: the same bytes under the same name
         return digest
 
     def get(self, sha256: str) -> bytes:
