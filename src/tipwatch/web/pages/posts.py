@@ -1,7 +1,8 @@
 """One post's page: its text with indicator and identifier spans highlighted (escaped by report.highlight), the
-reasons for its score, identifiers, pictures (blurred until clicked; restricted ones as hashes only, never an
-<img>), bank matches, linked posts with the reason of each link, and its network. Every view is audited
-("post.view"); every picture served by ``/media/{post}/{index}`` too ("media.view", services.media_view)."""
+reasons for its score, identifiers, pictures (placeholders, loaded only when clicked; restricted ones as hashes
+only, never an <img> nor an address), bank matches, linked posts with the reason of each link, and its network.
+Every view is audited ("post.view"); every picture served by ``/media/{post}/{index}`` too ("media.view",
+services.media_view)."""
 
 from __future__ import annotations
 
