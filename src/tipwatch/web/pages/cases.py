@@ -152,6 +152,13 @@ def case_page(request: Request, principal: Viewer, case_id: CaseId) -> HTMLRespo
     return _case_page(request, principal, case_id)
 
 
+def _refused(request: Request, principal: Principal, case_id: int, exc: CaseError) -> HTMLResponse:
+    """A refused change: 404 for a case that is not there, else the case page again with the reason (400)."""
+    if exc.reason == "not_found":
+        raise HTTPException(status_code=404, detail=str(exc))
+    return _case_page(request, principal, case_id, error=str(exc), status_code=400)
+
+
 @router.post("/cases/{case_id}/change")
 def change_case(
     request: Request,
@@ -179,9 +186,7 @@ def change_case(
                 store, case_id, actor=principal.name, why=why.strip(), audit=audit_for(store, principal), **changes
             )
     except CaseError as exc:
-        if exc.reason == "not_found":
-            raise HTTPException(status_code=404, detail=str(exc)) from None
-        return _case_page(request, principal, case_id, error=str(exc), status_code=400)
+        return _refused(request, principal, case_id, exc)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -193,9 +198,7 @@ def add_note(
     try:
         cases.add_note(store, case_id, text, author=principal.name, audit=audit_for(store, principal))
     except CaseError as exc:
-        if exc.reason == "not_found":
-            raise HTTPException(status_code=404, detail=str(exc)) from None
-        return _case_page(request, principal, case_id, error=str(exc), status_code=400)
+        return _refused(request, principal, case_id, exc)
     return RedirectResponse(f"/cases/{case_id}#notes", status_code=303)
 
 
@@ -214,7 +217,7 @@ def remove_member(
         if network_id:
             cases.remove_networks(store, case_id, [network_id], actor=principal.name, audit=audit_for(store, principal))
     except CaseError as exc:
-        raise HTTPException(status_code=_status(exc), detail=str(exc)) from None
+        return _refused(request, principal, case_id, exc)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -249,7 +252,7 @@ def add_to_case(
             audit=audit_for(store, principal),
         )
     except CaseError as exc:
-        if exc.reason == "not_found" or back != "case":
+        if back != "case":  # from a post or network page: the reason, without re-rendering that page
             raise HTTPException(status_code=_status(exc), detail=str(exc)) from None
-        return _case_page(request, principal, case_id, error=str(exc), status_code=400)
+        return _refused(request, principal, case_id, exc)
     return RedirectResponse(_back(back, case_id, post_id, network_id), status_code=303)
