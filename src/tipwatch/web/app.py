@@ -14,6 +14,7 @@ from tipwatch import __version__
 from tipwatch.config import Config, load_config
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
+from tipwatch.web.pages import cases as cases_page
 from tipwatch.web.pages import dashboard as dashboard_page
 from tipwatch.web.pages import login as login_page
 from tipwatch.web.pages import networks as networks_page
@@ -68,6 +69,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(posts_page.router)
     app.include_router(networks_page.router)
     app.include_router(search_page.router)
+    app.include_router(cases_page.router)
     # The JSON API under /api/v1.
     app.include_router(scan.router)
     app.include_router(posts.router)
