@@ -101,6 +101,10 @@ def test_watchlists_page_add_alert_and_stop(
     )
     bad = analyst.post("/watchlists", data={**form, "kind": "nonsense"})
     assert bad.status_code == 422 and "unknown watch kind" in bad.text
+    too_long = analyst.post("/watchlists", data={**form, "kind": "keyword", "value": "word " * 120})
+    assert too_long.status_code == 422 and "too long" in too_long.text  # refused, not a database error
+    assert analyst.post("/watchlists", data={**form, "kind": "keyword", "value": "  "}).status_code == 422
+    assert len(store.watches.all()) == 1
     # A viewer sees watches and alerts but no form, and cannot add or stop.
     vid, vcsrf = session_for("viewer")
     viewer = cookie_client(app, vid)

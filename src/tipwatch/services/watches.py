@@ -11,12 +11,31 @@ from tipwatch.link.watch import Hit, Watch, identifier_kinds, kinds, normalize
 from tipwatch.services import audit
 from tipwatch.store.facade import Store
 
-__all__ = ["add", "add_audited", "alerts", "backfill", "kinds", "list_watches", "remove", "remove_audited"]
+__all__ = [
+    "MAX_VALUE_CHARS",
+    "add",
+    "add_audited",
+    "alerts",
+    "backfill",
+    "kinds",
+    "list_watches",
+    "remove",
+    "remove_audited",
+]
+
+
+# The longest watched value the store keeps (watches.value); a longer one is refused, not cut (PostgreSQL would fail).
+MAX_VALUE_CHARS = 512
 
 
 def add(store: Store, kind: str, value: str, *, note: str = "", by: str = "", region: str = "IN") -> Watch:
     """Watch ``value`` as the extractor would normalize it. Raises ValueError for an unknown kind or a bad value."""
-    return store.watches.add(kind, normalize(kind, value, region), note=note, by=by)
+    normalized = normalize(kind, value, region)
+    if not normalized:
+        raise ValueError("a value to watch is required")
+    if len(normalized) > MAX_VALUE_CHARS:
+        raise ValueError(f"the value is too long: at most {MAX_VALUE_CHARS} characters")
+    return store.watches.add(kind, normalized, note=note, by=by)
 
 
 def list_watches(store: Store) -> list[dict[str, Any]]:
