@@ -24,6 +24,7 @@ from tipwatch.web.auth import CSRF_HEADER, dependency_rules
 PUBLIC = "public"
 ANY = "authenticated"  # any user session or API token
 SCOPE = "scope:"  # "scope:scan": a token with that scope, or a user whose role implies it
+FACES = "face_search"  # a signed-in user holding the face-search permission, whatever the role
 
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/health"): PUBLIC,
@@ -86,6 +87,15 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/banks"): "analyst",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
+    # Audit, watchlists and face search (pages and API).
+    ("GET", "/audit"): "supervisor",
+    ("GET", "/watchlists"): "viewer",
+    ("POST", "/watchlists"): "analyst",
+    ("POST", "/watchlists/{watch_id}/stop"): "analyst",
+    ("GET", "/faces"): FACES,
+    ("POST", "/faces"): FACES,
+    ("POST", "/api/v1/faces/search"): FACES,
+    ("GET", "/api/v1/faces/log"): "supervisor",
 }
 # Routes that are HTML pages: an anonymous or forged-session request is answered 303 to /login.
 PAGES = {(m, p) for m, p in ACCESS if not p.startswith(("/api/", "/health", "/ready", "/static"))}
@@ -143,6 +153,8 @@ def test_role_rules_are_declared_on_the_routes(app: FastAPI) -> None:
             assert ("authenticated", "") in rules, f"{method} {path} lacks current_principal"
         elif need.startswith(SCOPE):
             assert ("scope", need[len(SCOPE) :]) in rules, f"{method} {path} lacks require_scope({need!r})"
+        elif need == FACES:
+            assert ("face_search", "") in rules, f"{method} {path} lacks require_face_search"
         else:
             assert need == PUBLIC and not rules, f"{method} {path} is listed public but has rules {rules}"
 
@@ -168,6 +180,8 @@ def test_role_rules_hold_for_each_role(app: FastAPI, client: TestClient, session
         status = _call(cookie_client(app, session_id), method, path, csrf)
         if need.startswith(SCOPE):
             admitted = need[len(SCOPE) :] in role_scopes(role)
+        elif need == FACES:
+            admitted = False  # the role users lack the permission (test_face_search_needs_the_permission)
         else:
             admitted = need == ANY or has_role(role, need)
         if admitted:
@@ -176,10 +190,20 @@ def test_role_rules_hold_for_each_role(app: FastAPI, client: TestClient, session
             assert status == 403, f"{role} admitted to {method} {path} needing {need} ({status})"
 
 
+def test_face_search_needs_the_permission(app: FastAPI, session_for: SessionFor) -> None:
+    """The "faces" user (an analyst holding the permission) is admitted where analysts without it are refused."""
+    session_id, csrf = session_for("faces")
+    face_routes = [(m, p) for (m, p), need in ACCESS.items() if need == FACES]
+    assert len(face_routes) >= 3
+    for method, path in face_routes:
+        status = _call(cookie_client(app, session_id), method, path, csrf)
+        assert status not in (401, 403), f"the face-search user was refused on {method} {path} ({status})"
+
+
 def test_tokens_never_pass_a_role_rule(client: TestClient, store: Store) -> None:
     token, _ = accounts.create_token(store, "all scopes", ["read", "scan", "ingest"], secret=SECRET.encode(), actor="t")
     bearer = {"Authorization": f"Bearer {token}"}
     for (method, path), need in ACCESS.items():
-        if need in ROLES:
+        if need in ROLES or need == FACES:
             status = client.request(method, _url(path), headers=bearer, json={} if method == "POST" else None)
             assert status.status_code == 403, f"a token passed {method} {path}"

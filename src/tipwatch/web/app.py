@@ -14,13 +14,16 @@ from tipwatch import __version__
 from tipwatch.config import Config, load_config
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
+from tipwatch.web.pages import audit as audit_page
 from tipwatch.web.pages import cases as cases_page
 from tipwatch.web.pages import dashboard as dashboard_page
+from tipwatch.web.pages import faces as faces_page
 from tipwatch.web.pages import login as login_page
 from tipwatch.web.pages import networks as networks_page
 from tipwatch.web.pages import posts as posts_page
 from tipwatch.web.pages import review as review_page
 from tipwatch.web.pages import search as search_page
+from tipwatch.web.pages import watchlists as watchlists_page
 from tipwatch.web.pages.common import static_files
 from tipwatch.web.routes import (
     admin,
@@ -28,6 +31,7 @@ from tipwatch.web.routes import (
     auth,
     banks,
     cases,
+    faces,
     health,
     networks,
     posts,
@@ -70,6 +74,9 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(networks_page.router)
     app.include_router(search_page.router)
     app.include_router(cases_page.router)
+    app.include_router(watchlists_page.router)
+    app.include_router(faces_page.router)
+    app.include_router(audit_page.router)
     # The JSON API under /api/v1.
     app.include_router(scan.router)
     app.include_router(posts.router)
@@ -80,6 +87,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(review.router)
     app.include_router(cases.router)
     app.include_router(banks.router)
+    app.include_router(faces.router)
     return app
 
 
