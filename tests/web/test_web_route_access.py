@@ -79,6 +79,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/banks"): "analyst",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
+    ("POST", "/api/v1/ingest"): "scope:ingest",
+    ("GET", "/api/v1/jobs"): "scope:ingest",
+    ("GET", "/api/v1/jobs/{job_id}"): "scope:ingest",
 }
 # Routes that are HTML pages: an anonymous or forged-session request is answered 303 to /login.
 PAGES = {(m, p) for m, p in ACCESS if not p.startswith(("/api/", "/health", "/ready", "/static"))}

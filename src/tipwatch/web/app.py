@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from tipwatch import __version__
 from tipwatch.config import Config, load_config
+from tipwatch.services.jobs import fail_abandoned
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
 from tipwatch.web.pages import dashboard as dashboard_page
@@ -28,6 +30,7 @@ from tipwatch.web.routes import (
     banks,
     cases,
     health,
+    jobs,
     networks,
     posts,
     review,
@@ -45,8 +48,13 @@ def create_app(config: Config) -> FastAPI:
     secret = config.server_secret()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Jobs left queued or running by a process that stopped (a restart) are marked failed, not left running.
+        await run_in_threadpool(fail_abandoned, store)
         yield
+        runner = getattr(app.state, "job_runner", None)
+        if runner is not None:  # the running job finishes; queued ones are failed by the next start or read
+            await run_in_threadpool(runner.close)
         store.close()
 
     # No /docs or /redoc pages: they load scripts from a CDN and run inline scripts, which the CSP forbids.
@@ -78,6 +86,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(review.router)
     app.include_router(cases.router)
     app.include_router(banks.router)
+    app.include_router(jobs.router)
     return app
 
 
