@@ -16,6 +16,7 @@ from tipwatch.config import Config, load_config
 from tipwatch.services.jobs import fail_abandoned
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
+from tipwatch.web.pages import banks as banks_page
 from tipwatch.web.pages import dashboard as dashboard_page
 from tipwatch.web.pages import login as login_page
 from tipwatch.web.pages import networks as networks_page
@@ -76,6 +77,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(posts_page.router)
     app.include_router(networks_page.router)
     app.include_router(search_page.router)
+    app.include_router(banks_page.router)
     # The JSON API under /api/v1.
     app.include_router(scan.router)
     app.include_router(posts.router)
