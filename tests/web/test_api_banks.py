@@ -118,6 +118,8 @@ def test_import_refusals(app: FastAPI, session_for: SessionFor) -> None:
     missing = boss.post("/api/v1/banks/nobank/import", files={"file": ("l.txt", b"md5 " + b"0" * 32)})
     assert missing.status_code == 404
     assert boss.post("/api/v1/banks/hotline/import", data={"format": "csv"}).status_code == 422  # no file
+    control = boss.post("/api/v1/banks/a%00b/import", files={"file": ("l.txt", bare)})
+    assert control.status_code == 422  # no control characters in a bank's name (PostgreSQL refuses NUL)
     wrong = boss.post("/api/v1/banks/hotline/import", files={"file": ("l", b"x")}, data={"format": "pdf"})
     assert wrong.status_code == 422
     analyst = as_role(app, session_for, "analyst")

@@ -12,8 +12,10 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 from web_helpers import BASE, SECRET, SessionFor, cookie_client
 
+from tipwatch.cli.main import app as cli
 from tipwatch.services import accounts, audit
 from tipwatch.services.jobs import ABANDONED
 from tipwatch.store.facade import Store
@@ -103,6 +105,12 @@ def test_a_json_array_with_a_default_platform(client: TestClient, store: Store) 
     assert job["counts"] == {"read": 2, "stored": 1, "duplicates": 0, "quarantined": 1, "reconciles": True}
     assert job["quarantined"][0]["position"] == "item 2"
     assert client.get("/api/v1/posts/site4/7", headers=bearer(store, "read")).status_code == 200
+    # The CLI reads the same job from the store.
+    shown = CliRunner().invoke(cli, ["jobs", "show", str(job["id"]), "--db", store.url])
+    assert shown.exit_code == 0, shown.output
+    assert {"status": "done", "reconciles": True, "id": job["id"]}.items() <= orjson.loads(shown.stdout).items()
+    listed = CliRunner().invoke(cli, ["jobs", "list", "--db", store.url])
+    assert [orjson.loads(line)["id"] for line in listed.stdout.splitlines()] == [job["id"]]
 
 
 def test_scopes_and_who_sees_which_job(app: FastAPI, client: TestClient, store: Store, session_for: SessionFor) -> None:
@@ -148,6 +156,8 @@ def test_size_limit_and_malformed_bodies(client: TestClient, store: Store) -> No
     for content, kind, status, message in cases:
         got = client.post("/api/v1/ingest", content=content, headers={**headers, "content-type": kind})
         assert got.status_code == status and message in got.json()["detail"], (content, got.text)
+    control = client.post("/api/v1/ingest?platform=a%00b", content=b'{"body": "x"}', headers={**headers, **NDJSON})
+    assert control.status_code == 422
     assert client.get("/api/v1/jobs", headers=headers).json()["total"] == 0  # nothing was queued
 
 

@@ -16,11 +16,22 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.jobs import Job
 
-__all__ = ["HEARTBEAT_SECONDS", "STALE_AFTER", "Job", "JobRunner", "fail_abandoned", "list_jobs", "owner_id"]
+__all__ = [
+    "HEARTBEAT_SECONDS",
+    "STALE_AFTER",
+    "Job",
+    "JobRunner",
+    "fail_abandoned",
+    "get_job",
+    "job_json",
+    "list_jobs",
+    "owner_id",
+]
 
 HEARTBEAT_SECONDS = 10.0
 # A heartbeat this old means the owner is gone (several missed beats, so a busy database does not fail live jobs).
@@ -77,6 +88,30 @@ def list_jobs(store: Store, *, submitted_by: str | None, offset: int = 0, limit:
 def get_job(store: Store, job_id: int) -> Job | None:
     fail_abandoned(store)
     return store.jobs.get(job_id)
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    """A job as plain JSON values (for the CLI)."""
+    c = job.counts
+
+    def iso(ts: datetime | None) -> str | None:
+        return None if ts is None else ts.isoformat()
+
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "phase": job.phase,
+        "submitted_by": job.submitted_by,
+        "submitted_at": iso(job.submitted_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+        "counts": {"read": c.read, "stored": c.stored, "duplicates": c.duplicates, "quarantined": c.quarantined},
+        "reconciles": c.read == c.stored + c.duplicates + c.quarantined,
+        "run_id": job.run_id,
+        "details": job.details,
+        "error": job.error,
+    }
 
 
 class JobRunner:

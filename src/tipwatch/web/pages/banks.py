@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -17,13 +17,20 @@ from tipwatch.services.accounts import has_role
 from tipwatch.services.banks import BankError
 from tipwatch.web.auth import Principal, store_of
 from tipwatch.web.pages.common import page_role, render
-from tipwatch.web.routes.banks import ImportFormat, ImportReport, SignalType, create_bank, import_hashes, switch_bank
+from tipwatch.web.routes.banks import (
+    BankName,
+    ImportFormat,
+    ImportReport,
+    SignalType,
+    create_bank,
+    import_hashes,
+    switch_bank,
+)
 from tipwatch.web.schemas.banks import BankIn
 
 router = APIRouter(tags=["pages"])
 Analyst = Annotated[Principal, Depends(page_role("analyst"))]
 Supervisor = Annotated[Principal, Depends(page_role("supervisor"))]
-BankName = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 def _page(

@@ -24,7 +24,8 @@ from tipwatch.web.schemas.banks import BadLine, BankChange, BankIn, BankOut, Imp
 router = APIRouter(prefix="/api/v1/banks", tags=["banks"])
 Analyst = Annotated[Principal, Depends(require_role("analyst"))]
 Supervisor = Annotated[Principal, Depends(require_role("supervisor"))]
-BankName = Annotated[str, Path(min_length=1, max_length=200)]
+# No control characters (PostgreSQL refuses NUL in text; no bank name holds one).
+BankName = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 # Literal choices keep the OpenAPI document exact; tests/web/test_api_banks.py checks they match the registry.
 ImportFormat = Literal["auto", "csv", "md5", "sha256", "te"]
 ExportFormat = Literal["csv", "md5", "sha256", "te"]

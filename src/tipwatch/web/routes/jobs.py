@@ -108,7 +108,9 @@ async def ingest_batch(
     principal: IngestScope,
     request: Request,
     response: Response,
-    platform: Annotated[str | None, Query(max_length=200, description="Platform of posts that name none")] = None,
+    platform: Annotated[
+        str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description="Platform of posts naming none")
+    ] = None,
 ) -> IngestAccepted:
     fmt = _format(request)
     try:
