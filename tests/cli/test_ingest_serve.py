@@ -103,9 +103,12 @@ def test_a_job_cut_short_by_a_killed_server_is_failed_after_restart(tmp_path: Pa
         assert counts["read"] == counts["stored"] + counts["duplicates"] + counts["quarantined"] < 8000
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)
+        assert (tmp_path / "data" / "jobs" / str(job["id"]) / "ingest.json").exists()
     with serving(tmp_path, url) as (base, _proc):
         job = _job(base, location, headers)
         assert job["status"] == "failed" and "interrupted" in job["error"] and job["finished_at"], job
+        # The batch it was reading is not left in data_dir (its quarantine file stays).
+        assert not (tmp_path / "data" / "jobs" / str(job["id"]) / "ingest.json").exists()
         shown = subprocess.run(
             [TIPWATCH, "jobs", "show", str(job["id"]), "--db", url],
             capture_output=True,

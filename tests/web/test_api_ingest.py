@@ -171,6 +171,11 @@ def test_a_job_left_running_by_a_stopped_server_is_failed_on_start(app: FastAPI,
         "ingest", submitted_by="token:1:x", owner=f"{socket.gethostname()}:999999999:ab", details={}, at=now
     )
     live = store.jobs.create("ingest", submitted_by="token:1:x", owner="other-host:1:live", details={}, at=now)
+    batches = {}
+    for job_id in (dead.id, live.id):
+        batches[job_id] = app.state.config.data_dir / "jobs" / str(job_id) / "ingest.json"
+        batches[job_id].parent.mkdir(parents=True)
+        batches[job_id].write_bytes(b'{"body": "personal data"}')
     with TestClient(app, base_url=BASE) as client:  # the lifespan: a server starting
         headers = bearer(store, "ingest")
         assert client.get("/api/v1/jobs", headers=headers).status_code == 200
@@ -179,5 +184,7 @@ def test_a_job_left_running_by_a_stopped_server_is_failed_on_start(app: FastAPI,
         assert job is not None and job.status == "failed" and job.error == ABANDONED and job.finished_at
     # A fresh heartbeat from a process this host cannot check: still queued (its owner may be alive elsewhere).
     assert store.jobs.get(live.id).status == "queued"  # type: ignore[union-attr]
+    # The failed job's batch file is removed; the live one's is kept.
+    assert not batches[dead.id].exists() and batches[live.id].exists()
     # A finished job stays as it ended.
     assert not store.jobs.update(dead.id, at=now, status="done")

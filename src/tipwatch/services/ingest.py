@@ -26,7 +26,7 @@ from tipwatch.store.facade import Store
 from tipwatch.store.interface.jobs import Job, JobCounts
 from tipwatch.store.interface.runs import Counts
 
-__all__ = ["FORMATS", "IngestError", "IngestSettings", "check_body", "submit"]
+__all__ = ["FORMATS", "IngestError", "IngestSettings", "check_body", "discard_leftovers", "submit"]
 
 # Body formats: JSON lines (one post per line) or one JSON array of posts.
 FORMATS = ("jsonl", "json")
@@ -202,3 +202,19 @@ def run(
         why,
         {"status": status, "run_id": details.get("run_id"), **asdict(counts)},
     )
+
+
+def discard_leftovers(store: Store, data_dir: Path) -> int:
+    """Remove the batch files of jobs that are no longer queued or running (a server stopped in the middle of them):
+    the posts they stored keep their raw input, and a batch of personal data is not left lying in data_dir.
+    Returns how many were removed."""
+    folder = data_dir / "jobs"
+    if not folder.is_dir():
+        return 0
+    live = {job.id for job in store.jobs.unfinished()}
+    removed = 0
+    for path in folder.glob(f"*/{INPUT_NAME}"):
+        if path.parent.name.isdigit() and int(path.parent.name) not in live:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

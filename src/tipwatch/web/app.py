@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tipwatch import __version__
 from tipwatch.config import Config, load_config
+from tipwatch.services.ingest import discard_leftovers
 from tipwatch.services.jobs import fail_abandoned
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
@@ -52,6 +53,7 @@ def create_app(config: Config) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Jobs left queued or running by a process that stopped (a restart) are marked failed, not left running.
         await run_in_threadpool(fail_abandoned, store)
+        await run_in_threadpool(discard_leftovers, store, config.data_dir)
         yield
         runner = getattr(app.state, "job_runner", None)
         if runner is not None:  # the running job finishes; queued ones are failed by the next start or read
