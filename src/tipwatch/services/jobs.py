@@ -130,12 +130,22 @@ class JobRunner:
         with self._lock:
             future = self._pool.submit(work)
             self._pending[job_id] = future
-        future.add_done_callback(lambda _f: self._forget(job_id))
+        future.add_done_callback(lambda done: self._finished(job_id, done))
         return future
 
-    def _forget(self, job_id: int) -> None:
+    def _finished(self, job_id: int, future: Future[None]) -> None:
         with self._lock:
             self._pending.pop(job_id, None)
+        if future.cancelled():
+            return
+        # The work ends its job itself; this only catches a job it left unfinished (an error before it could say
+        # so), which the heartbeat would otherwise keep "running" as long as this process lives.
+        exc = future.exception()
+        why = f"the job stopped unexpectedly ({type(exc).__name__})" if exc else "the job ended without a result"
+        try:
+            self._store.jobs.fail([job_id], error=why, at=datetime.now(UTC))
+        except Exception:  # the database is away: a stale heartbeat will tell after this process stops
+            return
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
@@ -147,7 +157,9 @@ class JobRunner:
     def close(self) -> None:
         """Let the running job finish; jobs still queued are failed now (their batch is not run)."""
         with self._lock:
-            cancelled = [job_id for job_id, future in self._pending.items() if future.cancel()]
+            pending = list(self._pending.items())
+        # Cancelling runs the done callback, which takes the lock: outside it.
+        cancelled = [job_id for job_id, future in pending if future.cancel()]
         if cancelled:
             self._store.jobs.fail(
                 cancelled, error="the server stopped before the job started; submit again", at=datetime.now(UTC)
