@@ -62,6 +62,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/cases/{case_id}/notes"): "analyst",
     ("POST", "/cases/{case_id}/remove"): "analyst",
     ("POST", "/cases/add"): "analyst",
+    ("GET", "/banks"): "analyst",
+    ("POST", "/banks"): "supervisor",
+    ("POST", "/banks/{name}/import"): "supervisor",
+    ("POST", "/banks/{name}/enable"): "supervisor",
+    ("POST", "/banks/{name}/disable"): "supervisor",
     ("POST", "/api/v1/scan"): "scope:scan",
     ("GET", "/api/v1/posts"): "scope:read",
     ("GET", "/api/v1/posts/{post_id:path}"): "scope:read",
@@ -85,6 +90,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/cases/{case_id}/members/remove"): "analyst",
     ("POST", "/api/v1/cases/{case_id}/notes"): "analyst",
     ("GET", "/api/v1/banks"): "analyst",
+    ("POST", "/api/v1/banks"): "supervisor",
+    ("POST", "/api/v1/banks/{name}/import"): "supervisor",
+    ("GET", "/api/v1/banks/{name}/export"): "supervisor",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
     # Audit, watchlists and face search (pages and API).
@@ -96,6 +104,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/faces"): FACES,
     ("POST", "/api/v1/faces/search"): FACES,
     ("GET", "/api/v1/faces/log"): "supervisor",
+    ("POST", "/api/v1/ingest"): "scope:ingest",
+    ("GET", "/api/v1/jobs"): "scope:ingest",
+    ("GET", "/api/v1/jobs/{job_id}"): "scope:ingest",
 }
 # Routes that are HTML pages: an anonymous or forged-session request is answered 303 to /login.
 PAGES = {(m, p) for m, p in ACCESS if not p.startswith(("/api/", "/health", "/ready", "/static"))}

@@ -83,6 +83,9 @@ def _register() -> None:
 
     app.add_typer(cases_cmd.app, name="cases")
     app.add_typer(review_cmd.app, name="review")
+    from tipwatch.cli import jobs_cmd  # the web app's background jobs (issue 10)
+
+    app.add_typer(jobs_cmd.app, name="jobs")
 
 
 _register()

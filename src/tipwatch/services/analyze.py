@@ -88,8 +88,13 @@ def analyze(
     expected: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_link_progress: Callable[[str, int, int], None] | None = None,
+    on_counts: Callable[[Counts], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> AnalyzeResult:
-    """Run ``req`` into ``store``. ``expected`` (an estimate of the records) only sizes the worker pool."""
+    """Run ``req`` into ``store``. ``expected`` (an estimate of the records) only sizes the worker pool.
+
+    ``on_counts`` gets the run's counts after each stored batch (they reconcile at every call); ``on_stage`` is told
+    when linking and reporting start (the web app's ingest job shows both)."""
     from tipwatch.engines.local import default_workers, map_ordered
     from tipwatch.engines.workers import init_analyzer, process_chunk
     from tipwatch.pipeline import Settings
@@ -133,6 +138,8 @@ def analyze(
                 sink.write(results)
                 if on_progress is not None:
                     on_progress(len(results))
+                if on_counts is not None:
+                    on_counts(sink.counts)
             status = "ok"
         finally:
             store.runs.finish(run_id, sink.counts, status)
@@ -152,9 +159,13 @@ def analyze(
 
         # Same code path as `tipwatch networks`: incremental over what is already linked.
         kept = state_store(store, link_state_dir, link_state_backend)
+        if on_stage is not None:
+            on_stage("linking")
         result.link = update_networks(store, state=kept, progress=on_link_progress)
     if req.report is not None:
         from tipwatch.services.report import write_report
 
+        if on_stage is not None:
+            on_stage("reporting")
         result.report_index = write_report(store, req.report)
     return result

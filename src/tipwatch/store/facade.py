@@ -13,6 +13,7 @@ from tipwatch.store.interface.accounts import AccountStore, SessionStore
 from tipwatch.store.interface.audit import AuditStore
 from tipwatch.store.interface.cases import CaseStore
 from tipwatch.store.interface.faces import FaceStore
+from tipwatch.store.interface.jobs import JobStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStateStore, LinkStore
 from tipwatch.store.interface.media import BankStore, MediaStore
@@ -26,6 +27,7 @@ from tipwatch.store.sql.accounts import SqlAccounts, SqlSessions
 from tipwatch.store.sql.audit import SqlAudit
 from tipwatch.store.sql.cases import SqlCases
 from tipwatch.store.sql.faces import SqlFaces
+from tipwatch.store.sql.jobs import SqlJobs
 from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.link_state import SqlLinkState
 from tipwatch.store.sql.links import SqlLinks
@@ -64,6 +66,8 @@ class Store:
         self.accounts: AccountStore = SqlAccounts(self._engine)
         self.sessions: SessionStore = SqlSessions(self._engine)
         self.audit: AuditStore = SqlAudit(self._engine)
+        # Background jobs (the API's batch ingest): state and progress any process can read.
+        self.jobs: JobStore = SqlJobs(self._engine)
 
     @property
     def dialect(self) -> str:

@@ -9,12 +9,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from tipwatch import __version__
 from tipwatch.config import Config, load_config
+from tipwatch.services.ingest import discard_leftovers
+from tipwatch.services.jobs import fail_abandoned
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
 from tipwatch.web.pages import audit as audit_page
+from tipwatch.web.pages import banks as banks_page
 from tipwatch.web.pages import cases as cases_page
 from tipwatch.web.pages import dashboard as dashboard_page
 from tipwatch.web.pages import faces as faces_page
@@ -33,6 +37,7 @@ from tipwatch.web.routes import (
     cases,
     faces,
     health,
+    jobs,
     networks,
     posts,
     review,
@@ -50,8 +55,14 @@ def create_app(config: Config) -> FastAPI:
     secret = config.server_secret()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Jobs left queued or running by a process that stopped (a restart) are marked failed, not left running.
+        await run_in_threadpool(fail_abandoned, store)
+        await run_in_threadpool(discard_leftovers, store, config.data_dir)
         yield
+        runner = getattr(app.state, "job_runner", None)
+        if runner is not None:  # the running job finishes; queued ones are failed by the next start or read
+            await run_in_threadpool(runner.close)
         store.close()
 
     # No /docs or /redoc pages: they load scripts from a CDN and run inline scripts, which the CSP forbids.
@@ -77,6 +88,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(watchlists_page.router)
     app.include_router(faces_page.router)
     app.include_router(audit_page.router)
+    app.include_router(banks_page.router)
     # The JSON API under /api/v1.
     app.include_router(scan.router)
     app.include_router(posts.router)
@@ -88,6 +100,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(banks.router)
     app.include_router(faces.router)
+    app.include_router(jobs.router)
     return app
 
 
