@@ -77,6 +77,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/cases/{case_id}/members/remove"): "analyst",
     ("POST", "/api/v1/cases/{case_id}/notes"): "analyst",
     ("GET", "/api/v1/banks"): "analyst",
+    ("POST", "/api/v1/exchange/export"): "analyst",
+    ("POST", "/api/v1/exchange/match"): "analyst",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
 }

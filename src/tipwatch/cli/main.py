@@ -84,6 +84,11 @@ def _register() -> None:
     app.add_typer(cases_cmd.app, name="cases")
     app.add_typer(review_cmd.app, name="review")
 
+    from tipwatch.cli import exchange_cmd, retention_cmd  # partner exchange and data protection (issue 13)
+
+    app.add_typer(exchange_cmd.app, name="exchange")
+    app.add_typer(retention_cmd.app, name="retention")
+
 
 _register()
 

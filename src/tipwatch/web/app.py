@@ -27,6 +27,7 @@ from tipwatch.web.routes import (
     auth,
     banks,
     cases,
+    exchange,
     health,
     networks,
     posts,
@@ -78,6 +79,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(review.router)
     app.include_router(cases.router)
     app.include_router(banks.router)
+    app.include_router(exchange.router)
     return app
 
 
