@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
 
 from tipwatch.cli.common import DB_OPTION, CommandError, UsageFailure, config, console, open_store, stdout_write
+
+if TYPE_CHECKING:
+    from tipwatch.store.facade import Store
 
 app = typer.Typer(help="Share safely with partners: keyed selectors (no plain values) of a sharing group.")
 key_app = typer.Typer(help="The group's secret keys (sealed at rest; rotation keeps old keys for matching).")
@@ -29,8 +35,21 @@ LEGAL_BASIS = typer.Option(..., "--legal-basis", help="The legal basis for shari
 BY = typer.Option(None, "--by", help="Who does it (default: the login name).")
 
 
-def _refused(exc: Exception) -> UsageFailure:
-    return UsageFailure(str(exc))
+@contextmanager
+def _opened(db: str | None) -> Iterator[tuple[Store, bytes]]:
+    """The store and the server secret (which seals group keys); a refused request ends the command (exit 2)."""
+    from tipwatch.services.exchange import ExchangeError
+
+    cfg = config(database_url=db)
+    with open_store(db, cfg) as store:
+        try:
+            yield store, cfg.server_secret()
+        except ExchangeError as exc:
+            raise UsageFailure(str(exc)) from None
+
+
+def _actor(by: str | None) -> str:
+    return by or getpass.getuser()
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -50,14 +69,10 @@ def key_create(
     db: str | None = DB_OPTION,
 ) -> None:
     """Make a new key for the group (the newest key is the one exports use; older keys still match)."""
-    from tipwatch.services.exchange import ExchangeError, create_key
+    from tipwatch.services.exchange import create_key
 
-    cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            made = create_key(store, cfg.server_secret(), group, actor=by or getpass.getuser())
-        except ExchangeError as exc:
-            raise _refused(exc) from None
+    with _opened(db) as (store, secret):
+        made = create_key(store, secret, group, actor=_actor(by))
     _write_private(out, made.text.encode())
     console.print(f"group {group}: key {made.key_id} created, written to {out}")
 
@@ -70,16 +85,12 @@ def key_import(
     db: str | None = DB_OPTION,
 ) -> None:
     """Keep a partner's key for the group (sealed under this server's secret)."""
-    from tipwatch.services.exchange import ExchangeError, import_key
+    from tipwatch.services.exchange import import_key
 
     if not key_file.is_file():
         raise UsageFailure(f"key file not found: {key_file}")
-    cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            key_id = import_key(store, cfg.server_secret(), group, key_file.read_bytes(), actor=by or getpass.getuser())
-        except ExchangeError as exc:
-            raise _refused(exc) from None
+    with _opened(db) as (store, secret):
+        key_id = import_key(store, secret, group, key_file.read_bytes(), actor=_actor(by))
     console.print(f"group {group}: key {key_id} imported")
 
 
@@ -96,28 +107,19 @@ def selectors_export(
     db: str | None = DB_OPTION,
 ) -> None:
     """Write the store's selectors (type, keyed selector, first/last day seen, post count): no values, no text."""
-    from tipwatch.services.exchange import ExchangeError, ValueScope, export_selectors
+    from tipwatch.services.exchange import ValueScope, export_selectors
 
-    cfg = config(database_url=db)
     scope = ValueScope(case_id=case, network_id=network, min_risk=min_risk)
-    with open_store(db, cfg) as store:
-        tmp = out.with_name(f".{out.name}.part")
-        try:
-            with tmp.open("wb") as fh:
-                summary = export_selectors(
-                    store,
-                    cfg.server_secret(),
-                    group,
-                    fh,
-                    purpose=purpose,
-                    legal_basis=legal_basis,
-                    actor=by or getpass.getuser(),
-                    scope=scope,
-                )
-        except ExchangeError as exc:
-            tmp.unlink(missing_ok=True)
-            raise _refused(exc) from None
-        tmp.replace(out)
+    tmp = out.with_name(f".{out.name}.part")  # the file appears whole or not at all
+    try:
+        with _opened(db) as (store, secret), tmp.open("wb") as fh:
+            summary = export_selectors(
+                store, secret, group, fh, purpose=purpose, legal_basis=legal_basis, actor=_actor(by), scope=scope
+            )
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(out)
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_type.items())) or "none"
     console.print(f"{summary.selectors} selector(s) with key {summary.key_id} written to {out} ({kinds})")
 
@@ -132,24 +134,12 @@ def selectors_match(
     db: str | None = DB_OPTION,
 ) -> None:
     """Print one JSON line per selector of the file this store holds: type, selector, local post and network ids."""
-    from tipwatch.services.exchange import ExchangeError, match_selectors
+    from tipwatch.services.exchange import match_selectors
 
     if not selector_file.is_file():
         raise UsageFailure(f"selector file not found: {selector_file}")
-    cfg = config(database_url=db)
-    with open_store(db, cfg) as store, selector_file.open("rb") as fh:
-        try:
-            result = match_selectors(
-                store,
-                cfg.server_secret(),
-                group,
-                fh,
-                purpose=purpose,
-                legal_basis=legal_basis,
-                actor=by or getpass.getuser(),
-            )
-        except ExchangeError as exc:
-            raise _refused(exc) from None
+    with _opened(db) as (store, secret), selector_file.open("rb") as fh:
+        result = match_selectors(store, secret, group, fh, purpose=purpose, legal_basis=legal_basis, actor=_actor(by))
     for match in result.matches:
         stdout_write(orjson.dumps(match.as_json()).decode())
     for line, reason in result.errors:
