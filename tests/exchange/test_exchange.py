@@ -16,6 +16,7 @@ from exchange_helpers import (
     ONLY_A,
     ONLY_B,
     PICTURES_A,
+    PICTURES_B,
     POSTS_A,
     POSTS_B,
     SHARED_EMAILS,
@@ -23,7 +24,6 @@ from exchange_helpers import (
     build,
 )
 
-from conftest import _pg_database
 from tipwatch.services import audit, cases
 from tipwatch.services.exchange import (
     ExchangeError,
@@ -43,24 +43,13 @@ SECRET_B = b"b" * 40
 WHY = {"purpose": "joint case 7 overlap", "legal_basis": "BNSS s.94 request 12/2026"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def partners(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+@pytest.fixture
+def partners(db_url: str, other_db_url: str, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
     """Partner A's and partner B's stores, each analyzed from its own posts and pictures."""
-    if request.param == "sqlite":
-        urls: Iterator[tuple[str, str]] = iter([(f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}")])
-        gens: list[Iterator[str]] = []
-    else:
-        gens = [_pg_database(), _pg_database()]
-        urls = iter([(next(gens[0]), next(gens[1]))])
-    url_a, url_b = next(urls)
-    from exchange_helpers import PICTURES_B
-
-    with open_store(url_a) as a, open_store(url_b) as b:
+    with open_store(db_url) as a, open_store(other_db_url) as b:
         build(a, tmp_path / "A", POSTS_A, PICTURES_A, "siteA")
         build(b, tmp_path / "B", POSTS_B, PICTURES_B, "siteB")
         yield a, b
-    for gen in gens:
-        gen.close()  # drops the database
 
 
 def _export(store: Store, secret: bytes, group: str = "south-asia", scope: ValueScope = ValueScope()) -> bytes:
