@@ -23,9 +23,15 @@ from tipwatch.cli.common import DB_OPTION, CommandError, UsageFailure, config, c
 if TYPE_CHECKING:
     from tipwatch.store.facade import Store
 
-app = typer.Typer(help="Share safely with partners: keyed selectors (no plain values) of a sharing group.")
-key_app = typer.Typer(help="The group's secret keys (sealed at rest; rotation keeps old keys for matching).")
-selectors_app = typer.Typer(help="Export this store's selectors, or match a partner's selector file.")
+app = typer.Typer(
+    help="Share safely with partners: keyed selectors (no plain values) of a sharing group.", no_args_is_help=True
+)
+key_app = typer.Typer(
+    help="The group's secret keys (sealed at rest; rotation keeps old keys for matching).", no_args_is_help=True
+)
+selectors_app = typer.Typer(
+    help="Export this store's selectors, or match a partner's selector file.", no_args_is_help=True
+)
 app.add_typer(key_app, name="key")
 app.add_typer(selectors_app, name="selectors")
 

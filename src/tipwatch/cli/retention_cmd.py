@@ -17,7 +17,9 @@ from tipwatch.cli.common import DB_OPTION, UsageFailure, config, console, open_s
 if TYPE_CHECKING:
     from tipwatch.store.facade import Store
 
-app = typer.Typer(help="Data protection: retention per area with legal hold, and erasure on request.")
+app = typer.Typer(
+    help="Data protection: retention per area with legal hold, and erasure on request.", no_args_is_help=True
+)
 
 BY = typer.Option(None, "--by", help="Who does it (default: the login name).")
 STATE_HELP = "Link state directory (default: TIPWATCH_LINK_STATE, the config file, or beside the database)."
