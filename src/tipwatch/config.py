@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 ENV_CONFIG = "TIPWATCH_CONFIG"
@@ -68,6 +68,12 @@ class Config(BaseSettings):
         default_factory=list,
         description="Folders the web workspace may serve post images from (blurred, audited; never restricted "
         "images). Stored image references are resolved only to regular files inside one of them; empty: no images.",
+    )
+
+    retention_days: dict[Literal["posts", "identifiers", "media", "faces", "logs"], PositiveInt] = Field(
+        default_factory=dict,
+        description="Days each area is kept, enforced by `tipwatch retention run` (posts, identifiers, media, faces, "
+        "logs; an area not named is kept). Anything in an open case is on legal hold. See docs/dpia.md.",
     )
 
     @field_validator("secret_key")

@@ -93,6 +93,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/banks"): "supervisor",
     ("POST", "/api/v1/banks/{name}/import"): "supervisor",
     ("GET", "/api/v1/banks/{name}/export"): "supervisor",
+    ("POST", "/api/v1/exchange/export"): "analyst",
+    ("POST", "/api/v1/exchange/match"): "analyst",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
     # Audit, watchlists and face search (pages and API).

@@ -87,6 +87,11 @@ def _register() -> None:
 
     app.add_typer(jobs_cmd.app, name="jobs")
 
+    from tipwatch.cli import exchange_cmd, retention_cmd  # partner exchange and data protection (issue 13)
+
+    app.add_typer(exchange_cmd.app, name="exchange")
+    app.add_typer(retention_cmd.app, name="retention")
+
 
 _register()
 

@@ -12,6 +12,7 @@ from tipwatch.store.db import open_engine, resolve_url, schema_current
 from tipwatch.store.interface.accounts import AccountStore, SessionStore
 from tipwatch.store.interface.audit import AuditStore
 from tipwatch.store.interface.cases import CaseStore
+from tipwatch.store.interface.exchange import ExchangeStore
 from tipwatch.store.interface.faces import FaceStore
 from tipwatch.store.interface.jobs import JobStore
 from tipwatch.store.interface.labels import LabelStore
@@ -19,6 +20,7 @@ from tipwatch.store.interface.links import LinkStateStore, LinkStore
 from tipwatch.store.interface.media import BankStore, MediaStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
+from tipwatch.store.interface.retention import RetentionStore
 from tipwatch.store.interface.review import ReviewStore
 from tipwatch.store.interface.runs import RunStore
 from tipwatch.store.interface.search import SearchStore
@@ -26,6 +28,7 @@ from tipwatch.store.interface.watches import WatchStore
 from tipwatch.store.sql.accounts import SqlAccounts, SqlSessions
 from tipwatch.store.sql.audit import SqlAudit
 from tipwatch.store.sql.cases import SqlCases
+from tipwatch.store.sql.exchange import SqlExchange
 from tipwatch.store.sql.faces import SqlFaces
 from tipwatch.store.sql.jobs import SqlJobs
 from tipwatch.store.sql.labels import SqlLabels
@@ -34,6 +37,7 @@ from tipwatch.store.sql.links import SqlLinks
 from tipwatch.store.sql.media import SqlBanks, SqlMedia
 from tipwatch.store.sql.posts import SqlPosts
 from tipwatch.store.sql.reports import SqlReports
+from tipwatch.store.sql.retention import SqlRetention
 from tipwatch.store.sql.review import SqlReview
 from tipwatch.store.sql.runs import SqlRuns
 from tipwatch.store.sql.search import SqlSearch
@@ -68,6 +72,9 @@ class Store:
         self.audit: AuditStore = SqlAudit(self._engine)
         # Background jobs (the API's batch ingest): state and progress any process can read.
         self.jobs: JobStore = SqlJobs(self._engine)
+        # Partner exchange keys and selector values; retention and legal hold (issue 13).
+        self.exchange: ExchangeStore = SqlExchange(self._engine)
+        self.retention: RetentionStore = SqlRetention(self._engine)
 
     @property
     def dialect(self) -> str:

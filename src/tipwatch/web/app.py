@@ -35,6 +35,7 @@ from tipwatch.web.routes import (
     auth,
     banks,
     cases,
+    exchange,
     faces,
     health,
     jobs,
@@ -101,6 +102,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(banks.router)
     app.include_router(faces.router)
     app.include_router(jobs.router)
+    app.include_router(exchange.router)
     return app
 
 
