@@ -17,6 +17,8 @@ import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
+from tipwatch.notices.settings import NoticeSettings
+
 ENV_CONFIG = "TIPWATCH_CONFIG"
 # The generated server secret, when none is configured: a file in data_dir, readable by its owner only.
 SECRET_FILE = "secret_key"
@@ -68,6 +70,11 @@ class Config(BaseSettings):
         default_factory=list,
         description="Folders the web workspace may serve post images from (blurred, audited; never restricted "
         "images). Stored image references are resolved only to regular files inside one of them; empty: no images.",
+    )
+
+    notices: NoticeSettings = Field(
+        default_factory=lambda: NoticeSettings.model_validate({}),
+        description="Takedown notices: notifier, SMTP, overdue delay (issue 11).",
     )
 
     @field_validator("secret_key")

@@ -84,6 +84,10 @@ def _register() -> None:
     app.add_typer(cases_cmd.app, name="cases")
     app.add_typer(review_cmd.app, name="review")
 
+    from tipwatch.cli import notices_cmd  # takedown notices (issue 11)
+
+    app.add_typer(notices_cmd.app, name="notices")
+
 
 _register()
 

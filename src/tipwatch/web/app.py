@@ -17,6 +17,7 @@ from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
 from tipwatch.web.pages import dashboard as dashboard_page
 from tipwatch.web.pages import login as login_page
 from tipwatch.web.pages import networks as networks_page
+from tipwatch.web.pages import notices as notices_page
 from tipwatch.web.pages import posts as posts_page
 from tipwatch.web.pages import review as review_page
 from tipwatch.web.pages import search as search_page
@@ -29,6 +30,7 @@ from tipwatch.web.routes import (
     cases,
     health,
     networks,
+    notices,
     posts,
     review,
     scan,
@@ -68,6 +70,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(posts_page.router)
     app.include_router(networks_page.router)
     app.include_router(search_page.router)
+    app.include_router(notices_page.router)
     # The JSON API under /api/v1.
     app.include_router(scan.router)
     app.include_router(posts.router)
@@ -78,6 +81,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(review.router)
     app.include_router(cases.router)
     app.include_router(banks.router)
+    app.include_router(notices.router)
     return app
 
 
