@@ -17,7 +17,8 @@ router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
 Analyst = Annotated[Principal, Depends(require_role("analyst"))]
 Supervisor = Annotated[Principal, Depends(require_role("supervisor"))]
 NoticeId = Annotated[int, Path(ge=1, le=2**62)]
-STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409, "send_failed": 502}
+# A failed send is the platform's server failing, not ours: 424 (failed dependency), never a 5xx.
+STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409, "send_failed": 424}
 
 
 def refused(exc: NoticeError) -> HTTPException:
