@@ -207,6 +207,16 @@ def test_sending_by_webhook_posts_the_notice_as_json(store: Store, tmp_path: Pat
     with pytest.raises(NoticeError) as exc:
         notices.send(store, n.id, actor="sup", settings=settings.model_copy(update={"allow_private_addresses": False}))
     assert "loopback" in str(exc.value) and site.received == []
+    # a second sender finds the notice claimed and sends nothing (two people pressing "send" at once)
+    now = datetime.now(UTC)
+    assert store.notices.claim_send(n.id, at=now, stale_before=now - timedelta(minutes=15))
+    with pytest.raises(NoticeError) as exc:
+        notices.send(store, n.id, actor="sup2", settings=settings)
+    assert exc.value.reason == "conflict" and site.received == []
+    # a claim left by a sender that died is taken over once it is stale; a failed send releases its claim
+    assert not store.notices.claim_send(n.id, at=now, stale_before=now - timedelta(minutes=15))
+    assert store.notices.claim_send(n.id, at=now, stale_before=now + timedelta(seconds=1))
+    store.notices.release_send(n.id)
     sent = notices.send(store, n.id, actor="sup", settings=settings, now=T0)
     assert sent.state == "sent" and sent.receipt is not None and sent.receipt["status"] == 202
     ((path, body),) = site.received

@@ -69,6 +69,8 @@ MANUAL = {
 }
 GROUNDS_PER_POST = 8
 RECHECK_BYTES = 2_000_000
+# A send claim older than this was left by a sender that died (SMTP and webhook time out well before).
+SEND_CLAIM = timedelta(minutes=15)
 
 
 class NoticeError(ValueError):
@@ -394,18 +396,23 @@ def send(store: Store, notice_id: int, *, actor: str, settings: NoticeSettings, 
     notice = get_notice(store, notice_id)
     if notice.state != "approved":
         raise NoticeError("conflict", f"notice {notice_id} is {notice.state}: only an approved notice is sent")
+    if notice.channel not in ("email", "webhook"):
+        raise NoticeError(
+            "manual",
+            f"{notice.platform_name} takes notices through its web form ({notice.recipient}): file it there, then "
+            f"record it with `tipwatch notices mark {notice_id} sent`",
+        )
+    claimed = _now()
+    # One sender only: two people pressing "send" at once must not send the platform two notices.
+    if not store.notices.claim_send(notice_id, at=claimed, stale_before=claimed - SEND_CLAIM):
+        raise NoticeError("conflict", f"notice {notice_id} is being sent by someone else, or was sent")
     try:
         if notice.channel == "email":
             receipt = _send_email(notice, settings)
-        elif notice.channel == "webhook":
-            receipt = _send_webhook(notice, settings, now or _now())
         else:
-            raise NoticeError(
-                "manual",
-                f"{notice.platform_name} takes notices through its web form ({notice.recipient}): file it there, then "
-                f"record it with `tipwatch notices mark {notice_id} sent`",
-            )
+            receipt = _send_webhook(notice, settings, now or _now())
     except NoticeError as exc:
+        store.notices.release_send(notice_id)
         audit.append(store, actor, "notice.send_failed", f"notice:{notice_id}", "", {"reason": str(exc)[:300]})
         raise
     at = now or _now()
@@ -416,7 +423,7 @@ def send(store: Store, notice_id: int, *, actor: str, settings: NoticeSettings, 
         "sent",
         actor=actor,
         at=at,
-        fields={"sent_by": actor, "sent_at": at, "receipt": receipt},
+        fields={"sent_by": actor, "sent_at": at, "receipt": receipt, "send_claimed_at": None},
         details={"channel": notice.channel, "to": notice.recipient},
     )
 

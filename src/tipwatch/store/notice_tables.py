@@ -36,6 +36,8 @@ notices = Table(
     Column("acknowledged_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),  # removed or refused
     Column("overdue_at", DateTime(timezone=True)),
+    # Set while one sender is sending (approved -> sent): a second sender finds it claimed and sends nothing.
+    Column("send_claimed_at", DateTime(timezone=True)),
     Column("receipt", JSON),  # what the channel answered (SMTP queue reply, webhook status)
     Index("ix_notices_state", "state"),
     Index("ix_notices_platform", "platform"),

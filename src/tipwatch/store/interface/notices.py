@@ -116,6 +116,15 @@ class NoticeStore(ABC):
         of ``expected``; one event. Raises NoSuchNotice or StateChanged."""
 
     @abstractmethod
+    def claim_send(self, notice_id: int, *, at: datetime, stale_before: datetime) -> bool:
+        """Claim an approved notice for sending: True for exactly one of several senders (a claim older than
+        ``stale_before``, left by a sender that died, can be taken over). Sending it clears the claim."""
+
+    @abstractmethod
+    def release_send(self, notice_id: int) -> None:
+        """Give up a claim (the send failed: the notice stays approved)."""
+
+    @abstractmethod
     def record_check(self, notice_id: int, position: int, *, result: str, at: datetime, removed: bool) -> None:
         """Keep the last check of one URL (and its removal time, the first time it is seen gone)."""
 

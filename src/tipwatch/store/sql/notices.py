@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from tipwatch.store.interface.notices import (
     NoSuchNotice,
@@ -25,7 +25,17 @@ from tipwatch.store.notice_tables import notice_events, notice_urls, notices
 from tipwatch.store.sql.posts import chunked
 
 SETTABLE = frozenset(
-    {"approved_by", "approved_at", "sent_by", "sent_at", "acknowledged_at", "closed_at", "overdue_at", "receipt"}
+    {
+        "approved_by",
+        "approved_at",
+        "sent_by",
+        "sent_at",
+        "acknowledged_at",
+        "closed_at",
+        "overdue_at",
+        "receipt",
+        "send_claimed_at",
+    }
 )
 
 
@@ -154,6 +164,16 @@ class SqlNotices(NoticeStore):
             )
             row = conn.execute(select(notices).where(notices.c.id == notice_id)).one()
             return _with_urls(conn, [row])[0]
+
+    def claim_send(self, notice_id: int, *, at: datetime, stale_before: datetime) -> bool:
+        free = or_(notices.c.send_claimed_at.is_(None), notices.c.send_claimed_at < stale_before)
+        stmt = update(notices).where(notices.c.id == notice_id, notices.c.state == "approved", free)
+        with self._engine.begin() as conn:
+            return bool(conn.execute(stmt.values(send_claimed_at=at)).rowcount)
+
+    def release_send(self, notice_id: int) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(update(notices).where(notices.c.id == notice_id).values(send_claimed_at=None))
 
     def record_check(self, notice_id: int, position: int, *, result: str, at: datetime, removed: bool) -> None:
         where = (notice_urls.c.notice_id == notice_id, notice_urls.c.position == position)

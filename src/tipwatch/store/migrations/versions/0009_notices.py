@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("acknowledged_at", sa.DateTime(timezone=True)),
         sa.Column("closed_at", sa.DateTime(timezone=True)),
         sa.Column("overdue_at", sa.DateTime(timezone=True)),
+        sa.Column("send_claimed_at", sa.DateTime(timezone=True)),
         sa.Column("receipt", sa.JSON()),
         sa.PrimaryKeyConstraint("id", name="pk_notices"),
     )
