@@ -48,6 +48,7 @@ __all__ = [
     "draft",
     "events",
     "get_notice",
+    "grounds",
     "list_notices",
     "mark",
     "recheck",
@@ -174,7 +175,7 @@ def _transition(
 # Drafting
 
 
-def _grounds(view: PostView) -> list[str]:
+def grounds(view: PostView) -> list[str]:
     """The substantiated reasons of one post (Art. 16(2)(a)): its indicator hits, its identifiers shared with other
     ads, its network, an abuse-bank match. Leads found by software, stated as such."""
     post = view.post
@@ -253,7 +254,7 @@ def draft(
             skipped.append((pid, f"already in open notice {covered[url]}"))
         else:
             _, items, csam = groups.setdefault(platform.key, (platform, [], False))
-            items.append(notice_text.Item(pid, url, _grounds(view)))
+            items.append(notice_text.Item(pid, url, grounds(view)))
             groups[platform.key] = (platform, items, csam or view.restricted)
     made: list[Notice] = []
     for platform, items, csam in groups.values():
