@@ -139,23 +139,35 @@ def mark_cmd(
 
 
 @app.command("recheck")
-def recheck_cmd(db: str | None = DB_OPTION) -> None:
+def recheck_cmd(
+    every: float | None = typer.Option(
+        None, "--every", min=1, help="Run again every this many minutes until stopped (else once)."
+    ),
+    db: str | None = DB_OPTION,
+) -> None:
     """Fetch every sent URL: mark notices removed when their content is gone, overdue when it stays up too long."""
+    import time
+
     from tipwatch.services.notices import NoticeError, recheck
 
     cfg = config(database_url=db)
     with open_store(db, cfg) as store:
-        try:
-            result = recheck(store, settings=cfg.notices)
-        except NoticeError as exc:
-            raise _refused(exc) from None
-    for nid, url, why in result.errors:
-        console.print(f"notice {nid}: {url}: {why}")
-    for nid in result.removed:
-        console.print(f"notice {nid}: removed")
-    for nid in result.overdue:
-        console.print(f"notice {nid}: OVERDUE (escalated)")
-    console.print(f"{result.checked} URL(s) checked, {len(result.removed)} removed, {len(result.overdue)} overdue")
+        while True:
+            try:
+                result = recheck(store, settings=cfg.notices)
+            except NoticeError as exc:
+                raise _refused(exc) from None
+            for nid, url, why in result.errors:
+                console.print(f"notice {nid}: {url}: {why}")
+            for nid in result.removed:
+                console.print(f"notice {nid}: removed")
+            for nid in result.overdue:
+                console.print(f"notice {nid}: OVERDUE (escalated)")
+            done = f"{result.checked} URL(s) checked, {len(result.removed)} removed, {len(result.overdue)} overdue"
+            console.print(done)
+            if every is None:
+                return
+            time.sleep(every * 60)
 
 
 @app.command("list")
