@@ -184,6 +184,10 @@ def test_sending_by_smtp_records_the_time_of_actual_knowledge(store: Store, tmp_
             notices.send(store, n.id, actor="sup", settings=bad)
         assert exc.value.reason == "send_failed"
         assert notices.get_notice(store, n.id).state == "approved"  # a failure sends nothing and changes nothing
+        plain = settings.model_copy(update={"smtp_port": port, "smtp_user": "u", "smtp_password": "p"})
+        with pytest.raises(NoticeError, match="without TLS"):
+            notices.send(store, n.id, actor="sup", settings=plain)
+        assert box.messages == []
         sent = notices.send(store, n.id, actor="sup", settings=settings.model_copy(update={"smtp_port": port}), now=T0)
     assert (sent.state, sent.sent_at, sent.sent_by) == ("sent", T0, "sup")
     assert sent.receipt is not None and sent.receipt["channel"] == "email"

@@ -63,6 +63,9 @@ def test_draft_approve_send_recheck_through_the_api(
     assert supervisor.post(f"/api/v1/notices/{nid}/send").json()["detail"]["code"] == "conflict"
     ok = supervisor.post(f"/api/v1/notices/{nid}/approve", json={"why": "checked the ad"})
     assert ok.status_code == 200 and ok.json()["approved_by"] == "supervisor"
+    entries = [(e.actor, e.action, e.target, e.why) for e in store.audit.entries()]
+    assert ("user:analyst", "notice.draft", f"notice:{nid}", "") in entries
+    assert ("user:supervisor", "notice.approved", f"notice:{nid}", "checked the ad") in entries
     sent = supervisor.post(f"/api/v1/notices/{nid}/send")
     assert sent.status_code == 200, sent.text
     assert sent.json()["state"] == "sent" and sent.json()["sent_at"]

@@ -31,7 +31,12 @@ class NoticeSettings(BaseModel):
     )
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_from: str | None = Field(None, max_length=320, description="From address (default: notifier_email).")
+    smtp_from: str | None = Field(
+        None,
+        max_length=320,
+        description="From address (default: notifier_email). Notices about child sexual abuse material leave the "
+        "notifier out of their text, but an e-mail always shows its From address: set a role address here.",
+    )
     smtp_timeout: float = Field(30.0, gt=0, le=300)
     allow_private_addresses: bool = Field(
         False,

@@ -159,7 +159,10 @@ def _transition(
     at: datetime,
     fields: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    audit_as: str | None = None,
 ) -> Notice:
+    """One transition, kept as a notice event (``actor``: the user name) and an audit entry (``audit_as``: how the
+    front door names the principal in the audit log, e.g. "user:ann"; default the actor)."""
     try:
         notice = store.notices.transition(
             notice_id, expected=expected, new=new, actor=actor, why=why, at=at, fields=fields
@@ -168,7 +171,7 @@ def _transition(
         raise NoticeError("not_found", str(exc)) from None
     except StateChanged as exc:
         raise NoticeError("conflict", str(exc)) from None
-    audit.append(store, actor, f"notice.{new}", f"notice:{notice_id}", why, details or {}, at=at)
+    audit.append(store, audit_as or actor, f"notice.{new}", f"notice:{notice_id}", why, details or {}, at=at)
     return notice
 
 
@@ -225,6 +228,7 @@ def draft(
     drafted_by: str,
     settings: NoticeSettings,
     now: datetime | None = None,
+    audit_as: str | None = None,
 ) -> DraftResult:
     """One draft notice per hosting platform of the posts (a post, or a network's posts). Posts without a URL, on a
     host the registry does not know, or already in an open notice are skipped, with the reason."""
@@ -289,7 +293,7 @@ def draft(
         )
         audit.append(
             store,
-            who,
+            audit_as or who,
             "notice.draft",
             f"notice:{notice.id}",
             "",
@@ -304,7 +308,14 @@ def draft(
 
 
 def approve(
-    store: Store, notice_id: int, *, approver: str, approver_role: str, why: str = "", now: datetime | None = None
+    store: Store,
+    notice_id: int,
+    *,
+    approver: str,
+    approver_role: str,
+    why: str = "",
+    now: datetime | None = None,
+    audit_as: str | None = None,
 ) -> Notice:
     """A supervisor (or admin) who did not draft the notice approves its text as it is. The front door says who the
     approver is (a signed-in user, or a user the CLI authenticated)."""
@@ -323,6 +334,7 @@ def approve(
         why=why,
         at=at,
         fields={"approved_by": approver, "approved_at": at},
+        audit_as=audit_as,
     )
 
 
@@ -348,6 +360,8 @@ def _send_email(notice: Notice, s: NoticeSettings) -> dict[str, Any]:
     sender = s.smtp_from or s.notifier_email
     if not sender:
         raise NoticeError("no_notifier", "set notices.smtp_from (or notices.notifier_email) to send by e-mail")
+    if s.smtp_tls == "none" and s.smtp_user:
+        raise NoticeError("send_failed", "refused: SMTP credentials over a connection without TLS (set smtp_tls)")
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = notice.recipient
@@ -391,7 +405,15 @@ def _send_webhook(notice: Notice, s: NoticeSettings, at: datetime) -> dict[str, 
     }
 
 
-def send(store: Store, notice_id: int, *, actor: str, settings: NoticeSettings, now: datetime | None = None) -> Notice:
+def send(
+    store: Store,
+    notice_id: int,
+    *,
+    actor: str,
+    settings: NoticeSettings,
+    now: datetime | None = None,
+    audit_as: str | None = None,
+) -> Notice:
     """Send an approved notice by its platform's channel; the time the channel accepted it is recorded as the sent
     time (the time of actual knowledge). A failure leaves the notice approved and is audited."""
     notice = get_notice(store, notice_id)
@@ -414,7 +436,9 @@ def send(store: Store, notice_id: int, *, actor: str, settings: NoticeSettings, 
             receipt = _send_webhook(notice, settings, now or _now())
     except NoticeError as exc:
         store.notices.release_send(notice_id)
-        audit.append(store, actor, "notice.send_failed", f"notice:{notice_id}", "", {"reason": str(exc)[:300]})
+        audit.append(
+            store, audit_as or actor, "notice.send_failed", f"notice:{notice_id}", "", {"reason": str(exc)[:300]}
+        )
         raise
     at = now or _now()
     return _transition(
@@ -426,6 +450,7 @@ def send(store: Store, notice_id: int, *, actor: str, settings: NoticeSettings, 
         at=at,
         fields={"sent_by": actor, "sent_at": at, "receipt": receipt, "send_claimed_at": None},
         details={"channel": notice.channel, "to": notice.recipient},
+        audit_as=audit_as,
     )
 
 

@@ -49,7 +49,13 @@ def notices_approve(
     notice_id: Annotated[int, Path(ge=1, le=2**62)],
 ) -> Response:
     try:
-        notices.approve(store_of(request), notice_id, approver=principal.name, approver_role=principal.role or "")
+        notices.approve(
+            store_of(request),
+            notice_id,
+            approver=principal.name,
+            approver_role=principal.role or "",
+            audit_as=principal.actor,
+        )
     except NoticeError as exc:
         return _page(request, principal, error=str(exc), status_code=_STATUS.get(exc.reason, 400))
     return RedirectResponse("/notices", status_code=303)

@@ -56,6 +56,7 @@ def draft(analyst: Analyst, request: Request, body: DraftIn) -> DraftOut:
             network_id=body.network_id,
             drafted_by=analyst.name,
             settings=config_of(request).notices,
+            audit_as=analyst.actor,
         )
     except NoticeError as exc:
         raise refused(exc) from None
@@ -77,7 +78,12 @@ def show(analyst: Analyst, request: Request, notice_id: NoticeId) -> NoticeOut:
 def approve(supervisor: Supervisor, request: Request, notice_id: NoticeId, body: WhyIn) -> NoticeOut:
     try:
         n = notices.approve(
-            store_of(request), notice_id, approver=supervisor.name, approver_role=supervisor.role or "", why=body.why
+            store_of(request),
+            notice_id,
+            approver=supervisor.name,
+            approver_role=supervisor.role or "",
+            why=body.why,
+            audit_as=supervisor.actor,
         )
     except NoticeError as exc:
         raise refused(exc) from None
@@ -93,6 +99,7 @@ async def send(supervisor: Supervisor, request: Request, notice_id: NoticeId) ->
             notice_id,
             actor=supervisor.name,
             settings=config_of(request).notices,
+            audit_as=supervisor.actor,
         )
     except NoticeError as exc:
         raise refused(exc) from None
@@ -103,7 +110,7 @@ async def send(supervisor: Supervisor, request: Request, notice_id: NoticeId) ->
 async def recheck(supervisor: Supervisor, request: Request) -> RecheckOut:
     try:
         r = await run_in_threadpool(
-            notices.recheck, store_of(request), settings=config_of(request).notices, actor=supervisor.name
+            notices.recheck, store_of(request), settings=config_of(request).notices, actor=supervisor.actor
         )
     except NoticeError as exc:
         raise refused(exc) from None
