@@ -25,7 +25,8 @@ AD = "<html><head><title>Agency</title></head><body><h1>New girls</h1><p>Call no
 
 @dataclass
 class Site:
-    """Pages by path: (status, html). Change ``pages`` to take a page down or replace it."""
+    """Pages by path: (status, html), or (302, location) for a redirect. Change ``pages`` to take a page down or
+    replace it."""
 
     port: int
     pages: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -45,6 +46,8 @@ def serve_site() -> Iterator[Site]:
             status, html = site.pages.get(self.path, (404, "<html><body>Not found</body></html>"))
             data = html.encode()
             self.send_response(status)
+            if status in (301, 302):  # for a redirect, the page's text is where it goes
+                self.send_header("Location", html)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

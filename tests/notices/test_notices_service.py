@@ -257,6 +257,15 @@ def test_a_page_replaced_by_a_removal_notice_counts_as_removed(store: Store, tmp
     assert notices.time_to_removal(gone) == timedelta(hours=2)
 
 
+def test_an_ad_redirected_to_the_front_page_counts_as_removed(store: Store, tmp_path: Path, site: Site) -> None:
+    settings = _settings(tmp_path, site)
+    n = _sent_by_mail(store, settings, site)
+    site.pages["/ad/1"] = (302, "/")
+    site.pages["/"] = (200, "<html><body>Welcome to Ad Site</body></html>")
+    assert notices.recheck(store, settings=settings, now=T0 + timedelta(hours=3)).removed == [n.id]
+    assert "front page" in (notices.get_notice(store, n.id).urls[0].check_result or "")
+
+
 def test_overdue_escalation_on_an_injected_clock(store: Store, tmp_path: Path, site: Site) -> None:
     settings = _settings(tmp_path, site)
     n = _sent_by_mail(store, settings, site)

@@ -63,3 +63,11 @@ def test_removal_is_seen_from_the_status_or_a_removal_notice() -> None:
     gone = b"<html><body><p>This   ad has been\nREMOVED.</p></body></html>"
     assert check(200, "text/html; charset=utf-8", gone, markers).why == "removal notice: 'this ad has been removed'"
     assert not check(200, "application/json", gone, markers).gone
+
+
+def test_a_redirect_to_the_front_page_is_removal_but_not_a_login_wall() -> None:
+    ad = "https://ads.example/ad/7"
+    assert check(200, "text/html", b"<p>Home</p>", (), requested=ad, final="https://ads.example/").gone
+    assert not check(200, "text/html", b"", (), requested=ad, final="https://ads.example/login?next=/ad/7").gone
+    assert not check(200, "text/html", b"", (), requested=ad, final="https://other.example/").gone
+    assert not check(200, "text/html", b"", (), requested="https://ads.example/", final="https://ads.example/").gone

@@ -4,6 +4,8 @@
 - a 2xx page whose visible text (title and body, tags and scripts stripped, whitespace folded, lower-cased) holds one
   of the registry's removal markers ("this content isn't available", "this ad has been removed", ...): gone, the
   platform shows a removal notice in place of the content;
+- a URL that now redirects to its site's front page (the same host, path "/"): gone, the way many ad sites retire an
+  ad (a redirect to any other page, a login wall for one, says nothing);
 - anything else (other statuses, network errors) says nothing: the URL stays live and is checked again later.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -35,9 +38,19 @@ def visible_text(body: bytes) -> str:
     return " ".join(" ".join(parts).split()).lower().replace("\u2019", "'")
 
 
-def check(status: int, content_type: str, body: bytes, markers: Sequence[str]) -> Check:
+def _front_page_instead(requested: str, final: str) -> bool:
+    a, b = urlsplit(requested), urlsplit(final)
+    return a.hostname == b.hostname and a.path not in ("", "/") and b.path in ("", "/") and not b.query
+
+
+def check(
+    status: int, content_type: str, body: bytes, markers: Sequence[str], *, requested: str = "", final: str = ""
+) -> Check:
+    """``requested``: the URL fetched; ``final``: where the redirects, if any, ended."""
     if status in GONE_STATUSES:
         return Check(True, f"HTTP {status}")
+    if requested and final and _front_page_instead(requested, final):
+        return Check(True, f"redirected to the front page {final[:200]}")
     if 200 <= status < 300 and "html" in content_type.lower():
         text = visible_text(body)[:TEXT_CHARS]
         for marker in markers:

@@ -500,7 +500,12 @@ def recheck(
                 store.notices.record_check(notice.id, u.position, result=f"error: {answer}", at=at, removed=False)
                 continue
             seen = removal.check(
-                answer.status, answer.headers.get("content-type", ""), answer.body, reg.removal_markers
+                answer.status,
+                answer.headers.get("content-type", ""),
+                answer.body,
+                reg.removal_markers,
+                requested=u.url,
+                final=answer.url,
             )
             store.notices.record_check(notice.id, u.position, result=seen.why, at=at, removed=seen.gone)
         fresh = store.notices.get(notice.id)
