@@ -67,6 +67,7 @@ def test_the_notice_loop_from_the_command_line(tmp_path: Path) -> None:
         listed = json.loads(tw(*cfg, "notices", "list", "--json").stdout)
         assert [(n["id"], n["state"], n["approved_by"]) for n in listed] == [(int(nid), "sent", "sup")]
         assert listed[0]["sent_at"] and listed[0]["urls"][0]["url"] == site.url("/ad/1")
+        assert listed[0]["actual_knowledge_at"] == listed[0]["sent_at"]
 
         site.pages.pop("/ad/1")
         checked = tw(*cfg, "notices", "recheck")

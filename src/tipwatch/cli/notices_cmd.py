@@ -45,6 +45,7 @@ def notice_dict(n: Any) -> dict[str, Any]:
     from tipwatch.services.notices import time_to_removal
 
     row = asdict(n)
+    row["actual_knowledge_at"] = row["sent_at"]  # DSA Art. 16(3): the host knows from the moment it got the notice
     ttr = time_to_removal(n)
     row["hours_to_removal"] = None if ttr is None else round(ttr.total_seconds() / 3600, 3)
     return row
