@@ -17,6 +17,8 @@ import yaml
 from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
+from tipwatch.notices.settings import NoticeSettings
+
 ENV_CONFIG = "TIPWATCH_CONFIG"
 # The generated server secret, when none is configured: a file in data_dir, readable by its owner only.
 SECRET_FILE = "secret_key"
@@ -74,6 +76,11 @@ class Config(BaseSettings):
         default_factory=dict,
         description="Days each area is kept, enforced by `tipwatch retention run` (posts, identifiers, media, faces, "
         "logs; an area not named is kept). Anything in an open case is on legal hold. See docs/dpia.md.",
+    )
+
+    notices: NoticeSettings = Field(
+        default_factory=lambda: NoticeSettings.model_validate({}),
+        description="Takedown notices: notifier, SMTP, overdue delay (issue 11).",
     )
 
     @field_validator("secret_key")

@@ -92,6 +92,10 @@ def _register() -> None:
     app.add_typer(exchange_cmd.app, name="exchange")
     app.add_typer(retention_cmd.app, name="retention")
 
+    from tipwatch.cli import notices_cmd  # takedown notices (issue 11)
+
+    app.add_typer(notices_cmd.app, name="notices")
+
 
 _register()
 

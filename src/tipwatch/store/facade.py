@@ -18,6 +18,7 @@ from tipwatch.store.interface.jobs import JobStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStateStore, LinkStore
 from tipwatch.store.interface.media import BankStore, MediaStore
+from tipwatch.store.interface.notices import NoticeStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
 from tipwatch.store.interface.retention import RetentionStore
@@ -35,6 +36,7 @@ from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.link_state import SqlLinkState
 from tipwatch.store.sql.links import SqlLinks
 from tipwatch.store.sql.media import SqlBanks, SqlMedia
+from tipwatch.store.sql.notices import SqlNotices
 from tipwatch.store.sql.posts import SqlPosts
 from tipwatch.store.sql.reports import SqlReports
 from tipwatch.store.sql.retention import SqlRetention
@@ -64,6 +66,7 @@ class Store:
         self.search: SearchStore = SqlSearch(self._engine)
         self.review: ReviewStore = SqlReview(self._engine)
         self.cases: CaseStore = SqlCases(self._engine)
+        self.notices: NoticeStore = SqlNotices(self._engine)  # takedown notices (issue 11)
         # The link state kept in the database (services.networks.state_store picks it or a directory).
         self.link_state: LinkStateStore = SqlLinkState(self._engine)
         # Accounts, API tokens and web sessions; the hash-chained audit log (issue 10).

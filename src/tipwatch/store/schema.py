@@ -11,6 +11,7 @@ from tipwatch.store import (
     job_tables,
     link_tables,
     media_tables,
+    notice_tables,
     review_tables,
     tables,
 )
@@ -25,6 +26,7 @@ TABLE_MODULES = (
     case_tables,
     job_tables,
     exchange_tables,
+    notice_tables,
 )
 
 # The full-text index (migration 0007_search) is one object per backend and is not declared in ``metadata``: the

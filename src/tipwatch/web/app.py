@@ -24,6 +24,7 @@ from tipwatch.web.pages import dashboard as dashboard_page
 from tipwatch.web.pages import faces as faces_page
 from tipwatch.web.pages import login as login_page
 from tipwatch.web.pages import networks as networks_page
+from tipwatch.web.pages import notices as notices_page
 from tipwatch.web.pages import posts as posts_page
 from tipwatch.web.pages import review as review_page
 from tipwatch.web.pages import search as search_page
@@ -40,6 +41,7 @@ from tipwatch.web.routes import (
     health,
     jobs,
     networks,
+    notices,
     posts,
     review,
     scan,
@@ -90,6 +92,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(faces_page.router)
     app.include_router(audit_page.router)
     app.include_router(banks_page.router)
+    app.include_router(notices_page.router)
     # The JSON API under /api/v1.
     app.include_router(scan.router)
     app.include_router(posts.router)
@@ -103,6 +106,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(faces.router)
     app.include_router(jobs.router)
     app.include_router(exchange.router)
+    app.include_router(notices.router)
     return app
 
 
