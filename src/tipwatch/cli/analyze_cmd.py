@@ -56,6 +56,15 @@ def analyze(
     quarantine_path: Path | None = typer.Option(
         None, "--quarantine", help="Where to write this run's rejected records (default: next to the store)."
     ),
+    engine: str = typer.Option(
+        "local", "--engine", help="Where the per-post stages run: local (this machine's cores) or spark."
+    ),
+    spark_master: str | None = typer.Option(
+        None, "--spark-master", help="--engine spark: master URL (default: spark-submit's, else local[*])."
+    ),
+    parquet: str | None = typer.Option(
+        None, "--parquet", help="--engine spark: also write posts, identifiers, hits and media as Parquet here."
+    ),
 ) -> None:
     """Analyze posts: extract identifiers, find indicators, score, store, and report. Scores are leads for review."""
     from tipwatch.services.analyze import AnalyzeError, AnalyzeRequest, check_request
@@ -78,6 +87,9 @@ def analyze(
         link=link,
         quarantine_path=quarantine_path,
         allow_private_addresses=allow_private_addresses,
+        engine=engine,
+        spark_master=spark_master,
+        parquet=parquet,
     )
     if kind is not None and kind not in POST_KINDS:
         raise typer.BadParameter(f"{kind!r} is not one of {', '.join(POST_KINDS)}", param_hint="--kind")
@@ -99,16 +111,19 @@ def analyze(
                 link_task = progress.add_task("linking", total=todo)
             progress.update(link_task, completed=done, total=todo)
 
-        result = run_analysis(
-            store,
-            request,
-            data_dir=cfg.data_dir,
-            link_state_dir=cfg.link_state,
-            link_state_backend=cfg.link_state_backend,
-            expected=total,
-            on_progress=lambda n: progress.advance(task, n),
-            on_link_progress=on_link,
-        )
+        try:
+            result = run_analysis(
+                store,
+                request,
+                data_dir=cfg.data_dir,
+                link_state_dir=cfg.link_state,
+                link_state_backend=cfg.link_state_backend,
+                expected=total,
+                on_progress=lambda n: progress.advance(task, n),
+                on_link_progress=on_link,
+            )
+        except AnalyzeError as exc:
+            fail(str(exc))
     counts = result.counts
     table = Table(title=f"run {result.run_id}", show_header=False)
     for name in ("read", "stored", "duplicates", "quarantined"):
