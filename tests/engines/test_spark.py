@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import os
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,3 +163,56 @@ def test_spark_stores_what_local_stores(spark: Any, corpus: list[Path], tmp_path
     assert {(r.post_id, r.code, r.start) for r in hits.collect()} == {(row[1], row[2], row[6]) for row in a["hits"]}
     media = spark.read.parquet(str(parquet / "media")).where("status = 'ok'")
     assert media.count() > 0 and media.where("sha256 is null").count() == 0
+
+
+def _post_ids(db: str) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        ids = [row[0] for row in conn.execute("select id from posts order by id")]
+    conn.close()
+    return ids
+
+
+def test_url_inputs_are_read_through_spark(spark: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "remote"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.jsonl").write_bytes(b"\n".join(orjson.dumps(p) for p, _ in generate(30, seed=21)) + b"\n{bad\n")
+    (folder / "sub" / "b.jsonl.gz").write_bytes(gzip.compress(b"\n".join(orjson.dumps(p) for p, _ in generate(20, 22))))
+    (folder / ".hidden.jsonl").write_bytes(b'{"id": "h", "body": "not read"}\n')
+    local_db, local = _run(tmp_path, "local", [folder], engine="local", workers=1)
+    (folder / "_SUCCESS").write_bytes(b"")  # Hadoop's marker: passed over like a hidden file
+    url = folder.as_uri() + "/"
+    url_db, remote = _run(tmp_path, "url", [url], engine="spark")
+
+    assert (remote.counts.read, remote.counts.stored, remote.counts.quarantined) == (
+        local.counts.read,
+        local.counts.stored,
+        local.counts.quarantined,
+    )
+    assert remote.counts.reconciles and remote.counts.stored == 50
+    assert _post_ids(url_db) == _post_ids(local_db)
+    assert remote.passed_over == {"hidden file or folder": 2}
+    with sqlite3.connect(url_db) as conn:
+        bad = conn.execute("select source, position, reason from quarantine where raw = '{bad'").fetchall()
+    conn.close()
+    assert len(bad) == 1 and bad[0][0].startswith("file:") and bad[0][0].endswith("/remote/a.jsonl")
+    assert bad[0][1] == "line 31" and "invalid JSON" in bad[0][2]
+
+
+def test_usage_errors_before_anything_runs(tmp_path: Path) -> None:
+    tipwatch = str(Path(sys.executable).parent / "tipwatch")
+    ads = tmp_path / "ads.jsonl"
+    ads.write_text('{"id": "1", "body": "hello"}\n', encoding="utf-8")
+    db = ["--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    cases = {
+        ("hdfs://nn/ads/",): "URL inputs are read by --engine spark only",
+        (str(ads), "--parquet", str(tmp_path / "pq")): "--spark-master and --parquet go with --engine spark",
+        (str(ads), "--engine", "dask"): "--engine 'dask' is not one of local, spark",
+    }
+    for args, message in cases.items():
+        done = subprocess.run([tipwatch, "analyze", *args, *db], capture_output=True, timeout=120)
+        assert done.returncode != 0 and message in done.stderr.decode() + done.stdout.decode(), args
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "old.parquet").write_bytes(b"x")
+    args = [str(ads), "--engine", "spark", "--parquet", str(tmp_path / "used"), *db]
+    done = subprocess.run([tipwatch, "analyze", *args], capture_output=True, timeout=120)
+    assert done.returncode != 0 and "must be a new or empty folder" in done.stderr.decode() + done.stdout.decode()

@@ -27,7 +27,11 @@ def parse_columns(spec: str | None) -> dict[str, str] | None:
 
 
 def analyze(
-    inputs: list[Path] = typer.Argument(..., help="JSONL, CSV, WARC(.gz) files or folders of saved HTML pages."),
+    inputs: list[str] = typer.Argument(
+        ...,
+        help="JSONL, CSV, WARC(.gz) files or folders of saved HTML pages; with --engine spark also Hadoop URLs "
+        "(hdfs://, s3a://, file://).",
+    ),
     db: str | None = DB_OPTION,
     report: Path | None = typer.Option(None, "--report", help="Write the HTML report and CSV/JSONL exports here."),
     model: Path | None = typer.Option(None, "--model", help="A classifier trained with `tipwatch train`."),
@@ -67,11 +71,13 @@ def analyze(
     ),
 ) -> None:
     """Analyze posts: extract identifiers, find indicators, score, store, and report. Scores are leads for review."""
+    from tipwatch.engines.base import is_url
     from tipwatch.services.analyze import AnalyzeError, AnalyzeRequest, check_request
     from tipwatch.services.analyze import analyze as run_analysis
 
+    paths: list[Path | str] = [name if is_url(name) else Path(name) for name in inputs]
     request = AnalyzeRequest(
-        inputs=inputs,
+        inputs=paths,
         report=report,
         model=model,
         region=region,
@@ -100,7 +106,8 @@ def analyze(
     except AnalyzeError as exc:
         fail(str(exc))
     cfg = config(database_url=db)
-    total = estimate_records(inputs)
+    local = [p for p in paths if isinstance(p, Path)]
+    total = estimate_records(local) if len(local) == len(paths) else None
     with open_store(db, cfg) as store, progress_bar() as progress:
         task = progress.add_task("analyzing", total=total)
         link_task = None

@@ -7,6 +7,7 @@ per chunk); they differ only in where those run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,14 @@ from typing import Any, Protocol
 from tipwatch.model import PostResult, Quarantined
 from tipwatch.pipeline import Settings
 from tipwatch.sources import ReadStats
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(value: Path | str) -> bool:
+    """True for an input named by a URL (``hdfs://nn/ads/``, ``s3a://bucket/x.jsonl``, ``file:///data/``): read by
+    Spark's Hadoop filesystems, not by this machine (only ``--engine spark`` takes them)."""
+    return isinstance(value, str) and bool(_URL.match(value))
 
 
 class EngineUnavailable(RuntimeError):

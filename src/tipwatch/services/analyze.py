@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tipwatch.engines.base import Engine, EngineUnavailable, Job
+from tipwatch.engines.base import Engine, EngineUnavailable, Job, is_url
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.runs import Counts, open_quarantine_file
 
@@ -26,7 +26,7 @@ class AnalyzeError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class AnalyzeRequest:
-    inputs: Sequence[Path]
+    inputs: Sequence[Path | str]  # str: a URL (hdfs://, s3a://, file://), read by --engine spark
     report: Path | None = None
     model: Path | None = None
     region: str = "IN"
@@ -65,9 +65,12 @@ def check_request(req: AnalyzeRequest) -> None:
     from tipwatch.model import POST_KINDS
     from tipwatch.sources import FORMATS
 
-    missing = [str(p) for p in req.inputs if not p.exists()]
+    missing = [str(p) for p in req.inputs if not is_url(p) and not Path(p).exists()]
     if missing:
         raise AnalyzeError(f"input not found: {', '.join(missing)}")
+    urls = [str(p) for p in req.inputs if is_url(p)]
+    if urls and req.engine != "spark":
+        raise AnalyzeError(f"URL inputs are read by --engine spark only: {', '.join(urls)}")
     if req.model is not None and not req.model.is_file():
         raise AnalyzeError(f"model file not found: {req.model}")
     if req.model is not None:
