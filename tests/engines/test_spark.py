@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tipwatch.services.analyze import AnalyzeRequest, AnalyzeResult, analyze
+from tipwatch.services.analyze import AnalyzeError, AnalyzeRequest, AnalyzeResult, analyze
 from tipwatch.store.facade import open_store
 from tipwatch.synth import generate
 
@@ -196,6 +196,8 @@ def test_url_inputs_are_read_through_spark(spark: Any, tmp_path: Path) -> None:
     conn.close()
     assert len(bad) == 1 and bad[0][0].startswith("file:") and bad[0][0].endswith("/remote/a.jsonl")
     assert bad[0][1] == "line 31" and "invalid JSON" in bad[0][2]
+    with pytest.raises(AnalyzeError, match="input not found"):
+        _run(tmp_path, "missing", [folder.as_uri() + "/missing/"], engine="spark")
 
 
 def test_usage_errors_before_anything_runs(tmp_path: Path) -> None:

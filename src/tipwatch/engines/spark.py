@@ -202,6 +202,8 @@ class SparkEngine:
         self, sc: Any, inputs: Sequence[Path | str], job: Job, stats: ReadStats
     ) -> Generator[PostResult | Quarantined, None, None]:
         units = plan_units(inputs, job.fmt, self.lines_per_task, sc, stats)
+        if not units:  # URLs naming only empty folders
+            return
         key = uuid.uuid4().hex  # this run: the job group to cancel, the Analyzer to (re)build in a worker
         job_ref = sc.broadcast(job)
         rdd = sc.parallelize(units, len(units)).mapPartitionsWithIndex(

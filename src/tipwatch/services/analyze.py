@@ -126,7 +126,7 @@ def analyze(
     from tipwatch.engines.local import default_workers
     from tipwatch.pipeline import Settings
     from tipwatch.services.matching import load_index
-    from tipwatch.sources import ReadStats
+    from tipwatch.sources import ReadStats, SourceNotFound
 
     check_request(req)
     settings = Settings(
@@ -160,7 +160,7 @@ def analyze(
                 if on_progress is not None:
                     on_progress(len(results))
             status = "ok"
-        except EngineUnavailable as exc:
+        except (EngineUnavailable, SourceNotFound) as exc:  # Spark cannot start; a URL input does not exist
             raise AnalyzeError(str(exc)) from None
         finally:
             store.runs.finish(run_id, sink.counts, status)
