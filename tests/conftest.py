@@ -46,6 +46,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def other_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second empty store on the same backend as ``db_url`` (two partners, each with a store of its own)."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'other.db'}"
+    else:
+        yield from _pg_database()
+
+
+@pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     eng = open_engine(db_url)
     try:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+from tipwatch.notices.settings import NoticeSettings
 
 ENV_CONFIG = "TIPWATCH_CONFIG"
 # The generated server secret, when none is configured: a file in data_dir, readable by its owner only.
@@ -74,6 +76,17 @@ class Config(BaseSettings):
         False,
         description="Let the web app's evidence capture fetch private and loopback addresses (a lab or an intranet "
         "mirror; the CLI's --allow-private-addresses). Off: such addresses are refused.",
+    )
+
+    retention_days: dict[Literal["posts", "identifiers", "media", "faces", "logs"], PositiveInt] = Field(
+        default_factory=dict,
+        description="Days each area is kept, enforced by `tipwatch retention run` (posts, identifiers, media, faces, "
+        "logs; an area not named is kept). Anything in an open case is on legal hold. See docs/dpia.md.",
+    )
+
+    notices: NoticeSettings = Field(
+        default_factory=lambda: NoticeSettings.model_validate({}),
+        description="Takedown notices: notifier, SMTP, overdue delay (issue 11).",
     )
 
     @field_validator("secret_key")

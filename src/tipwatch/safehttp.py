@@ -269,3 +269,40 @@ def get(
         return f"download failed: {type(exc).__name__}: {exc}"[:300]
     except (OSError, ValueError) as exc:  # socket errors outside httpcore's mapping; a bad Location header
         return f"download failed: {type(exc).__name__}: {exc}"[:300]
+
+
+def post(url: str, body: bytes, limits: Limits, *, content_type: str = "application/json") -> Response | str:
+    """POST ``body`` to ``url`` within ``limits`` (the same address, time and size checks as ``get``); a Response or
+    a reason. Redirects are not followed: a 3xx is returned as it is (resending a POST elsewhere is the caller's
+    decision, not a server's)."""
+    deadline = time.monotonic() + limits.timeout
+    try:
+        target = check_url(url)
+        origin = httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path)
+        headers_out = [
+            (b"Host", target.netloc),
+            (b"User-Agent", limits.user_agent.encode()),
+            (b"Content-Type", content_type.encode()),
+            (b"Content-Length", str(len(body)).encode()),
+        ]
+        timeouts = {"connect": limits.timeout, "read": limits.timeout, "write": limits.timeout}
+        backend = GuardedBackend(deadline, limits.allow_private)
+        with (
+            httpcore.ConnectionPool(ssl_context=_ssl_context(), network_backend=backend, retries=0) as pool,
+            pool.stream("POST", origin, headers=headers_out, content=body, extensions={"timeout": timeouts}) as r,
+        ):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in r.headers}
+            answer = bytearray()
+            for chunk in r.iter_stream():
+                answer += chunk
+                if len(answer) > limits.max_bytes:
+                    return f"too large: over {limits.max_bytes} bytes"
+            return Response(str(target), r.status, headers, bytes(answer))
+    except Refused as exc:
+        return f"refused: {exc}"
+    except httpcore.TimeoutException:
+        return f"too slow: not complete within {limits.timeout:g} s"
+    except (httpcore.ProtocolError, httpcore.NetworkError, httpcore.UnsupportedProtocol, ssl.SSLError) as exc:
+        return f"upload failed: {type(exc).__name__}: {exc}"[:300]
+    except (OSError, ValueError) as exc:
+        return f"upload failed: {type(exc).__name__}: {exc}"[:300]

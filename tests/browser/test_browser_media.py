@@ -1,10 +1,12 @@
-"""Post pictures in Chromium: a picture starts blurred (the CSS filter really applies), a click shows it, another
-click blurs it again; the view is audited (restricted pictures: tests/web/test_web_media.py)."""
+"""Post pictures in Chromium: a picture is not requested (nor logged as viewed) until the analyst clicks it; the
+click loads and shows it (one request, one "media.view" entry), another blurs it (the CSS filter really applies),
+another shows it again without a new request (restricted pictures: tests/web/test_web_media.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+from typing import Any
 
 from browser_helpers import Site, login
 from PIL import Image
@@ -29,18 +31,32 @@ def _add_picture_post(site: Site, post_id: str, name: str) -> bytes:
     return data
 
 
-def test_a_picture_starts_blurred_and_a_click_shows_it(page: Page, site: Site) -> None:
+def test_a_picture_is_requested_only_when_clicked_then_blurs_and_shows_again(page: Page, site: Site) -> None:
     _add_picture_post(site, "pic/1", "pic1.png")
     login(page, site, "vic", "/posts/pic/1")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/media/" in r.url else None)
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    button = page.locator("button.picture")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    assert page.locator("button.picture img").count() == 0
+    assert requests == [] and _views(site, "pic/1#0") == []  # not looked at: not requested, not logged
+    button.click()
     img = page.locator("button.picture img")
-    expect(img).to_have_class("blurred")
-    page.wait_for_function("() => document.querySelector('button.picture img').naturalWidth === 64")
-    assert "blur" in img.evaluate("el => getComputedStyle(el).filter")
-    page.click("button.picture")
-    expect(img).not_to_have_class("blurred")
+    page.wait_for_function("() => document.querySelector('button.picture img')?.naturalWidth === 64")
     assert img.evaluate("el => getComputedStyle(el).filter") == "none"
-    assert page.locator("button.picture").get_attribute("aria-pressed") == "true"
-    page.click("button.picture")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    assert requests == [f"{site.base}/media/pic/1/0"]
+    [view] = _views(site, "pic/1#0")
+    assert view.actor == "user:vic" and view.details["served"] is True
+    button.click()
     expect(img).to_have_class("blurred")
-    views = [e for e in site.store.audit.entries() if e.action == "media.view" and e.target == "pic/1#0"]
-    assert views and views[-1].actor == "user:vic" and views[-1].details["served"] is True
+    assert "blur" in img.evaluate("el => getComputedStyle(el).filter")
+    button.click()
+    expect(img).not_to_have_class("blurred")
+    assert len(requests) == 1 and len(_views(site, "pic/1#0")) == 1  # shown again without another request
+
+
+def _views(site: Site, target: str) -> list[Any]:
+    return [e for e in site.store.audit.entries() if e.action == "media.view" and e.target == target]

@@ -3,7 +3,9 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
+from tipwatch.link import lsh
 from tipwatch.link.lsh import band_keys, candidate_pairs, pairs_in_groups, similar_pairs
 
 
@@ -68,7 +70,7 @@ def _brute(keys: np.ndarray, dirty: np.ndarray, max_bucket: int | None) -> set[t
     return out
 
 
-def test_both_paths_and_the_scored_search_skip_buckets_over_the_bound() -> None:
+def test_both_paths_and_the_scored_search_skip_buckets_over_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     # The few-dirty path once expanded buckets of any size, so an incremental update found pairs a full build
     # drops (max_bucket); similar_pairs must give the same pairs, each scored once.
     rng = np.random.default_rng(3)
@@ -94,9 +96,11 @@ def test_both_paths_and_the_scored_search_skip_buckets_over_the_bound() -> None:
             assert set(zip(sa.tolist(), sb.tolist(), strict=True)) == {p for p in want if sum(p) % 3 == 0}
             assert (s == 1.0).all() and list(sa) == sorted(sa)
             assert (len(big[2]) > 0) == (max_bucket is not None)
-            # Bands on threads: each candidate still scored once, the same result in the same order.
+            # Bands on threads, candidates in small slices: each still scored once, the same result, same order.
             seen.clear()
+            monkeypatch.setattr(lsh, "_SLICE", 7)
             ta, tb, ts, tbig = similar_pairs(keys, members, dirty, max_bucket, score, 0.5, threads=3)
+            monkeypatch.undo()
             assert sorted(seen) == sorted(want)
             assert (ta == sa).all() and (tb == sb).all() and (ts == s).all()
             assert all((x == y).all() for x, y in zip(tbig, big, strict=True))

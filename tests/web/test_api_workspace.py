@@ -108,6 +108,7 @@ def test_watchlist_add_list_remove(app: FastAPI, store: Store, session_for: Sess
     assert watch["value"] == "+919876543210" and watch["alerts"] == 1
     assert [w["id"] for w in a.get("/api/v1/watches").json()] == [watch["id"]]
     assert a.post("/api/v1/watches", json={"kind": "nonsense", "value": "x"}).status_code == 422
+    assert a.post("/api/v1/watches", json={"kind": "keyword", "value": "word " * 120}).status_code == 422  # not a 500
     assert a.delete(f"/api/v1/watches/{watch['id']}").status_code == 204
     assert a.delete(f"/api/v1/watches/{watch['id'] + 100}").status_code == 404
     assert audit.page(store, limit=1)[0].action == "watch.remove"

@@ -1,7 +1,8 @@
 """Post pictures in the workspace over a real store (SQLite, and PostgreSQL when TIPWATCH_TEST_PG_URL is set): a
-normal picture is on the page blurred and served with safe headers and an audit entry; a restricted picture, or any
-picture of a post restricted through another post's abuse-bank match, is refused (403, no bytes) and gets no <img>;
-files outside the image folders, symlinks out, URLs and files changed since analysis are refused with a reason."""
+normal picture is on the page as a placeholder (no <img>, nothing logged until a click asks for it) and is served
+with safe headers and an audit entry; a restricted picture, or any picture of a post restricted through another
+post's abuse-bank match, is refused (403, no bytes) and gets no <img>; files outside the image folders, symlinks
+out, URLs and files changed since analysis are refused with a reason."""
 
 from __future__ import annotations
 
@@ -103,13 +104,15 @@ def _viewer(app: FastAPI, session_for: SessionFor) -> TestClient:
     return cookie_client(app, session_id)
 
 
-def test_a_normal_picture_is_shown_blurred_and_served_with_safe_headers_and_audited(
+def test_a_normal_picture_waits_for_a_click_and_is_served_with_safe_headers_and_audited(
     app: FastAPI, store: Store, session_for: SessionFor, users: dict[str, accounts.User], corpus: dict[str, bytes]
 ) -> None:
     client = _viewer(app, session_for)
     page = client.get("/posts/p/clean")
     assert page.status_code == 200
-    assert '<img class="blurred" src="/media/p/clean/0"' in page.text
+    # No <img> and no picture request until the analyst clicks (app.js swaps data-src in): nothing is logged yet.
+    assert "<img" not in page.text and 'data-src="/media/p/clean/0"' in page.text
+    assert [e for e in store.audit.entries() if e.action == "media.view"] == []
     got = client.get("/media/p/clean/0")
     assert got.status_code == 200 and got.content == corpus["clean"]
     assert got.headers["content-type"] == "image/png"
@@ -149,7 +152,7 @@ def test_a_restricted_picture_is_refused_and_has_no_img(
     client = _viewer(app, session_for)
     page = client.get("/posts/p/abuse")
     assert page.status_code == 200
-    assert "<img" not in page.text and "/media/" not in page.text
+    assert "<img" not in page.text and "/media/" not in page.text and "data-src" not in page.text
     assert "withheld: matched an abuse-material bank" in page.text
     assert hashlib.sha256(corpus["abuse"]).hexdigest() in page.text  # the hash is still shown
     got = client.get("/media/p/abuse/0")
@@ -165,7 +168,7 @@ def test_every_picture_of_a_post_restricted_through_another_post_is_refused(
     assert store.media.is_restricted_post("p/via")
     client = _viewer(app, session_for)
     page = client.get("/posts/p/via")
-    assert page.status_code == 200 and "<img" not in page.text
+    assert page.status_code == 200 and "<img" not in page.text and "data-src" not in page.text
     assert page.text.count("withheld: matched an abuse-material bank") == 2
     for index, data in ((0, corpus["other"]), (1, corpus["abuse"])):
         got = client.get(f"/media/p/via/{index}")

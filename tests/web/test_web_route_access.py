@@ -24,6 +24,7 @@ from tipwatch.web.auth import CSRF_HEADER, dependency_rules
 PUBLIC = "public"
 ANY = "authenticated"  # any user session or API token
 SCOPE = "scope:"  # "scope:scan": a token with that scope, or a user whose role implies it
+FACES = "face_search"  # a signed-in user holding the face-search permission, whatever the role
 
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/health"): PUBLIC,
@@ -57,6 +58,20 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/evidence/capture"): "analyst",
     ("POST", "/api/v1/capture"): "analyst",
     ("GET", "/api/v1/cases/{case_id}/evidence"): "analyst",
+    ("GET", "/cases"): "viewer",
+    ("POST", "/cases"): "analyst",
+    ("GET", "/cases/{case_id}"): "viewer",
+    ("POST", "/cases/{case_id}/change"): "analyst",
+    ("POST", "/cases/{case_id}/notes"): "analyst",
+    ("POST", "/cases/{case_id}/remove"): "analyst",
+    ("POST", "/cases/add"): "analyst",
+    ("GET", "/banks"): "analyst",
+    ("POST", "/banks"): "supervisor",
+    ("POST", "/banks/{name}/import"): "supervisor",
+    ("POST", "/banks/{name}/enable"): "supervisor",
+    ("POST", "/banks/{name}/disable"): "supervisor",
+    ("GET", "/notices"): "analyst",
+    ("POST", "/notices/{notice_id}/approve"): "supervisor",
     ("POST", "/api/v1/scan"): "scope:scan",
     ("GET", "/api/v1/posts"): "scope:read",
     ("GET", "/api/v1/posts/{post_id:path}"): "scope:read",
@@ -72,16 +87,39 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/review/{post_id:path}/decision"): "analyst",
     ("POST", "/api/v1/review/{post_id:path}/skip"): "analyst",
     ("GET", "/api/v1/review/stats"): "analyst",
-    ("GET", "/api/v1/cases"): "analyst",
+    ("GET", "/api/v1/cases"): "viewer",
     ("POST", "/api/v1/cases"): "analyst",
-    ("GET", "/api/v1/cases/{case_id}"): "analyst",
+    ("GET", "/api/v1/cases/{case_id}"): "viewer",
     ("PATCH", "/api/v1/cases/{case_id}"): "analyst",
     ("POST", "/api/v1/cases/{case_id}/members"): "analyst",
     ("POST", "/api/v1/cases/{case_id}/members/remove"): "analyst",
     ("POST", "/api/v1/cases/{case_id}/notes"): "analyst",
+    ("GET", "/api/v1/notices"): "analyst",
+    ("POST", "/api/v1/notices"): "analyst",
+    ("GET", "/api/v1/notices/{notice_id}"): "analyst",
+    ("POST", "/api/v1/notices/{notice_id}/approve"): "supervisor",
+    ("POST", "/api/v1/notices/{notice_id}/send"): "supervisor",
+    ("POST", "/api/v1/notices/recheck"): "supervisor",
     ("GET", "/api/v1/banks"): "analyst",
+    ("POST", "/api/v1/banks"): "supervisor",
+    ("POST", "/api/v1/banks/{name}/import"): "supervisor",
+    ("GET", "/api/v1/banks/{name}/export"): "supervisor",
+    ("POST", "/api/v1/exchange/export"): "analyst",
+    ("POST", "/api/v1/exchange/match"): "analyst",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
+    # Audit, watchlists and face search (pages and API).
+    ("GET", "/audit"): "supervisor",
+    ("GET", "/watchlists"): "viewer",
+    ("POST", "/watchlists"): "analyst",
+    ("POST", "/watchlists/{watch_id}/stop"): "analyst",
+    ("GET", "/faces"): FACES,
+    ("POST", "/faces"): FACES,
+    ("POST", "/api/v1/faces/search"): FACES,
+    ("GET", "/api/v1/faces/log"): "supervisor",
+    ("POST", "/api/v1/ingest"): "scope:ingest",
+    ("GET", "/api/v1/jobs"): "scope:ingest",
+    ("GET", "/api/v1/jobs/{job_id}"): "scope:ingest",
 }
 # Routes that are HTML pages: an anonymous or forged-session request is answered 303 to /login.
 PAGES = {(m, p) for m, p in ACCESS if not p.startswith(("/api/", "/health", "/ready", "/static"))}
@@ -139,6 +177,8 @@ def test_role_rules_are_declared_on_the_routes(app: FastAPI) -> None:
             assert ("authenticated", "") in rules, f"{method} {path} lacks current_principal"
         elif need.startswith(SCOPE):
             assert ("scope", need[len(SCOPE) :]) in rules, f"{method} {path} lacks require_scope({need!r})"
+        elif need == FACES:
+            assert ("face_search", "") in rules, f"{method} {path} lacks require_face_search"
         else:
             assert need == PUBLIC and not rules, f"{method} {path} is listed public but has rules {rules}"
 
@@ -164,6 +204,8 @@ def test_role_rules_hold_for_each_role(app: FastAPI, client: TestClient, session
         status = _call(cookie_client(app, session_id), method, path, csrf)
         if need.startswith(SCOPE):
             admitted = need[len(SCOPE) :] in role_scopes(role)
+        elif need == FACES:
+            admitted = False  # the role users lack the permission (test_face_search_needs_the_permission)
         else:
             admitted = need == ANY or has_role(role, need)
         if admitted:
@@ -172,10 +214,20 @@ def test_role_rules_hold_for_each_role(app: FastAPI, client: TestClient, session
             assert status == 403, f"{role} admitted to {method} {path} needing {need} ({status})"
 
 
+def test_face_search_needs_the_permission(app: FastAPI, session_for: SessionFor) -> None:
+    """The "faces" user (an analyst holding the permission) is admitted where analysts without it are refused."""
+    session_id, csrf = session_for("faces")
+    face_routes = [(m, p) for (m, p), need in ACCESS.items() if need == FACES]
+    assert len(face_routes) >= 3
+    for method, path in face_routes:
+        status = _call(cookie_client(app, session_id), method, path, csrf)
+        assert status not in (401, 403), f"the face-search user was refused on {method} {path} ({status})"
+
+
 def test_tokens_never_pass_a_role_rule(client: TestClient, store: Store) -> None:
     token, _ = accounts.create_token(store, "all scopes", ["read", "scan", "ingest"], secret=SECRET.encode(), actor="t")
     bearer = {"Authorization": f"Bearer {token}"}
     for (method, path), need in ACCESS.items():
-        if need in ROLES:
+        if need in ROLES or need == FACES:
             status = client.request(method, _url(path), headers=bearer, json={} if method == "POST" else None)
             assert status.status_code == 403, f"a token passed {method} {path}"

@@ -23,3 +23,21 @@ def cookie_client(app: FastAPI, session_id: str) -> TestClient:
 
 # A fixture (tests/web/conftest.py) that makes a fresh session of a user: (cookie value, CSRF token).
 SessionFor = Callable[[str], tuple[str, str]]
+
+
+def astronaut_photos() -> tuple[bytes, bytes]:
+    """A real face: scikit-image's astronaut (a public-domain NASA portrait shipped with the package), as tests/media
+    uses it. Returns (the face cropped, as PNG: to enrol; the whole photo mirrored, shrunk and JPEG-compressed: to
+    search)."""
+    import io
+
+    import numpy as np
+    import pytest
+    from PIL import Image
+
+    skimage_data = pytest.importorskip("skimage.data")
+    img = np.asarray(skimage_data.astronaut())
+    enrol, query = io.BytesIO(), io.BytesIO()
+    Image.fromarray(img[0:300, 100:350]).save(enrol, "PNG")
+    Image.fromarray(np.ascontiguousarray(img[:, ::-1])).resize((400, 400)).save(query, "JPEG", quality=60)
+    return enrol.getvalue(), query.getvalue()

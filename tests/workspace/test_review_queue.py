@@ -250,3 +250,24 @@ def test_stats_count_held_and_filter(engine: sa.Engine, store: Store) -> None:
     assert (s.total, s.undecided, s.held, s.decided) == (3, 2, 2, {"escalate": 1})
     s = review.stats(store, filters=QueueFilters(platform="x"), now=T0 + timedelta(seconds=61))
     assert (s.total, s.undecided, s.held, s.decided) == (2, 1, 0, {"escalate": 1})
+
+
+def test_needs_info_withdraws_the_label_an_earlier_decision_gave(engine: sa.Engine, store: Store) -> None:
+    fill(engine, [("a", 0.9, None), ("b", 0.5, None)])
+    # A label imported from elsewhere (not the queue's) on "b" stays whatever the queue decides.
+    store.labels.add(["b"], 1, author="hotline", origin="import", note="", at=T0)
+    review.decide(store, "ann", "a", "escalate", "ages under 18", now=T0)
+    review.decide(store, "ann", "b", "dismiss", "adult job ad", now=T0)
+    assert {r["id"]: r["label"] for r in iter_training_rows(store)} == {"a": 1, "b": 0}
+    audited: list[tuple[Any, ...]] = []
+    later = T0 + timedelta(hours=1)
+    for post_id in ("a", "b"):
+        review.decide(
+            store, "bo", post_id, "needs_info", "ask the platform", now=later, audit=lambda *x: audited.append(x)
+        )
+    # The review labels are gone from the training data; the imported one is in force again.
+    assert {r["id"]: (r["label"], r["author"]) for r in iter_training_rows(store)} == {"b": (1, "hotline")}
+    assert [a[4].get("labels_withdrawn") for a in audited] == [1, 1]
+    # A later escalate or dismiss gives a label again.
+    review.decide(store, "cy", "a", "dismiss", "verified adult", now=later + timedelta(hours=1))
+    assert {r["id"]: r["label"] for r in iter_training_rows(store)} == {"a": 0, "b": 1}

@@ -27,7 +27,11 @@ def parse_columns(spec: str | None) -> dict[str, str] | None:
 
 
 def analyze(
-    inputs: list[Path] = typer.Argument(..., help="JSONL, CSV, WARC(.gz) files or folders of saved HTML pages."),
+    inputs: list[str] = typer.Argument(
+        ...,
+        help="JSONL, CSV, WARC(.gz) files or folders of saved HTML pages; with --engine spark also Hadoop URLs "
+        "(hdfs://, s3a://, file://).",
+    ),
     db: str | None = DB_OPTION,
     report: Path | None = typer.Option(None, "--report", help="Write the HTML report and CSV/JSONL exports here."),
     model: Path | None = typer.Option(None, "--model", help="A classifier trained with `tipwatch train`."),
@@ -56,13 +60,24 @@ def analyze(
     quarantine_path: Path | None = typer.Option(
         None, "--quarantine", help="Where to write this run's rejected records (default: next to the store)."
     ),
+    engine: str = typer.Option(
+        "local", "--engine", help="Where the per-post stages run: local (this machine's cores) or spark."
+    ),
+    spark_master: str | None = typer.Option(
+        None, "--spark-master", help="--engine spark: master URL (default: spark-submit's, else local[*])."
+    ),
+    parquet: str | None = typer.Option(
+        None, "--parquet", help="--engine spark: also write posts, identifiers, hits and media as Parquet here."
+    ),
 ) -> None:
     """Analyze posts: extract identifiers, find indicators, score, store, and report. Scores are leads for review."""
+    from tipwatch.engines.base import is_url
     from tipwatch.services.analyze import AnalyzeError, AnalyzeRequest, check_request
     from tipwatch.services.analyze import analyze as run_analysis
 
+    paths: list[Path | str] = [name if is_url(name) else Path(name) for name in inputs]
     request = AnalyzeRequest(
-        inputs=inputs,
+        inputs=paths,
         report=report,
         model=model,
         region=region,
@@ -78,6 +93,9 @@ def analyze(
         link=link,
         quarantine_path=quarantine_path,
         allow_private_addresses=allow_private_addresses,
+        engine=engine,
+        spark_master=spark_master,
+        parquet=parquet,
     )
     if kind is not None and kind not in POST_KINDS:
         raise typer.BadParameter(f"{kind!r} is not one of {', '.join(POST_KINDS)}", param_hint="--kind")
@@ -88,7 +106,8 @@ def analyze(
     except AnalyzeError as exc:
         fail(str(exc))
     cfg = config(database_url=db)
-    total = estimate_records(inputs)
+    local = [p for p in paths if isinstance(p, Path)]
+    total = estimate_records(local) if len(local) == len(paths) else None
     with open_store(db, cfg) as store, progress_bar() as progress:
         task = progress.add_task("analyzing", total=total)
         link_task = None
@@ -99,16 +118,19 @@ def analyze(
                 link_task = progress.add_task("linking", total=todo)
             progress.update(link_task, completed=done, total=todo)
 
-        result = run_analysis(
-            store,
-            request,
-            data_dir=cfg.data_dir,
-            link_state_dir=cfg.link_state,
-            link_state_backend=cfg.link_state_backend,
-            expected=total,
-            on_progress=lambda n: progress.advance(task, n),
-            on_link_progress=on_link,
-        )
+        try:
+            result = run_analysis(
+                store,
+                request,
+                data_dir=cfg.data_dir,
+                link_state_dir=cfg.link_state,
+                link_state_backend=cfg.link_state_backend,
+                expected=total,
+                on_progress=lambda n: progress.advance(task, n),
+                on_link_progress=on_link,
+            )
+        except AnalyzeError as exc:
+            fail(str(exc))
     counts = result.counts
     table = Table(title=f"run {result.run_id}", show_header=False)
     for name in ("read", "stored", "duplicates", "quarantined"):

@@ -7,6 +7,7 @@ stderr. A refused request (unknown case, post or network, bad value) exits 2.
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import orjson
 import typer
@@ -164,3 +165,44 @@ def set_cmd(
         except CaseError as exc:
             raise UsageFailure(str(exc)) from None
     console.print(f"case {c.id}: {c.status}, {c.priority}, {c.assignee or '-'}: {c.title}")
+
+
+@app.command("export")
+def export(
+    case_id: int = typer.Argument(..., help="The case id."),
+    fmt: str = typer.Option("json", "--format", help="json (HTCDS field names where they apply)."),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file (default: standard output)."),
+    referred_to: str | None = typer.Option(None, "--to", help="The authority the case is referred to."),
+    details: str = typer.Option("", "--details", help="Referral details (cas_OutgoingReferralDetails)."),
+    why: str = typer.Option("", "--why", help="Why it is exported (kept in the audit log)."),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Export a case for an authority: posts with their grounds and identifiers, networks, notices, and
+    abuse-material matches as hashes only (never pictures). Audited."""
+    from tipwatch.cli.common import config
+    from tipwatch.services.case_export import export_case
+    from tipwatch.services.cases import CaseError
+
+    if fmt != "json":
+        raise UsageFailure("--format: only json for now")
+    cfg = config(database_url=db)
+    with open_store(db, cfg) as store:
+        try:
+            doc = export_case(
+                store,
+                case_id,
+                actor=_by(by),
+                organisation=cfg.notices.notifier_name,
+                referred_to=referred_to,
+                details=details,
+                why=why,
+            )
+        except CaseError as exc:
+            raise UsageFailure(str(exc)) from None
+    text = orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+    if out is None:
+        stdout_write(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(f"case {case_id} exported to {out}")

@@ -83,6 +83,18 @@ def _register() -> None:
 
     app.add_typer(cases_cmd.app, name="cases")
     app.add_typer(review_cmd.app, name="review")
+    from tipwatch.cli import jobs_cmd  # the web app's background jobs (issue 10)
+
+    app.add_typer(jobs_cmd.app, name="jobs")
+
+    from tipwatch.cli import exchange_cmd, retention_cmd  # partner exchange and data protection (issue 13)
+
+    app.add_typer(exchange_cmd.app, name="exchange")
+    app.add_typer(retention_cmd.app, name="retention")
+
+    from tipwatch.cli import notices_cmd  # takedown notices (issue 11)
+
+    app.add_typer(notices_cmd.app, name="notices")
 
     from tipwatch.cli import evidence_cmd  # evidence capture, custody and bundles (issue 11)
 

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
+from tipwatch.engines.base import Job
+from tipwatch.model import PostResult, Quarantined
+from tipwatch.sources import ReadStats
 from tipwatch.worker_life import start_worker
 
 T = TypeVar("T")
@@ -75,3 +80,23 @@ def map_ordered(
             pool.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 process.terminate()
+
+
+@dataclass(frozen=True, slots=True)
+class LocalEngine:
+    """This machine: the readers stream in this process, chunks are analysed by ``workers`` processes."""
+
+    workers: int = 1
+
+    def run(self, inputs: Sequence[Path | str], job: Job, stats: ReadStats) -> Iterator[list[PostResult | Quarantined]]:
+        from tipwatch.engines.workers import init_analyzer, process_chunk
+        from tipwatch.sources import read
+
+        return map_ordered(
+            process_chunk,
+            read(inputs, columns=job.columns, fmt=job.fmt, stats=stats),
+            workers=self.workers,
+            chunk_size=job.batch,
+            initializer=init_analyzer,
+            initargs=(job.settings, job.media_index),
+        )

@@ -8,11 +8,22 @@ from tipwatch.model import PostResult, Quarantined, RawRecord
 from tipwatch.pipeline import Analyzer, Settings
 
 _analyzer: Analyzer | None = None
+_analyzer_key: str | None = None
 
 
 def init_analyzer(settings: Settings, media_index: Any = None) -> None:
     global _analyzer
     _analyzer = Analyzer(settings, media_index)
+
+
+def analyzer_for(key: str, settings: Settings, media_index: Any = None) -> Analyzer:
+    """The Analyzer of run ``key`` in this process, built on first use: a Spark executor's Python worker lives
+    across tasks (and runs), so the knowledge is loaded once per worker and per run, not per task."""
+    global _analyzer_key
+    if _analyzer is None or _analyzer_key != key:
+        init_analyzer(settings, media_index)
+        _analyzer_key = key
+    return analyzer()
 
 
 def analyzer() -> Analyzer:

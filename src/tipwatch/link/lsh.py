@@ -60,6 +60,7 @@ def pairs_in_groups(order: I64, group_end: I64) -> tuple[I64, I64]:
 
 
 _FILTER_BITS = 24
+_SLICE = 1 << 21  # candidate pairs checked and scored at a time
 
 
 def sorted_unique(x: U64) -> U64:
@@ -268,14 +269,33 @@ def similar_pairs(
             if bitmap is None:
                 bitmap = local.bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
         left, right = _band_pairs(col, member_dirty, few, max_bucket, None, bitmap)
-        if j and len(left):
-            # Met in an earlier band already (same key there, in a bucket within the bound): scored then. One band
-            # column at a time (contiguous, cache-sized) rather than gathering whole key rows.
-            met = np.zeros(len(left), dtype=bool)
-            for jj in range(j):
-                kc, bc = key_cols[jj], big_cols[jj]
-                met |= (kc[left] == kc[right]) & ~bc[left]
-            left, right = left[~met], right[~met]
+        out: list[tuple[I64, I64, npt.NDArray[np.float32]]] = []
+        # In slices: a band of a million posts proposes millions of pairs, and each step below makes temporaries.
+        for at in range(0, len(left), _SLICE):
+            got = unmet_scored(left[at : at + _SLICE], right[at : at + _SLICE], j)
+            if got is not None:
+                out.append(got)
+        if not out:
+            return None
+        if len(out) == 1:
+            return out[0]
+        return (
+            np.concatenate([o[0] for o in out]),
+            np.concatenate([o[1] for o in out]),
+            np.concatenate([o[2] for o in out]),
+        )
+
+    def unmet_scored(left: I64, right: I64, j: int) -> tuple[I64, I64, npt.NDArray[np.float32]] | None:
+        # Met in an earlier band already (same key there, in a bucket within the bound): scored then. One band
+        # column at a time (contiguous, cache-sized) rather than gathering whole key rows; pairs found met leave
+        # the arrays, so later bands gather fewer.
+        for jj in range(j):
+            if len(left) == 0:
+                return None
+            kc, bc = key_cols[jj], big_cols[jj]
+            keep = (kc[left] != kc[right]) | bc[left]
+            if not keep.all():
+                left, right = left[keep], right[keep]
         if len(left) == 0:
             return None
         a, b = members[left], members[right]

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tipwatch.engines.base import Engine, EngineUnavailable, Job, is_url
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.runs import Counts, open_quarantine_file
 
 # Starting workers costs more than it saves below this many batches of input.
 _MIN_BATCHES_FOR_WORKERS = 4
+ENGINES = ("local", "spark")
 
 
 class AnalyzeError(Exception):
@@ -24,7 +26,7 @@ class AnalyzeError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class AnalyzeRequest:
-    inputs: Sequence[Path]
+    inputs: Sequence[Path | str]  # str: a URL (hdfs://, s3a://, file://), read by --engine spark
     report: Path | None = None
     model: Path | None = None
     region: str = "IN"
@@ -40,6 +42,9 @@ class AnalyzeRequest:
     allow_private_addresses: bool = False  # image downloads to loopback/private addresses (refused by default)
     link: bool = True
     quarantine_path: Path | None = None
+    engine: str = "local"  # where the per-post stages run: "local" (this machine's cores) or "spark"
+    spark_master: str | None = None  # --engine spark: the cluster (None: spark-submit's, else local[*])
+    parquet: str | None = None  # --engine spark: also write posts, identifiers, hits and media as Parquet here
 
 
 @dataclass(slots=True)
@@ -60,9 +65,12 @@ def check_request(req: AnalyzeRequest) -> None:
     from tipwatch.model import POST_KINDS
     from tipwatch.sources import FORMATS
 
-    missing = [str(p) for p in req.inputs if not p.exists()]
+    missing = [str(p) for p in req.inputs if not is_url(p) and not Path(p).exists()]
     if missing:
         raise AnalyzeError(f"input not found: {', '.join(missing)}")
+    urls = [str(p) for p in req.inputs if is_url(p)]
+    if urls and req.engine != "spark":
+        raise AnalyzeError(f"URL inputs are read by --engine spark only: {', '.join(urls)}")
     if req.model is not None and not req.model.is_file():
         raise AnalyzeError(f"model file not found: {req.model}")
     if req.model is not None:
@@ -76,6 +84,31 @@ def check_request(req: AnalyzeRequest) -> None:
         raise AnalyzeError(f"--kind {req.kind!r} is not one of {', '.join(POST_KINDS)}")
     if req.fmt is not None and req.fmt not in FORMATS:
         raise AnalyzeError(f"--format {req.fmt!r} is not one of {', '.join(FORMATS)}")
+    if req.engine not in ENGINES:
+        raise AnalyzeError(f"--engine {req.engine!r} is not one of {', '.join(ENGINES)}")
+    if req.engine != "spark" and (req.spark_master is not None or req.parquet is not None):
+        raise AnalyzeError("--spark-master and --parquet go with --engine spark")
+    if req.parquet is not None and "://" not in req.parquet:
+        target = Path(req.parquet)
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            # Parts of an earlier run would mix with this one's; nothing is deleted for the user.
+            raise AnalyzeError(f"--parquet {req.parquet}: must be a new or empty folder")
+    if req.engine == "spark":
+        import importlib.util
+
+        if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("pyarrow") is None:
+            raise AnalyzeError("--engine spark needs pyspark and pyarrow: install the spark extra (tipwatch[spark])")
+
+
+def make_engine(req: AnalyzeRequest, workers: int) -> Engine:
+    """The engine ``req`` asks for; every engine yields the same results in the same order."""
+    if req.engine == "spark":
+        from tipwatch.engines.spark import SparkEngine
+
+        return SparkEngine(master=req.spark_master, parquet_dir=req.parquet)
+    from tipwatch.engines.local import LocalEngine
+
+    return LocalEngine(workers)
 
 
 def analyze(
@@ -88,13 +121,17 @@ def analyze(
     expected: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_link_progress: Callable[[str, int, int], None] | None = None,
+    on_counts: Callable[[Counts], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> AnalyzeResult:
-    """Run ``req`` into ``store``. ``expected`` (an estimate of the records) only sizes the worker pool."""
-    from tipwatch.engines.local import default_workers, map_ordered
-    from tipwatch.engines.workers import init_analyzer, process_chunk
+    """Run ``req`` into ``store``. ``expected`` (an estimate of the records) only sizes the worker pool.
+
+    ``on_counts`` gets the run's counts after each stored batch (they reconcile at every call); ``on_stage`` is told
+    when linking and reporting start (the web app's ingest job shows both)."""
+    from tipwatch.engines.local import default_workers
     from tipwatch.pipeline import Settings
     from tipwatch.services.matching import load_index
-    from tipwatch.sources import ReadStats, read
+    from tipwatch.sources import ReadStats, SourceNotFound
 
     check_request(req)
     settings = Settings(
@@ -122,18 +159,16 @@ def analyze(
     with open_quarantine_file(qpath) as qfile:
         sink = store.runs.sink(run_id, qfile)
         try:
-            for results in map_ordered(
-                process_chunk,
-                read(req.inputs, columns=req.columns, fmt=req.fmt, stats=stats),
-                workers=n_workers,
-                chunk_size=req.batch,
-                initializer=init_analyzer,
-                initargs=(settings, media_index),
-            ):
+            job = Job(settings, media_index, req.columns, req.fmt, req.batch)
+            for results in make_engine(req, n_workers).run(req.inputs, job, stats):
                 sink.write(results)
                 if on_progress is not None:
                     on_progress(len(results))
+                if on_counts is not None:
+                    on_counts(sink.counts)
             status = "ok"
+        except (EngineUnavailable, SourceNotFound) as exc:  # Spark cannot start; a URL input does not exist
+            raise AnalyzeError(str(exc)) from None
         finally:
             store.runs.finish(run_id, sink.counts, status)
     result = AnalyzeResult(
@@ -152,9 +187,13 @@ def analyze(
 
         # Same code path as `tipwatch networks`: incremental over what is already linked.
         kept = state_store(store, link_state_dir, link_state_backend)
+        if on_stage is not None:
+            on_stage("linking")
         result.link = update_networks(store, state=kept, progress=on_link_progress)
     if req.report is not None:
         from tipwatch.services.report import write_report
 
+        if on_stage is not None:
+            on_stage("reporting")
         result.report_index = write_report(store, req.report)
     return result

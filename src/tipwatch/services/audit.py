@@ -11,7 +11,7 @@ from typing import Any
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.audit import GENESIS, AuditEntry, recompute
 
-__all__ = ["AuditEntry", "Verdict", "append", "entries", "page", "verify"]
+__all__ = ["AuditEntry", "Verdict", "append", "entries", "next_before_seq", "page", "verify"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +50,17 @@ def entries(store: Store, *, after_seq: int = 0) -> Iterator[AuditEntry]:
     return store.audit.entries(after_seq=after_seq)
 
 
-def page(store: Store, *, before_seq: int | None = None, limit: int = 50) -> list[AuditEntry]:
-    """One page for the supervisor view: up to ``limit`` (1..500) entries before ``before_seq``, newest first."""
-    return store.audit.page(before_seq=before_seq, limit=max(1, min(limit, 500)))
+def page(
+    store: Store, *, before_seq: int | None = None, limit: int = 50, actor: str = "", action: str = ""
+) -> list[AuditEntry]:
+    """One page for the supervisor view: up to ``limit`` (1..500) entries before ``before_seq``, newest first;
+    only ``actor``'s and only ``action`` entries when given (exact values, e.g. "user:ana", "face.search")."""
+    return store.audit.page(before_seq=before_seq, limit=max(1, min(limit, 500)), actor=actor, action=action)
+
+
+def next_before_seq(entries: list[AuditEntry], limit: int) -> int | None:
+    """Where the next (older) page of a ``page`` result starts, or None when this page was the last."""
+    return entries[-1].seq if len(entries) == limit and entries[-1].seq > 1 else None
 
 
 def verify(store: Store) -> Verdict:

@@ -3,9 +3,12 @@ mandatory-reporting queue of posts whose images matched an abuse-material bank."
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tipwatch.media.banks import BankError, accepted, check_name, check_signal_types, check_threshold
 from tipwatch.media.formats import EntryIn, detect, formats, iter_parse, write
@@ -30,6 +33,7 @@ __all__ = [
     "export_bank",
     "get_bank",
     "import_file",
+    "import_stream",
     "iter_entries",
     "list_banks",
     "mark_reported",
@@ -53,6 +57,8 @@ class ImportResult:
     format: str
     added: AddResult
     bad_lines: int  # lines of the file that hold no usable entry
+    sha256: str = ""  # of an uploaded file (import_stream), so the audit log names what was imported
+    size: int = 0
 
 
 def create_bank(
@@ -132,7 +138,7 @@ def choose_format(path: Path, fmt: str = "auto") -> str:
     else:
         chosen = fmt
     if chosen is None:
-        raise BankError("cannot tell the format (a bare 64-hex list is PDQ or SHA-256): pass --format")
+        raise BankError("cannot tell the format (a bare 64-hex list is PDQ or SHA-256): name the format (--format)")
     check_format(chosen)
     return chosen
 
@@ -169,6 +175,34 @@ def import_file(
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         added = add_entries(store, name, entries(fh))
     return ImportResult(chosen, added, bad)
+
+
+def import_stream(
+    store: Store,
+    name: str,
+    stream: IO[bytes],
+    *,
+    fmt: str = "auto",
+    signal_type: str | None = None,
+    on_bad_line: Callable[[int, str], None] | None = None,
+) -> ImportResult:
+    """``import_file`` for an upload (a file object, bounded by the caller): copied to a private temporary file first
+    (the format is detected from its start, then it is streamed), removed afterwards. The bank is checked first.
+    The result also gives the upload's SHA-256 and size."""
+    require_bank(store, name)
+    if fmt != "auto":
+        check_format(fmt)
+    digest, size = hashlib.sha256(), 0
+    with tempfile.TemporaryDirectory(prefix="tipwatch-bank-") as folder:
+        path = Path(folder) / "upload"
+        with path.open("wb") as out:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        result = import_file(store, name, path, fmt=fmt, signal_type=signal_type, on_bad_line=on_bad_line)
+    result.sha256, result.size = digest.hexdigest(), size
+    return result
 
 
 def export_bank(store: Store, name: str, fmt: str = "csv") -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tipwatch.media.faces.model import MODEL_NAME, Face
+from tipwatch.media.faces.model import MODEL_NAME, Face, FacesUnavailable
 from tipwatch.media.faces.registry import (
     EnrolPhoto,
     EnrolResult,
@@ -30,14 +30,18 @@ from tipwatch.media.faces.registry import (
 )
 from tipwatch.media.faces.search import DEFAULT_MAX_DISTANCE, DEFAULT_TOP
 from tipwatch.media_model import Registry
+from tipwatch.services import audit
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.faces import NewFace, NewPerson, Person, verify_chain
 from tipwatch.store.interface.media import PostImage
 
 __all__ = [
+    "DEFAULT_TOP",
+    "MAX_QUERY_BYTES",
     "EnrolPhoto",
     "EnrolResult",
     "FaceRegistryError",
+    "FacesUnavailable",
     "PhotoSearch",
     "SearchAsk",
     "SearchOutcome",
@@ -55,6 +59,7 @@ __all__ = [
     "search_log",
     "search_photos",
     "search_post_images",
+    "search_upload",
     "verify_log",
 ]
 
@@ -168,12 +173,13 @@ def verify_log(store: Store) -> list[str]:
     return verify_chain(store.faces.search_log())
 
 
-def faces_in(data: bytes) -> tuple[str, list[Face]] | str:
-    """(sha256, faces) of image bytes, or the reason they cannot be used. FacesUnavailable without the extra."""
+def faces_in(data: bytes, *, max_bytes: int | None = None) -> tuple[str, list[Face]] | str:
+    """(sha256, faces) of image bytes, or the reason they cannot be used (decoded with the media stage's size,
+    pixel and decompression-bomb limits). FacesUnavailable without the extra."""
     from tipwatch.media.faces.model import face_model
-    from tipwatch.media.images import ImageRejected, load_image
+    from tipwatch.media.images import DEFAULT_MAX_BYTES, ImageRejected, load_image
 
-    loaded = load_image(data)
+    loaded = load_image(data, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
     if isinstance(loaded, ImageRejected):
         return loaded.reason
     model = face_model()
@@ -247,6 +253,8 @@ class PhotoSearch:
     query_ref: str
     outcome: SearchOutcome | None = None
     error: str | None = None
+    query_sha256: str = ""  # of the photo's bytes, when it could be read
+    registry_faces: int = 0  # enrolled faces it was searched against
 
 
 def _search(
@@ -268,7 +276,45 @@ def _search(
         max_distance=ask.max_distance,
         registry=registry,
     )
-    return PhotoSearch(ref, outcome)
+    return PhotoSearch(ref, outcome, query_sha256=sha, registry_faces=len(registry))
+
+
+# The largest photo the workspace accepts for a search (a phone photo or a screenshot is a few MB).
+MAX_QUERY_BYTES = 10 * 1024 * 1024
+
+
+def search_upload(store: Store, data: bytes, ask: SearchAsk, *, actor: str, query_ref: str) -> PhotoSearch:
+    """Search one uploaded photo for enrolled faces, as the web page and the API do.
+
+    Who, why and the legal basis are checked first (FaceRegistryError). The bytes are hostile: decoded with the
+    media limits (``MAX_QUERY_BYTES``, pixels, bombs), never written anywhere; only their SHA-256 is logged. A usable
+    photo is logged in the face search log; every attempt, usable or not, goes to the audit log ("face.search",
+    with purpose, legal basis and the search log entry) so a supervisor sees it next to the user's other acts.
+    """
+    require(searched_by=ask.by, purpose=ask.purpose, legal_basis=ask.legal_basis)
+    if len(data) > MAX_QUERY_BYTES:
+        got: tuple[str, list[Face]] | str = f"photo too large: {len(data)} bytes > {MAX_QUERY_BYTES}"
+    else:
+        got = faces_in(data, max_bytes=MAX_QUERY_BYTES)
+    result = _search(store, load_registry(store), ask, got, query_ref)
+    details: dict[str, Any] = {
+        "purpose": ask.purpose,
+        "legal_basis": ask.legal_basis,
+        "case_ref": ask.case_ref,
+        "query_sha256": hashlib.sha256(data).hexdigest(),
+    }
+    if result.outcome is not None:
+        found = result.outcome.faces
+        details |= {
+            "log_id": result.outcome.log_id,
+            "faces_in_query": len(found),
+            "candidates": sum(len(f["candidates"]) for f in found),
+        }
+    else:
+        details["error"] = result.error
+    target = f"face_search_log:{result.outcome.log_id}" if result.outcome is not None else "face_search_log:-"
+    audit.append(store, actor, "face.search", target, ask.purpose, details)
+    return result
 
 
 def search_photos(

@@ -5,7 +5,8 @@ A lease (reviewer, post, expiry) keeps two analysts from ever being handed the s
 atomically (see ``tipwatch.store.sql.review``). ``next_for`` hands the reviewer the post they already hold (so a
 reload shows the same post) or the highest-risk free undecided post. ``skip`` keeps the post out of the pool until
 its lease ends and hands the next one; ``release`` puts it back at once. ``decide`` records who, when, what and why,
-ends the lease, and records a label through ``services.labels`` (escalate -> 1, dismiss -> 0, needs_info -> none).
+ends the lease, and records a label through ``services.labels`` (escalate -> 1, dismiss -> 0, needs_info -> none:
+it withdraws the labels earlier decisions on the post gave, so the training data follows the decision in force).
 A post can be decided again later: every decision is kept, the latest is in force.
 
 Every change can be reported to an audit callback ``audit(actor, action, target, why, details)`` (the web layer
@@ -192,10 +193,17 @@ def decide(
         raise ReviewError("unknown_post", str(exc)) from None
     except HeldByOther as exc:
         raise ReviewError("held_by_other", str(exc)) from None
+    details: dict[str, Any] = {"decision": what, "label": label, "id": recorded.id}
     if label is not None:
         add_labels(store, [post_id], label, author=name, origin=LABEL_ORIGIN, note=f"{what}: {why}")
+    else:
+        # The decision in force gives no label: the labels earlier decisions gave would otherwise stay in the
+        # training data (the latest label wins there). Labels imported from elsewhere are not the queue's to remove.
+        withdrawn = store.labels.withdraw(post_id, origin=LABEL_ORIGIN)
+        if withdrawn:
+            details["labels_withdrawn"] = withdrawn
     if audit is not None:
-        audit(name, "review.decide", f"post:{post_id}", why, {"decision": what, "label": label, "id": recorded.id})
+        audit(name, "review.decide", f"post:{post_id}", why, details)
     return recorded
 
 

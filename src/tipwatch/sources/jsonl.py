@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,6 +20,7 @@ from ijson.common import ObjectBuilder
 
 from tipwatch.model import RawRecord
 from tipwatch.sources.base import (
+    GZIP_MAGIC,
     MAX_LINE_BYTES,
     STREAM_ERRORS,
     display_path,
@@ -110,11 +112,11 @@ def parse_json_line(line: bytes, source: str, position: str, columns: Mapping[st
     return RawRecord(source=source, position=position, raw=raw, fields=apply_columns(value, columns))
 
 
-def _skip_rest_of_line(fh: IO[bytes]) -> int:
+def _skip_rest_of_line(readline: Callable[[int], bytes]) -> int:
     """Read past the rest of an over-long line; return its length without the line break."""
     skipped = 0
     while True:
-        chunk = fh.readline(MAX_LINE_BYTES)
+        chunk = readline(MAX_LINE_BYTES)
         skipped += len(chunk.rstrip(b"\r\n"))
         if not chunk or chunk.endswith(b"\n"):
             return skipped
@@ -151,12 +153,15 @@ def read_jsonl(
         yield from _read_lines(path, src, columns)
 
 
-def _read_lines(path: Path, src: str, columns: Mapping[str, str] | None) -> Iterator[RawRecord]:
-    lineno = 0
+def _read_lines(
+    path: Path, src: str, columns: Mapping[str, str] | None, span: LineRange | None = None
+) -> Iterator[RawRecord]:
+    lineno = 0 if span is None else span.first_line - 1
     try:
-        with open_binary(path) as fh:
+        with open_binary(path) if span is None else path.open("rb") as fh:
+            readline = fh.readline if span is None else _bounded_readline(fh, span)
             while True:
-                line = fh.readline(MAX_LINE_BYTES + 1)
+                line = readline(MAX_LINE_BYTES + 1)
                 if not line:
                     return
                 lineno += 1
@@ -167,7 +172,7 @@ def _read_lines(path: Path, src: str, columns: Mapping[str, str] | None) -> Iter
                     line = line.removeprefix(_UTF8_BOM)
                 position = f"line {lineno}"
                 if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-                    total = len(line) + _skip_rest_of_line(fh)
+                    total = len(line) + _skip_rest_of_line(readline)
                     head = line[:4096].decode("utf-8", "replace")
                     yield error_record(
                         src, position, f"line longer than {_LIMIT_TEXT} limit ({total} bytes)", preview(head)
@@ -180,6 +185,79 @@ def _read_lines(path: Path, src: str, columns: Mapping[str, str] | None) -> Iter
         yield error_record(src, f"line {lineno + 1}", stream_error_message(exc, f"line {lineno}"))
     except OSError as exc:
         yield error_record(src, f"line {lineno + 1}", f"cannot read file after line {lineno}: {exc.strerror or exc}")
+
+
+@dataclass(frozen=True, slots=True)
+class LineRange:
+    """Whole lines ``[start, end)`` (byte offsets) of a plain JSONL file, the first of them numbered ``first_line``.
+
+    Lets an engine read one big file as many tasks (Spark) with every record keeping the position the whole-file
+    reader gives it; see ``line_ranges``.
+    """
+
+    start: int
+    end: int
+    first_line: int
+
+
+def splittable(path: Path) -> bool:
+    """True for a file ``read_lines_range`` can read in pieces: not gzip (a stream cannot be entered midway; its
+    CRC is checked over the whole) and not a ``.json`` file holding one array."""
+    with path.open("rb") as fh:
+        head = fh.read(2)
+    if head == GZIP_MAGIC or head in _UTF16_BOMS:  # a UTF-16 file is one error record, not one per piece
+        return False
+    return not (strip_gz(path.name).lower().endswith(".json") and _first_byte(path) == b"[")
+
+
+def line_ranges(path: Path, lines_per_range: int, block: int = 1 << 20) -> list[LineRange]:
+    """Cut a plain JSONL file into ranges of about ``lines_per_range`` lines, each ending just after a newline.
+
+    One sequential pass counting newlines (no parsing): cheap next to analysing the records, and it gives every
+    range the number of its first line, so positions are the same as when the file is read whole.
+    """
+    ranges: list[LineRange] = []
+    start = offset = 0
+    first_line = line = 1
+    with path.open("rb") as fh:
+        while data := fh.read(block):
+            at = 0
+            while (nl := data.find(b"\n", at)) != -1:
+                at = nl + 1
+                line += 1
+                if line - first_line >= lines_per_range:
+                    end = offset + at
+                    ranges.append(LineRange(start, end, first_line))
+                    start, first_line = end, line
+            offset += len(data)
+    if offset > start or not ranges:
+        ranges.append(LineRange(start, offset, first_line))
+    return ranges
+
+
+def read_lines_range(
+    path: Path, span: LineRange, *, columns: Mapping[str, str] | None = None, source: str | None = None
+) -> Iterator[RawRecord]:
+    """The records of the lines in ``span`` of a plain JSONL file, exactly as ``read_jsonl`` gives them (same
+    positions, same error records); never raises."""
+    src = source or display_path(path)
+    yield from _read_lines(path, src, columns, span)
+
+
+def _bounded_readline(fh: IO[bytes], span: LineRange) -> Callable[[int], bytes]:
+    """``readline`` that stops at ``span.end``."""
+    fh.seek(span.start)
+    remaining = span.end - span.start
+
+    def readline(limit: int) -> bytes:
+        nonlocal remaining
+        if remaining <= 0:
+            return b""
+        line = fh.readline(min(limit, remaining))
+        remaining -= len(line)
+        return line
+
+    return readline
 
 
 def _dump(value: Any) -> str:

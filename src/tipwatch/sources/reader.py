@@ -20,7 +20,7 @@ from tipwatch.sources.base import (
 )
 from tipwatch.sources.delimited import read_csv
 from tipwatch.sources.htmlpage import read_html_file
-from tipwatch.sources.jsonl import read_jsonl
+from tipwatch.sources.jsonl import LineRange, line_ranges, read_jsonl, read_lines_range, splittable
 from tipwatch.sources.warc import read_warc
 
 # Extension (after removing .gz) -> format.
@@ -199,3 +199,23 @@ def _checked(path: Path, records: Iterator[RawRecord]) -> Iterator[RawRecord]:
         yield from records
     else:
         yield from distrust(records, damage)
+
+
+def read_span(path: Path | str, span: LineRange, *, columns: Mapping[str, str] | None = None) -> Iterator[RawRecord]:
+    """The records of one piece of a plain JSONL file (see ``plan_pieces``), named as ``read`` names them."""
+    path = Path(path)
+    return read_lines_range(path, span, columns=columns, source=display_path(path))
+
+
+def plan_pieces(path: Path | str, fmt: str | None, lines_per_piece: int) -> list[LineRange] | None:
+    """How to read one input in pieces: line ranges for a plain JSONL file, None for anything to read whole
+    (folders, gzip, CSV, HTML, WARC, a .json array). The pieces together give exactly ``read([path])``'s records."""
+    path = Path(path)
+    if not path.is_file() or (fmt or detect_format(path)) != "jsonl":
+        return None
+    try:
+        if not splittable(path):
+            return None
+        return line_ranges(path, lines_per_piece)
+    except OSError:
+        return None  # unreadable: read whole, the reader reports it as an error record

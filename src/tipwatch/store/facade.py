@@ -13,12 +13,16 @@ from tipwatch.store.interface.accounts import AccountStore, SessionStore
 from tipwatch.store.interface.audit import AuditStore
 from tipwatch.store.interface.cases import CaseStore
 from tipwatch.store.interface.evidence import EvidenceStore
+from tipwatch.store.interface.exchange import ExchangeStore
 from tipwatch.store.interface.faces import FaceStore
+from tipwatch.store.interface.jobs import JobStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStateStore, LinkStore
 from tipwatch.store.interface.media import BankStore, MediaStore
+from tipwatch.store.interface.notices import NoticeStore
 from tipwatch.store.interface.posts import PostStore
 from tipwatch.store.interface.reports import ReportStore
+from tipwatch.store.interface.retention import RetentionStore
 from tipwatch.store.interface.review import ReviewStore
 from tipwatch.store.interface.runs import RunStore
 from tipwatch.store.interface.search import SearchStore
@@ -27,13 +31,17 @@ from tipwatch.store.sql.accounts import SqlAccounts, SqlSessions
 from tipwatch.store.sql.audit import SqlAudit
 from tipwatch.store.sql.cases import SqlCases
 from tipwatch.store.sql.evidence import SqlEvidence
+from tipwatch.store.sql.exchange import SqlExchange
 from tipwatch.store.sql.faces import SqlFaces
+from tipwatch.store.sql.jobs import SqlJobs
 from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.link_state import SqlLinkState
 from tipwatch.store.sql.links import SqlLinks
 from tipwatch.store.sql.media import SqlBanks, SqlMedia
+from tipwatch.store.sql.notices import SqlNotices
 from tipwatch.store.sql.posts import SqlPosts
 from tipwatch.store.sql.reports import SqlReports
+from tipwatch.store.sql.retention import SqlRetention
 from tipwatch.store.sql.review import SqlReview
 from tipwatch.store.sql.runs import SqlRuns
 from tipwatch.store.sql.search import SqlSearch
@@ -61,12 +69,18 @@ class Store:
         self.review: ReviewStore = SqlReview(self._engine)
         self.cases: CaseStore = SqlCases(self._engine)
         self.evidence: EvidenceStore = SqlEvidence(self._engine)  # captures and their custody (issue 11)
+        self.notices: NoticeStore = SqlNotices(self._engine)  # takedown notices (issue 11)
         # The link state kept in the database (services.networks.state_store picks it or a directory).
         self.link_state: LinkStateStore = SqlLinkState(self._engine)
         # Accounts, API tokens and web sessions; the hash-chained audit log (issue 10).
         self.accounts: AccountStore = SqlAccounts(self._engine)
         self.sessions: SessionStore = SqlSessions(self._engine)
         self.audit: AuditStore = SqlAudit(self._engine)
+        # Background jobs (the API's batch ingest): state and progress any process can read.
+        self.jobs: JobStore = SqlJobs(self._engine)
+        # Partner exchange keys and selector values; retention and legal hold (issue 13).
+        self.exchange: ExchangeStore = SqlExchange(self._engine)
+        self.retention: RetentionStore = SqlRetention(self._engine)
 
     @property
     def dialect(self) -> str:

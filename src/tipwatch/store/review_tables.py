@@ -3,13 +3,17 @@ kept: a post can be re-decided, the latest row wins).
 
 A lease is keyed by post: the primary key is what makes a claim atomic (``INSERT ... ON CONFLICT (post_id) DO UPDATE
 ... WHERE expired``), so two analysts are never handed the same post while a lease is live, whatever the number of
-server processes. The two extra indexes on ``posts`` serve the queue's order (risk, highest first) with and without a
-platform filter.
+server processes.
+
+``posts.decided`` (migration 0009_review_decided; declared here, the review area's column on the core table) is true
+once a post has any decision; it is set in the decision's transaction. The queue's indexes lead with it, so "the
+riskiest undecided post" is the first entry of the ``decided = false`` range instead of the first entry past every
+decided one: the claim no longer walks the posts already decided (tens of thousands at the top of a large store).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, false
 
 from tipwatch.store.tables import metadata, posts
 
@@ -38,6 +42,10 @@ review_decisions = Table(
     Index("ix_review_decisions_post_id", "post_id"),
 )
 
-# The queue's order: risk descending, ties by id descending (a backward scan of these indexes).
+posts.append_column(Column("decided", Boolean, nullable=False, server_default=false()))
+
+# Posts by risk (highest first, ties by id descending: a backward scan).
 ix_posts_risk_id = Index("ix_posts_risk_id", posts.c.risk, posts.c.id)
-ix_posts_platform_risk = Index("ix_posts_platform_risk", posts.c.platform, posts.c.risk, posts.c.id)
+# The queue's order among undecided posts, without and with a platform filter.
+ix_posts_queue = Index("ix_posts_queue", posts.c.decided, posts.c.risk, posts.c.id)
+ix_posts_platform_queue = Index("ix_posts_platform_queue", posts.c.platform, posts.c.decided, posts.c.risk, posts.c.id)

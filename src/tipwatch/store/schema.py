@@ -8,14 +8,28 @@ from tipwatch.store import (
     account_tables,
     case_tables,
     evidence_tables,
+    exchange_tables,
+    job_tables,
     link_tables,
     media_tables,
+    notice_tables,
     review_tables,
     tables,
 )
 
 metadata = tables.metadata
-TABLE_MODULES = (tables, link_tables, media_tables, account_tables, review_tables, case_tables, evidence_tables)
+TABLE_MODULES = (
+    tables,
+    link_tables,
+    media_tables,
+    account_tables,
+    review_tables,
+    case_tables,
+    job_tables,
+    exchange_tables,
+    notice_tables,
+    evidence_tables,
+)
 
 # The full-text index (migration 0007_search) is one object per backend and is not declared in ``metadata``: the
 # SQLite FTS5 table (with the shadow tables FTS5 makes for it) and the PostgreSQL generated column with its index.

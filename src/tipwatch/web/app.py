@@ -9,18 +9,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from tipwatch import __version__
 from tipwatch.config import Config, load_config
+from tipwatch.services.ingest import discard_leftovers
+from tipwatch.services.jobs import fail_abandoned
 from tipwatch.store.facade import open_store
 from tipwatch.web.middleware import BodySizeLimit, SecurityHeaders
+from tipwatch.web.pages import audit as audit_page
+from tipwatch.web.pages import banks as banks_page
+from tipwatch.web.pages import cases as cases_page
 from tipwatch.web.pages import dashboard as dashboard_page
 from tipwatch.web.pages import evidence as evidence_page
+from tipwatch.web.pages import faces as faces_page
 from tipwatch.web.pages import login as login_page
 from tipwatch.web.pages import networks as networks_page
+from tipwatch.web.pages import notices as notices_page
 from tipwatch.web.pages import posts as posts_page
 from tipwatch.web.pages import review as review_page
 from tipwatch.web.pages import search as search_page
+from tipwatch.web.pages import watchlists as watchlists_page
 from tipwatch.web.pages.common import static_files
 from tipwatch.web.routes import (
     admin,
@@ -29,8 +38,12 @@ from tipwatch.web.routes import (
     banks,
     cases,
     evidence,
+    exchange,
+    faces,
     health,
+    jobs,
     networks,
+    notices,
     posts,
     review,
     scan,
@@ -47,8 +60,14 @@ def create_app(config: Config) -> FastAPI:
     secret = config.server_secret()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Jobs left queued or running by a process that stopped (a restart) are marked failed, not left running.
+        await run_in_threadpool(fail_abandoned, store)
+        await run_in_threadpool(discard_leftovers, store, config.data_dir)
         yield
+        runner = getattr(app.state, "job_runner", None)
+        if runner is not None:  # the running job finishes; queued ones are failed by the next start or read
+            await run_in_threadpool(runner.close)
         store.close()
 
     # No /docs or /redoc pages: they load scripts from a CDN and run inline scripts, which the CSP forbids.
@@ -70,6 +89,12 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(posts_page.router)
     app.include_router(networks_page.router)
     app.include_router(search_page.router)
+    app.include_router(cases_page.router)
+    app.include_router(watchlists_page.router)
+    app.include_router(faces_page.router)
+    app.include_router(audit_page.router)
+    app.include_router(banks_page.router)
+    app.include_router(notices_page.router)
     # The JSON API under /api/v1.
     app.include_router(scan.router)
     app.include_router(posts.router)
@@ -82,6 +107,10 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(banks.router)
     app.include_router(evidence.router)
     app.include_router(evidence_page.router)
+    app.include_router(faces.router)
+    app.include_router(jobs.router)
+    app.include_router(exchange.router)
+    app.include_router(notices.router)
     return app
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from tipwatch.services.accounts import ROLES, SCOPES, has_role, role_scopes, verify_token
 from tipwatch.services.sessions import SessionInfo, check_csrf, lookup_session
@@ -79,7 +80,10 @@ async def _csrf_token(request: Request) -> str | None:
     if token:
         return token
     if request.headers.get("content-type", "").split(";")[0].strip().lower() in _FORMS:
-        form = await request.form()  # cached by Starlette: the route can still read it
+        try:
+            form = await request.form()  # cached by Starlette: the route can still read it
+        except ClientDisconnect:  # the body limit cut an upload short (its 413 is already sent)
+            return None
         value = form.get(CSRF_FIELD)
         return value if isinstance(value, str) else None
     return None

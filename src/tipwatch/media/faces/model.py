@@ -57,6 +57,9 @@ class FaceModel:
         self.detector = dlib.get_frontal_face_detector()
         self.landmarks = dlib.shape_predictor(str(models / "shape_predictor_5_face_landmarks.dat"))
         self.encoder = dlib.face_recognition_model_v1(str(models / "dlib_face_recognition_resnet_model_v1.dat"))
+        # One model per process, called from the web server's thread pool: dlib's networks are not safe to call from
+        # two threads at once, so searches take turns.
+        self._busy = threading.Lock()
 
     def faces(self, rgb: np.ndarray, *, upsample: int = 1, jitters: int = 1) -> list[Face]:
         """Every face found in an RGB uint8 image, with its embedding; largest first."""
@@ -68,11 +71,12 @@ class FaceModel:
             size = (max(1, round(w * scale)), max(1, round(h * scale)))
             work = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
         out = []
-        for rect in self.detector(work, upsample):
-            shape = self.landmarks(work, rect)
-            emb = np.asarray(self.encoder.compute_face_descriptor(work, shape, jitters), dtype=np.float32)
-            box = (rect.top(), rect.right(), rect.bottom(), rect.left())
-            out.append(Face(tuple(round(v / scale) for v in box), emb))  # type: ignore[arg-type]
+        with self._busy:
+            for rect in self.detector(work, upsample):
+                shape = self.landmarks(work, rect)
+                emb = np.asarray(self.encoder.compute_face_descriptor(work, shape, jitters), dtype=np.float32)
+                box = (rect.top(), rect.right(), rect.bottom(), rect.left())
+                out.append(Face(tuple(round(v / scale) for v in box), emb))  # type: ignore[arg-type]
         return sorted(out, key=lambda f: -f.area)
 
 

@@ -79,8 +79,11 @@ class AuditStore(ABC):
         """Every entry after ``after_seq``, oldest first, read ``batch`` at a time."""
 
     @abstractmethod
-    def page(self, *, before_seq: int | None = None, limit: int = 50) -> list[AuditEntry]:
-        """Up to ``limit`` entries before ``before_seq`` (None: the newest), newest first."""
+    def page(
+        self, *, before_seq: int | None = None, limit: int = 50, actor: str = "", action: str = ""
+    ) -> list[AuditEntry]:
+        """Up to ``limit`` entries before ``before_seq`` (None: the newest), newest first; only those of ``actor``
+        and of ``action`` when given (exact values)."""
 
     @abstractmethod
     def head(self) -> tuple[int, str]:

@@ -32,3 +32,8 @@ class LabelStore(ABC):
     @abstractmethod
     def iter_training_rows(self) -> Iterator[TrainingRow]:
         """Each labelled post once (by id), with its latest label (a later decision overrides an earlier one)."""
+
+    @abstractmethod
+    def withdraw(self, post_id: str, *, origin: str) -> int:
+        """Remove the post's labels of that origin (e.g. "review": the labels its decisions gave, when the decision
+        now in force gives none); returns how many were removed. Labels of other origins stay."""

@@ -96,10 +96,17 @@ class SqlAudit(AuditStore):
             if len(rows) < batch:
                 return
 
-    def page(self, *, before_seq: int | None = None, limit: int = 50) -> list[AuditEntry]:
+    def page(
+        self, *, before_seq: int | None = None, limit: int = 50, actor: str = "", action: str = ""
+    ) -> list[AuditEntry]:
+        # Walks the primary key backwards: a filter costs a longer walk, not an index per column.
         query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
         if before_seq is not None:
             query = query.where(audit_log.c.seq < before_seq)
+        if actor:
+            query = query.where(audit_log.c.actor == actor)
+        if action:
+            query = query.where(audit_log.c.action == action)
         with self._engine.connect() as conn:
             return [_entry(r) for r in conn.execute(query)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from tipwatch.store.interface.labels import LabelStore, TrainingRow, UnknownPosts
 from tipwatch.store.tables import labels, posts
@@ -29,6 +29,11 @@ class SqlLabels(LabelStore):
                 ],
             )
         return len(post_ids)
+
+    def withdraw(self, post_id: str, *, origin: str) -> int:
+        stmt = delete(labels).where(labels.c.post_id == post_id, labels.c.origin == origin)
+        with self._engine.begin() as conn:
+            return int(conn.execute(stmt).rowcount)
 
     def iter_training_rows(self) -> Iterator[TrainingRow]:
         latest = select(labels.c.post_id, func.max(labels.c.id).label("last_id")).group_by(labels.c.post_id).subquery()

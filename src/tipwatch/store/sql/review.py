@@ -4,8 +4,7 @@ The claim is one statement on both backends::
 
     INSERT INTO review_leases (post_id, reviewer, leased_at, expires_at, skipped)
     SELECT p.id, :reviewer, :now, :expires, false FROM posts p
-     WHERE p.risk >= :min_risk [AND p.platform = :platform] [AND p.run_id = :run]
-       AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.post_id = p.id)
+     WHERE p.decided = false AND p.risk >= :min_risk [AND p.platform = :platform] [AND p.run_id = :run]
        AND NOT EXISTS (SELECT 1 FROM review_leases l WHERE l.post_id = p.id AND l.expires_at > :now)
      ORDER BY p.risk DESC, p.id DESC LIMIT 1
     ON CONFLICT (post_id) DO UPDATE SET reviewer = excluded.reviewer, ...
@@ -21,13 +20,12 @@ the same post would insert once that lease is deleted: the claim's transaction c
 statement (a fresh snapshot) and undoes itself. On SQLite the statement takes the database's write lock before
 reading, so claims run one at a time.
 
-Plan (PostgreSQL, 1M posts): ``Limit -> Nested Loop Anti Join (x2) -> Index Scan Backward using ix_posts_risk_id``
-(``ix_posts_platform_risk`` with a platform filter), the anti joins probing ``ix_review_decisions_post_id`` and
-``pk_review_leases``. The scan stops at the first free post, so its cost grows with the number of decided or held
-posts above it, not with the corpus; no sort, no scan of all decisions. Measured (EXPLAIN ANALYZE, 1M posts, the
-20,000 riskiest decided, fresh database without VACUUM): no filter 0.2 s (20,001 index entries walked), platform
-filter 9 ms; ``next_lease`` p50 152 ms, p95 195 ms. Walked entries grow with decided posts above the first free
-one: far past ~30,000 decided at the top, the 300 ms budget needs more (e.g. a "decided" flag kept in an index).
+``posts.decided`` is set in the transaction that records a post's first decision (review_tables.py), so the
+candidates are the ``decided = false`` range of ``ix_posts_queue`` (``ix_posts_platform_queue`` with a platform
+filter), read backward from the riskiest, with one anti-join probe of ``pk_review_leases`` per entry: the walk passes
+only the posts held right now, however many are decided. Before the flag the claim walked ``ix_posts_risk_id`` past
+every decided post (one probe of the decisions each), so its cost grew with the decided posts at the top
+(benchmarks/bench_review_queue.py measures it). The price is one more row update per decision.
 """
 
 from __future__ import annotations
@@ -80,10 +78,6 @@ def _filters(f: QueueFilters) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _undecided() -> ColumnElement[bool]:
-    return ~exists().where(review_decisions.c.post_id == posts.c.id)
-
-
 def _free(now: datetime) -> ColumnElement[bool]:
     return ~exists().where(and_(review_leases.c.post_id == posts.c.id, review_leases.c.expires_at > now))
 
@@ -114,7 +108,7 @@ class SqlReview(ReviewStore):
         """The queue's order: free, undecided posts matching ``filters``, highest risk first."""
         return (
             select(posts.c.id)
-            .where(*_filters(filters), _undecided(), _free(now))
+            .where(posts.c.decided == false(), *_filters(filters), _free(now))
             .order_by(posts.c.risk.desc(), posts.c.id.desc())
         )
 
@@ -253,6 +247,8 @@ class SqlReview(ReviewStore):
                 ).scalar_one()
                 raise HeldByOther(post_id, holder)
             conn.execute(delete(review_leases).where(review_leases.c.post_id == post_id))
+            # Out of the queue's index range for good (see review_tables.py), in the decision's transaction.
+            conn.execute(update(posts).where(posts.c.id == post_id, posts.c.decided == false()).values(decided=True))
         return _decision(row)
 
     def history(self, post_id: str) -> list[Decision]:

@@ -29,6 +29,7 @@ STATIC = WEB / "static"
 LOGIN_COOKIE = "tipwatch_login"
 
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True)
+env.globals["has_role"] = has_role  # the nav shows a page only to the roles its route admits
 PageDependency = Callable[[Request], Awaitable[Principal]]
 
 
@@ -83,6 +84,17 @@ def page_role(minimum: str) -> PageDependency:
     dependency.__name__ = f"page_role_{minimum}"
     dependency.rule = ("role", minimum)  # type: ignore[attr-defined]
     return dependency
+
+
+async def page_face_search(request: Request) -> Principal:
+    """A signed-in user holding the face-search permission (403 otherwise, whatever the role)."""
+    principal = await page_principal(request)
+    if not principal.face_search:
+        raise HTTPException(status_code=403, detail="needs the face-search permission")
+    return principal
+
+
+page_face_search.rule = ("face_search", "")  # type: ignore[attr-defined]
 
 
 def login_nonce() -> str:

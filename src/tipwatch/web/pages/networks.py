@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from tipwatch.link.exports import ExportGraph
 from tipwatch.services import audit
 from tipwatch.services.networks import load_graph
 from tipwatch.web.auth import Principal, store_of
+from tipwatch.web.pages.cases import add_to_case_context
 from tipwatch.web.pages.common import json_block, page_role, render
 
 router = APIRouter(tags=["pages"])
@@ -58,7 +59,10 @@ def _timeline(graph: ExportGraph) -> list[dict[str, Any]]:
 
 @router.get("/networks/{network_id}", response_class=HTMLResponse)
 def network_page(
-    network_id: str, request: Request, principal: Annotated[Principal, Depends(page_role("viewer"))]
+    network_id: str,
+    request: Request,
+    principal: Annotated[Principal, Depends(page_role("viewer"))],
+    added_to: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> HTMLResponse:
     store = store_of(request)
     found = store.links.networks(ids=[network_id], with_profile=True)
@@ -79,4 +83,5 @@ def network_page(
         timeline=_timeline(graph),
         elements=json_block("graph-data", elements),
         node_count=sum(1 for e in elements if e["group"] == "nodes"),
+        **add_to_case_context(request, principal, added_to),
     )

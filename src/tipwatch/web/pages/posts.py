@@ -1,13 +1,14 @@
 """One post's page: its text with indicator and identifier spans highlighted (escaped by report.highlight), the
-reasons for its score, identifiers, pictures (blurred until clicked; restricted ones as hashes only, never an
-<img>), bank matches, linked posts with the reason of each link, and its network. Every view is audited
-("post.view"); every picture served by ``/media/{post}/{index}`` too ("media.view", services.media_view)."""
+reasons for its score, identifiers, pictures (placeholders, loaded only when clicked; restricted ones as hashes
+only, never an <img> nor an address), bank matches, linked posts with the reason of each link, and its network.
+Every view is audited ("post.view"); every picture served by ``/media/{post}/{index}`` too ("media.view",
+services.media_view)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +19,7 @@ from tipwatch.services.media_view import MediaViewError, view_image
 from tipwatch.services.posts import PostView, view_post
 from tipwatch.store.interface.reports import RankedPost
 from tipwatch.web.auth import Principal, store_of
+from tipwatch.web.pages.cases import add_to_case_context
 from tipwatch.web.pages.common import page_role, render
 
 router = APIRouter(tags=["pages"])
@@ -48,18 +50,28 @@ def audited_view(request: Request, principal: Principal, post_id: str, via: str)
 
 @router.get("/posts/{post_id:path}", response_class=HTMLResponse)
 def post_page(
-    post_id: str, request: Request, principal: Annotated[Principal, Depends(page_role("viewer"))]
+    post_id: str,
+    request: Request,
+    principal: Annotated[Principal, Depends(page_role("viewer"))],
+    added_to: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> HTMLResponse:
     view = audited_view(request, principal, post_id, "post page")
     if view is None:
         raise HTTPException(status_code=404, detail="no such post")
-    return render_post(request, principal, view)
+    return render_post(request, principal, view, added_to=added_to)
 
 
 def render_post(
-    request: Request, principal: Principal, view: PostView, *, capture_error: str = "", status_code: int = 200
+    request: Request,
+    principal: Principal,
+    view: PostView,
+    *,
+    added_to: int | None = None,
+    capture_error: str = "",
+    status_code: int = 200,
 ) -> HTMLResponse:
-    """The post's page (``capture_error``: why a capture from this page failed)."""
+    """The post's page (``added_to``: the case it was just added to; ``capture_error``: why a capture from this
+    page failed)."""
     return render(
         request,
         "post.html",
@@ -70,6 +82,7 @@ def render_post(
         can_decide=has_role(principal.role, "analyst"),
         evidence=items_for_post(store_of(request), view.post.id),
         capture_error=capture_error,
+        **add_to_case_context(request, principal, added_to),
     )
 
 

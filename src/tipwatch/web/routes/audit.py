@@ -20,8 +20,10 @@ def audit_page(
     request: Request,
     before_seq: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    actor: Annotated[str, Query(max_length=200, description='Only this actor ("user:ana", "token:3:name").')] = "",
+    action: Annotated[str, Query(max_length=100, description='Only this action ("face.search").')] = "",
 ) -> AuditPage:
-    entries = audit.page(store_of(request), before_seq=before_seq, limit=limit)
+    entries = audit.page(store_of(request), before_seq=before_seq, limit=limit, actor=actor, action=action)
     out = [
         AuditEntryOut(
             seq=e.seq,
@@ -36,8 +38,7 @@ def audit_page(
         )
         for e in entries
     ]
-    more = len(entries) == limit and entries[-1].seq > 1
-    return AuditPage(entries=out, next_before_seq=entries[-1].seq if more else None)
+    return AuditPage(entries=out, next_before_seq=audit.next_before_seq(entries, limit))
 
 
 @router.get("/verify", response_model=AuditVerdict)

@@ -1,5 +1,5 @@
-"""Cases (analysts and above): create, list, show, change; add or remove posts and networks; append notes. Every
-change is audited through the service's audit callback."""
+"""Cases: viewers list and read them (as on the pages); analysts and above create and change them, add or remove
+posts and networks, append notes. Every change is audited through the service's audit callback."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from tipwatch.web.schemas.cases import (
 )
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 Analyst = Annotated[Principal, Depends(require_role("analyst"))]
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
 
@@ -42,7 +43,7 @@ def _case(case: cases.Case) -> CaseOut:
 
 @router.get("", response_model=CasePageOut, summary="Cases, filtered by status or assignee")
 def list_cases(
-    analyst: Analyst,
+    viewer: Viewer,
     request: Request,
     status: Status | None = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
@@ -74,7 +75,7 @@ def create_case(analyst: Analyst, request: Request, body: CaseIn) -> CaseOut:
 
 
 @router.get("/{case_id}", response_model=CaseDetailOut, summary="A case with its posts, networks, notes, history")
-def show_case(analyst: Analyst, request: Request, case_id: CaseId) -> CaseDetailOut:
+def show_case(viewer: Viewer, request: Request, case_id: CaseId) -> CaseDetailOut:
     try:
         detail = cases.show_case(store_of(request), case_id)
     except CaseError as exc:

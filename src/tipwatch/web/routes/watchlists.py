@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
-from tipwatch.services import audit, watches
+from tipwatch.services import watches
 from tipwatch.web.auth import Principal, require_role, require_scope, store_of
 from tipwatch.web.schemas.search import AlertOut, WatchAdded, WatchIn
 
@@ -34,20 +34,17 @@ def list_watches(analyst: Analyst, request: Request) -> list[dict[str, Any]]:
 
 @router.post("/watches", response_model=WatchAdded, status_code=201, summary="Watch a value")
 def add_watch(analyst: Analyst, request: Request, body: WatchIn) -> WatchAdded:
-    store = store_of(request)
     try:
-        watch = watches.add(store, body.kind, body.value, note=body.note, by=analyst.name)
+        watch, raised = watches.add_audited(
+            store_of(request), body.kind, body.value, note=body.note, by=analyst.name, actor=analyst.actor
+        )
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    raised = watches.backfill(store, watch)
-    audit.append(store, analyst.actor, "watch.add", f"watch:{watch.id}", body.note, {"kind": watch.kind})
     return WatchAdded(id=watch.id, kind=watch.kind, value=watch.value, note=watch.note, alerts=raised)
 
 
 @router.delete("/watches/{watch_id}", status_code=204, summary="Stop watching (alerts are kept)")
 def remove_watch(analyst: Analyst, request: Request, watch_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
-    store = store_of(request)
-    if not watches.remove(store, watch_id):
+    if not watches.remove_audited(store_of(request), watch_id, actor=analyst.actor):
         raise HTTPException(status_code=404, detail=f"no watch {watch_id}")
-    audit.append(store, analyst.actor, "watch.remove", f"watch:{watch_id}", "", {})
     return Response(status_code=204)

@@ -120,14 +120,27 @@
     window.tipwatchGraph = cy;
   }
 
-  // Post pictures start blurred (class "blurred"); a click (or Enter/Space on the button) shows one, another blurs
-  // it again. Restricted pictures have no <img> at all.
+  // Post pictures are placeholders carrying the picture's address in data-src: nothing is requested (and so nothing
+  // is logged as viewed, "media.view") until the analyst clicks one. The first click (or Enter/Space on the button)
+  // loads and shows it; later clicks blur it and show it again without another request. Restricted pictures have
+  // no button, no address and no <img> at all.
   function pictures() {
-    document.querySelectorAll("button.picture").forEach(function (button) {
-      const img = button.querySelector("img");
-      if (!img) return;
+    document.querySelectorAll("button.picture[data-src]").forEach(function (button) {
+      const src = button.dataset.src || "";
+      if (!src.startsWith("/media/")) return;  // only the app's own picture route
       button.setAttribute("aria-pressed", "false");
       button.addEventListener("click", function () {
+        let img = button.querySelector("img");
+        if (!img) {
+          img = document.createElement("img");
+          img.alt = button.dataset.alt || "";
+          img.src = src;
+          const placeholder = button.querySelector(".placeholder");
+          if (placeholder) placeholder.hidden = true;
+          button.appendChild(img);
+          button.setAttribute("aria-pressed", "true");
+          return;
+        }
         const shown = img.classList.toggle("blurred") === false;
         button.setAttribute("aria-pressed", shown ? "true" : "false");
       });

@@ -1,0 +1,68 @@
+"""Partner exchange through the REST API: an analyst exports the store's keyed selectors and matches a partner's
+selector file (multipart upload), with purpose and legal basis; bad lines named, counts reconcile, all audited."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from web_helpers import SECRET, SessionFor, cookie_client
+
+from tipwatch.services import accounts, audit
+from tipwatch.services.exchange import create_key, group_keys, selector
+from tipwatch.store.facade import Store
+from tipwatch.web.auth import CSRF_HEADER
+
+WHY = {"purpose": "overlap with NGO partner", "legal_basis": "MoU 2026/4, DPDP s.7(c)"}
+
+
+def _analyst(app: FastAPI, session_for: SessionFor) -> TestClient:
+    session_id, csrf = session_for("analyst")
+    c = cookie_client(app, session_id)
+    c.headers[CSRF_HEADER] = csrf
+    return c
+
+
+def test_export_then_match_through_the_api(
+    client: TestClient, app: FastAPI, store: Store, session_for: SessionFor
+) -> None:
+    token, _ = accounts.create_token(store, "s", ["scan"], secret=SECRET.encode(), actor="test")
+    for i, body in enumerate(("new girls, call 98765 43210", "jobs abroad, mail rani.x@example.org")):
+        got = client.post(
+            "/api/v1/scan?store=true",
+            json={"body": body, "platform": "site1", "id": str(i)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert got.json()["stored"], got.text
+    made = create_key(store, SECRET.encode(), "ngo", actor="test")
+    key = dict(group_keys(store, SECRET.encode(), "ngo"))[made.key_id]
+    a = _analyst(app, session_for)
+
+    assert a.post("/api/v1/exchange/export", json={"group": "nobody", **WHY}).status_code == 404
+    assert a.post("/api/v1/exchange/export", json={"group": "ngo", "purpose": "x"}).status_code == 422
+    exported = a.post("/api/v1/exchange/export", json={"group": "ngo", **WHY})
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("application/x-ndjson")
+    rows = [orjson.loads(x) for x in exported.content.splitlines()]
+    assert {(r["type"], r["selector"]) for r in rows} == {
+        ("phone", selector(key, "phone", "+919876543210")),
+        ("email", selector(key, "email", "rani.x@example.org")),
+    }
+    assert b"9876543210" not in exported.content and b"rani" not in exported.content
+
+    upload = exported.content + b"garbage\n"
+    form = {"group": "ngo", **WHY}
+    got = a.post("/api/v1/exchange/match", data=form, files={"file": ("p.jsonl", upload, "application/x-ndjson")})
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert (body["lines"], body["selectors"], body["bad"]) == (3, 2, 1)
+    assert body["errors"] == [{"line": 3, "reason": "not JSON"}]
+    assert {m["type"] for m in body["matches"]} == {"phone", "email"}
+    assert all(m["post_ids"] and set(m) == {"type", "selector", "post_ids", "network_ids"} for m in body["matches"])
+    # Purpose and legal basis are required.
+    missing = a.post("/api/v1/exchange/match", data={"group": "ngo"}, files={"file": ("p", upload, "text/plain")})
+    assert missing.status_code == 422
+
+    done = {e.action: e for e in audit.entries(store) if e.action.startswith("exchange.")}
+    assert done["exchange.export"].actor.endswith("analyst") and done["exchange.export"].why == WHY["purpose"]
+    assert done["exchange.match"].details["legal_basis"] == WHY["legal_basis"]
+    assert done["exchange.match"].details["bad"] == 1
