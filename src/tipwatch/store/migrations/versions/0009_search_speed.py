@@ -25,10 +25,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_identifiers_type_value_post", "identifiers", ["type", "value", "post_id"])
-    op.drop_index("ix_identifiers_type_value", table_name="identifiers")
+    # posts before identifiers, the order the writer takes them in: the other order deadlocked with a running
+    # analyze (the migration held identifiers and waited for posts, the writer the reverse).
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE INDEX ix_posts_newest ON posts (posted_at DESC NULLS LAST, id DESC)")
+    op.create_index("ix_identifiers_type_value_post", "identifiers", ["type", "value", "post_id"])
+    op.drop_index("ix_identifiers_type_value", table_name="identifiers")
 
 
 def downgrade() -> None:
