@@ -29,8 +29,6 @@ import os
 import random
 import re
 import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from measure import machine
+from measure import free_port, machine, stop_server
 from sqlalchemy import func, select
 
 from tipwatch.config import Config
@@ -80,12 +78,6 @@ class Samples:
     big_nets: list[tuple[str, int]]
     phones: list[tuple[str, str]]  # (stored value, the query written another way)
     words: list[str]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def tipwatch_bin() -> str:
@@ -383,11 +375,7 @@ def main() -> None:
     try:
         timings = asyncio.run(bench(args, port, token, names, samples))
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server, timeout=30)
     print(f"load average at end (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     print("| call | n | p50 ms | p95 ms | p99 ms | max ms | load (1 min) before -> after | p95 < 300 ms |")
