@@ -15,8 +15,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from measure import machine
+from measure import free_port, machine, stop_server
 
 from tipwatch.config import Config
 from tipwatch.services import accounts
@@ -49,12 +47,6 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(99), latency.max, summary.duration / 1e6))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def main() -> None:
@@ -128,11 +120,7 @@ def main() -> None:
             load = os.getloadavg()
             out = subprocess.run(run, check=True, capture_output=True, text=True).stdout
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server, timeout=20)
         m = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) ([\d.]+)", out)
         if m is None:
             sys.exit("no result from wrk:\n" + out)

@@ -55,3 +55,23 @@ def machine() -> str:
         pass
     mem = psutil.virtual_memory().total / 2**30
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a benchmark's server)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop_server(server: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Stop a ``tipwatch serve`` as Ctrl-C does (its workers shut down cleanly), killing it if it hangs."""
+    import signal
+
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()

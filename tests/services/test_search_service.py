@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from tipwatch.model import Assessment, Post, PostResult
 from tipwatch.pipeline import Analyzer, Settings
@@ -238,3 +238,30 @@ def test_backfill_of_a_store_made_before_search(db_url: str) -> None:
         assert upgraded.search.indexed() == 3
         assert [h.post_id for h in search(upgraded, "नौकरी").hits] == ["a/2"]
         assert [h.post_id for h in search(upgraded, "college", by="text").hits] == ["a/1"]
+
+
+@pytest.mark.parametrize(("query", "by"), [("98765 43210", "identifier"), ("girls", "text")])
+def test_newest_first_can_walk_an_index_on_postgresql(store: Store, query: str, by: str) -> None:
+    """On a large store a phone or a word held by thousands of posts must not sort every holder: the "newest first"
+    query has to be one ix_posts_newest can answer in order (migration 0009_search_speed; a different ORDER BY or a
+    missing index leaves only a sort, which enable_sort=off cannot then avoid)."""
+    if store.dialect == "sqlite":
+        pytest.skip("SQLite orders its FTS5 matches itself; the index is PostgreSQL's")
+    engine = store._engine  # the plan of the statement the store really runs is what is checked
+    seen: list[tuple[str, object]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if "ORDER BY" in statement and "posted_at" in statement:
+            seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert _ids(store, query, by=by)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen
+    statement, params = seen[0]
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_sort = off")
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, params))  # type: ignore[arg-type]
+    assert "ix_posts_newest" in plan and "Sort" not in plan.replace("Sort Key", ""), plan

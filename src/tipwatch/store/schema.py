@@ -32,12 +32,13 @@ TABLE_MODULES = (
 )
 
 # The full-text index (migration 0007_search) is one object per backend and is not declared in ``metadata``: the
-# SQLite FTS5 table (with the shadow tables FTS5 makes for it) and the PostgreSQL generated column with its index.
+# SQLite FTS5 table (with the shadow tables FTS5 makes for it) and the PostgreSQL generated column with its index;
+# also PostgreSQL's index for the search's "newest first" order (migration 0009_search_speed).
 SEARCH_TABLES = frozenset(
     {"posts_fts", "posts_fts_data", "posts_fts_idx", "posts_fts_content", "posts_fts_docsize", "posts_fts_config"}
 )
 SEARCH_COLUMNS = frozenset({("posts", "search_doc")})
-SEARCH_INDEXES = frozenset({"ix_posts_search_doc"})
+SEARCH_INDEXES = frozenset({"ix_posts_search_doc", "ix_posts_newest"})
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

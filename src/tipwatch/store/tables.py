@@ -81,7 +81,8 @@ identifiers = Table(
     Column("confidence", Float, nullable=False),
     Column("obfuscated", Boolean, nullable=False),
     Column("attrs", JSON, nullable=False),
-    Index("ix_identifiers_type_value", "type", "value"),
+    # With post_id: who holds an identifier, and how many, from the index alone (migration 0009_search_speed).
+    Index("ix_identifiers_type_value_post", "type", "value", "post_id"),
     Index("ix_identifiers_post_id", "post_id"),
 )
 

@@ -242,7 +242,7 @@ class SqlLinks(LinkStore):
         hashes = list(dict.fromkeys(sha256s))
         with self._engine.connect() as conn:
             if pairs:
-                # Types x values reach the rows through ix_identifiers_type_value; the pairs are then kept exactly.
+                # Types x values reach the rows through ix_identifiers_type_value_post; the pairs are then kept exactly.
                 # Plain driver SQL: a scan calls this per request, and building and compiling an expression costs
                 # more than the look-up itself.
                 mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
