@@ -17,10 +17,11 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urldefrag, urlsplit, urlunsplit
 
 from tipwatch import __version__, safehttp
@@ -223,36 +224,67 @@ class _Rendered:
     browser: str
 
 
+_T = TypeVar("_T")
+
+
 class Browser:
     """One headless Chromium for a series of captures (each capture gets a fresh context: no cookies, cache or
-    storage carried from one page to the next). Use as a context manager."""
+    storage carried from one page to the next). Use as a context manager.
+
+    Playwright's sync API runs on its own thread here: it refuses a thread where an asyncio loop runs (a web
+    server's, or another sync Playwright session's), and a capture may be asked for from any of those."""
 
     def __init__(self, chromium: str = CHROMIUM) -> None:
         self.chromium = chromium
         self._pw: Any = None
         self._browser: Any = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    def _on_thread(self, fn: Callable[..., _T], *args: Any) -> _T:
+        assert self._thread is not None, "use Browser as a context manager"
+        return self._thread.submit(fn, *args).result()
 
     def __enter__(self) -> Browser:
-        from playwright.sync_api import sync_playwright
-
         if not Path(self.chromium).exists():
             raise CaptureError("(browser)", f"no browser at {self.chromium}: install Chromium to capture")
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-browser")
+        try:
+            self._on_thread(self._start)
+        except BaseException:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+            raise
+        return self
+
+    def _start(self) -> None:
+        from playwright.sync_api import sync_playwright
+
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(executable_path=self.chromium, args=_ARGS, headless=True)
         except Exception:
             self._pw.stop()
             raise
-        return self
 
-    def __exit__(self, *exc: object) -> None:
+    def _stop(self) -> None:
         try:
             if self._browser is not None:
                 self._browser.close()
         finally:
             self._pw.stop()
 
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._on_thread(self._stop)
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown(wait=True)
+                self._thread = None
+
     def render(self, page_response: safehttp.Response, session: _Session) -> _Rendered:
+        return self._on_thread(self._render, page_response, session)
+
+    def _render(self, page_response: safehttp.Response, session: _Session) -> _Rendered:
         from playwright.sync_api import Error as PlaywrightError
 
         opts = session.options

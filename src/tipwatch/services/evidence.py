@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,9 +184,15 @@ def working_copy(store: Store, data_dir: Path, item_id: int, out_dir: Path, *, a
 
 def _pdf(html: str, chromium: str) -> bytes | None:
     """The report printed by Chromium (None when no browser is installed). Nothing is fetched: every request the
-    page makes is refused."""
+    page makes is refused. Playwright's sync API runs on a thread of its own (it refuses a thread where an asyncio
+    loop runs: a web server's, or another sync Playwright session's)."""
     if not Path(chromium).exists():
         return None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-pdf") as pool:
+        return pool.submit(_print_pdf, html, chromium).result()
+
+
+def _print_pdf(html: str, chromium: str) -> bytes:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
