@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import threading
 from typing import Annotated, Any
 
@@ -68,6 +69,10 @@ def scanner_of(request: Request) -> Scanner:
             if scanner is None:
                 scanner = Scanner.open(store_of(request))
                 request.app.state.scanner = scanner
+                # The scanner's knowledge (automata, phone metadata, lexicons) is millions of long-lived objects:
+                # out of the collector's sight, a full collection no longer walks them in the middle of requests.
+                gc.collect()
+                gc.freeze()
     return scanner
 
 
