@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import typer
 
-from tipwatch.cli.common import DB_OPTION, UsageFailure, console, open_store, stdout_write
+from tipwatch.cli.common import DB_OPTION, UsageFailure, console, open_store, refused, stdout_write
 
 app = typer.Typer(help="Cases: named sets of posts and networks with notes, status and assignee.", no_args_is_help=True)
 
@@ -38,11 +38,8 @@ def create(
     """Open a case; prints its id."""
     from tipwatch.services.cases import CaseError, create_case
 
-    with open_store(db) as store:
-        try:
-            case = create_case(store, title, created_by=_by(by), assignee=assignee, priority=priority)
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(CaseError):
+        case = create_case(store, title, created_by=_by(by), assignee=assignee, priority=priority)
     stdout_write(str(case.id))
     console.print(f"case {case.id} opened: {case.title}")
 
@@ -59,11 +56,8 @@ def list_cmd(
     """List cases, most recently updated first."""
     from tipwatch.services.cases import CaseError, list_cases
 
-    with open_store(db) as store:
-        try:
-            page = list_cases(store, status=status, assignee=assignee, offset=offset, limit=limit)
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(CaseError):
+        page = list_cases(store, status=status, assignee=assignee, offset=offset, limit=limit)
     if as_json:
         stdout_write(_json(page))
         return
@@ -85,11 +79,8 @@ def add(
 
     if not post and not network:
         raise UsageFailure("give --post or --network")
-    with open_store(db) as store:
-        try:
-            posts, nets = add_to_case(store, case_id, post_ids=post, network_ids=network, actor=_by(by))
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(CaseError):
+        posts, nets = add_to_case(store, case_id, post_ids=post, network_ids=network, actor=_by(by))
     console.print(f"case {case_id}: {len(posts)} post(s) and {len(nets)} network(s) added")
 
 
@@ -102,11 +93,8 @@ def show(
     """Show a case: its fields, posts, networks, notes and history."""
     from tipwatch.services.cases import CaseError, show_case
 
-    with open_store(db) as store:
-        try:
-            detail = show_case(store, case_id)
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(CaseError):
+        detail = show_case(store, case_id)
     if as_json:
         stdout_write(_json(detail))
         return
@@ -133,11 +121,8 @@ def note(
     """Append a note to a case."""
     from tipwatch.services.cases import CaseError, add_note
 
-    with open_store(db) as store:
-        try:
-            n = add_note(store, case_id, text, author=_by(by))
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(CaseError):
+        n = add_note(store, case_id, text, author=_by(by))
     console.print(f"case {case_id}: note {n.id} added")
 
 
@@ -154,16 +139,13 @@ def set_cmd(
     """Change a case's status, assignee, priority or title (each change is kept in its history)."""
     from tipwatch.services.cases import CaseError, update_case
 
-    with open_store(db) as store:
-        try:
-            if assignee is None:
-                c = update_case(store, case_id, actor=_by(by), status=status, priority=priority, title=title)
-            else:
-                c = update_case(
-                    store, case_id, actor=_by(by), status=status, priority=priority, title=title, assignee=assignee
-                )
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(CaseError):
+        if assignee is None:
+            c = update_case(store, case_id, actor=_by(by), status=status, priority=priority, title=title)
+        else:
+            c = update_case(
+                store, case_id, actor=_by(by), status=status, priority=priority, title=title, assignee=assignee
+            )
     console.print(f"case {c.id}: {c.status}, {c.priority}, {c.assignee or '-'}: {c.title}")
 
 
@@ -187,19 +169,16 @@ def export(
     if fmt != "json":
         raise UsageFailure("--format: only json for now")
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            doc = export_case(
-                store,
-                case_id,
-                actor=_by(by),
-                organisation=cfg.notices.notifier_name,
-                referred_to=referred_to,
-                details=details,
-                why=why,
-            )
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(CaseError):
+        doc = export_case(
+            store,
+            case_id,
+            actor=_by(by),
+            organisation=cfg.notices.notifier_name,
+            referred_to=referred_to,
+            details=details,
+            why=why,
+        )
     text = orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
     if out is None:
         stdout_write(text)

@@ -4,6 +4,8 @@ option declared once, and opening the store from the configuration."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,16 @@ class UsageFailure(CommandError):
     """Bad usage found after parsing (a wrong config value or database URL): exit code 2, like Click's."""
 
     exit_code = 2
+
+
+@contextmanager
+def refused(*errors: type[Exception]) -> Iterator[None]:
+    """A service's refusal (one of ``errors``: a bad id, a forbidden change) ends the command as bad usage (exit 2)
+    with the service's message."""
+    try:
+        yield
+    except errors as exc:
+        raise UsageFailure(str(exc)) from None
 
 
 def fail(message: str) -> None:

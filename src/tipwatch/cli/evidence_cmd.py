@@ -13,7 +13,16 @@ from pathlib import Path
 import orjson
 import typer
 
-from tipwatch.cli.common import DB_OPTION, CommandError, UsageFailure, config, console, open_store, stdout_write
+from tipwatch.cli.common import (
+    DB_OPTION,
+    CommandError,
+    UsageFailure,
+    config,
+    console,
+    open_store,
+    refused,
+    stdout_write,
+)
 
 app = typer.Typer(help="Evidence: custody, signed bundles (WACZ) and their verification.", no_args_is_help=True)
 
@@ -41,13 +50,8 @@ def capture(
 
     cfg = config(database_url=db)
     options = CaptureOptions(allow_private=allow_private, timeout=timeout)
-    with open_store(db, cfg) as store:
-        try:
-            results = capture_many(
-                store, cfg.data_dir, urls, case_id=case, actor=_by(by), purpose=purpose, options=options
-            )
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(CaseError):
+        results = capture_many(store, cfg.data_dir, urls, case_id=case, actor=_by(by), purpose=purpose, options=options)
     failed = 0
     for r in results:
         if isinstance(r, CaptureError):
@@ -70,11 +74,8 @@ def list_cmd(
     from tipwatch.services.cases import CaseError
     from tipwatch.services.evidence import list_items
 
-    with open_store(db) as store:
-        try:
-            items = list_items(store, case)
-        except CaseError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(CaseError):
+        items = list_items(store, case)
     if as_json:
         stdout_write(orjson.dumps(items, option=orjson.OPT_NAIVE_UTC).decode())
         return
@@ -94,11 +95,8 @@ def show(
     from tipwatch.services.evidence import EvidenceError, view_item
 
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            v = view_item(store, cfg.data_dir, item, actor=_by(by), why=why, via="cli")
-        except EvidenceError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(EvidenceError):
+        v = view_item(store, cfg.data_dir, item, actor=_by(by), why=why, via="cli")
     out = {
         "item": v.item,
         "artifacts": v.artifacts,
@@ -119,11 +117,8 @@ def transfer(
     from tipwatch.services.evidence import EvidenceError, transfer_item
 
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            e = transfer_item(store, cfg.data_dir, item, actor=_by(by), to=to, why=why)
-        except EvidenceError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(EvidenceError):
+        e = transfer_item(store, cfg.data_dir, item, actor=_by(by), to=to, why=why)
     console.print(f"item {item}: custody event {e.seq} (transferred to {to})")
 
 
@@ -139,11 +134,8 @@ def copy(
     from tipwatch.services.evidence import EvidenceError, working_copy
 
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            written = working_copy(store, cfg.data_dir, item, out, actor=_by(by), why=why)
-        except EvidenceError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(EvidenceError):
+        written = working_copy(store, cfg.data_dir, item, out, actor=_by(by), why=why)
     console.print(f"item {item}: {len(written)} file(s) written to {out}")
 
 
@@ -161,13 +153,8 @@ def export(
     from tipwatch.services.evidence import EvidenceError, export_case
 
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            digest = export_case(
-                store, cfg.data_dir, case, out, actor=_by(by), why=why, pdf=pdf, progress=console.print
-            )
-        except (CaseError, EvidenceError) as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(CaseError, EvidenceError):
+        digest = export_case(store, cfg.data_dir, case, out, actor=_by(by), why=why, pdf=pdf, progress=console.print)
     stdout_write(str(out))
     console.print(f"bundle written: {out} (manifest SHA-256 {digest})")
 

@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
-from tipwatch.cli.common import DB_OPTION, CommandError, UsageFailure, config, console, open_store, stdout_write
+from tipwatch.cli.common import (
+    DB_OPTION,
+    CommandError,
+    UsageFailure,
+    config,
+    console,
+    open_store,
+    refused,
+    stdout_write,
+)
 
 if TYPE_CHECKING:
     from tipwatch.store.facade import Store
@@ -47,11 +56,8 @@ def _opened(db: str | None) -> Iterator[tuple[Store, bytes]]:
     from tipwatch.services.exchange import ExchangeError
 
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            yield store, cfg.server_secret()
-        except ExchangeError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(ExchangeError):
+        yield store, cfg.server_secret()
 
 
 def _actor(by: str | None) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
-from tipwatch.cli.common import DB_OPTION, UsageFailure, config, console, open_store, stdout_write
+from tipwatch.cli.common import DB_OPTION, config, console, open_store, refused, stdout_write
 
 if TYPE_CHECKING:
     from tipwatch.store.facade import Store
@@ -55,17 +55,14 @@ def retention_run(
     cfg = config(database_url=db)
     if not cfg.retention_days:
         console.print("no retention policy (retention_days in the configuration): everything is kept")
-    with open_store(db, cfg) as store:
-        try:
-            report = run(
-                store,
-                {str(k): v for k, v in cfg.retention_days.items()},
-                actor=by or getpass.getuser(),
-                apply=apply,
-                relink=_relinker(state, db),
-            )
-        except RetentionError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(RetentionError):
+        report = run(
+            store,
+            {str(k): v for k, v in cfg.retention_days.items()},
+            actor=by or getpass.getuser(),
+            apply=apply,
+            relink=_relinker(state, db),
+        )
     stdout_write(_json(asdict(report)))
     verb = "deleted" if apply else "due (dry run: --apply deletes)"
     for c in report.areas:
@@ -84,17 +81,14 @@ def retention_erase(
     from tipwatch.services.retention import RetentionError, erase
 
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store:
-        try:
-            report = erase(
-                store,
-                identifier,
-                actor=by or getpass.getuser(),
-                secret=cfg.server_secret(),
-                why=why,
-                relink=_relinker(state, db),
-            )
-        except RetentionError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db, cfg) as store, refused(RetentionError):
+        report = erase(
+            store,
+            identifier,
+            actor=by or getpass.getuser(),
+            secret=cfg.server_secret(),
+            why=why,
+            relink=_relinker(state, db),
+        )
     stdout_write(_json(asdict(report)))
     console.print(f"{len(report.removed_posts)} post(s) removed, {len(report.held_posts)} kept on legal hold")

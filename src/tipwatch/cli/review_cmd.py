@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import typer
 
-from tipwatch.cli.common import DB_OPTION, UsageFailure, console, open_store, stdout_write
+from tipwatch.cli.common import DB_OPTION, console, open_store, refused, stdout_write
 
 app = typer.Typer(help="The review queue: posts by risk, decided with a reason.", no_args_is_help=True)
 
@@ -29,11 +29,8 @@ def next_cmd(
     from tipwatch.services.review import QueueFilters, ReviewError, next_for
 
     filters = QueueFilters(min_risk=min_risk, platform=platform, run=run)
-    with open_store(db) as store:
-        try:
-            item = next_for(store, reviewer, filters=filters, lease_seconds=lease)
-        except ReviewError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(ReviewError):
+        item = next_for(store, reviewer, filters=filters, lease_seconds=lease)
     if as_json:
         stdout_write(_json(item))
         return
@@ -57,11 +54,8 @@ def decide_cmd(
     """Record a decision with its reason; escalate and dismiss also become training labels (1, 0)."""
     from tipwatch.services.review import ReviewError, decide
 
-    with open_store(db) as store:
-        try:
-            d = decide(store, reviewer, post_id, decision, reason)
-        except ReviewError as exc:
-            raise UsageFailure(str(exc)) from None
+    with open_store(db) as store, refused(ReviewError):
+        d = decide(store, reviewer, post_id, decision, reason)
     label = "no label" if d.label is None else f"label {d.label}"
     console.print(f"{post_id}: {d.decision} by {d.reviewer} ({label})")
 
