@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from tipwatch.services.scan import ScanErrorCode
 
 MAX_FIELD = 2_000_000  # characters; the service applies its own text limit (413 with its reason)
 
@@ -112,16 +113,7 @@ class ScanOut(BaseModel):
 
 
 class ScanErrorOut(BaseModel):
-    code: Literal[
-        "empty_text",
-        "text_too_large",
-        "bad_request",
-        "image_too_large",
-        "bad_image",
-        "bad_url",
-        "private_address",
-        "fetch_failed",
-    ]
+    code: ScanErrorCode  # the service's own list of refusals
     reason: str
 
 
