@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
-from tipwatch.engines.local import map_ordered
+from tipwatch.engines.local import chunked, map_ordered
 from tipwatch.extract.registry import linking_types, masked_types
 from tipwatch.link.config import TextConfig
 from tipwatch.link.entities import entity_key, type_codes
@@ -167,6 +167,11 @@ def prepare_posts(posts: Iterable[PostInput], cfg: TextConfig, *, workers: int, 
     Tokenizing and shingling is per-post Python, the one part of linking that does not vectorise; it is pure, so
     chunks run in worker processes and ``concat_batches`` joins them as if prepared in one go.
     """
+    if workers <= 1:  # one token memo for the whole corpus (a worker process keeps its own per chunk)
+        hasher = TokenHasher()
+        for part in chunked(posts, chunk):
+            yield prepare_batch(part, cfg, hasher)
+        return
     task = partial(_prepare_chunk, cfg=cfg)
     for out in map_ordered(task, posts, workers=workers, chunk_size=chunk, depth=2):
         yield from out
