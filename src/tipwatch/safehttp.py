@@ -217,6 +217,38 @@ def _exchange(
     )
 
 
+# Everything a request can fail with that is the server's or the network's doing (socket errors outside httpcore's
+# mapping; a bad Location header): answered as a reason, never raised.
+_FAILURES = (
+    Refused,
+    httpcore.TimeoutException,
+    httpcore.ProtocolError,
+    httpcore.NetworkError,
+    httpcore.UnsupportedProtocol,
+    ssl.SSLError,
+    OSError,
+    ValueError,
+)
+
+
+def _failure(exc: Exception, limits: Limits, verb: str) -> str:
+    if isinstance(exc, Refused):
+        return f"refused: {exc}"
+    if isinstance(exc, httpcore.TimeoutException):
+        return f"too slow: not complete within {limits.timeout:g} s"
+    return f"{verb} failed: {type(exc).__name__}: {exc}"[:300]
+
+
+def _read_capped(r: Any, limits: Limits) -> bytes | str:
+    """The response body, or the reason it was not read whole (over ``limits.max_bytes``)."""
+    body = bytearray()
+    for chunk in r.iter_stream():
+        body += chunk
+        if len(body) > limits.max_bytes:
+            return f"too large: over {limits.max_bytes} bytes"
+    return bytes(body)
+
+
 def get(
     url: str,
     limits: Limits,
@@ -253,22 +285,14 @@ def get(
                         reason = accept(r.status, headers)
                         if reason is not None:
                             return reason
-                    body = bytearray()
-                    for chunk in r.iter_stream():
-                        body += chunk
-                        if len(body) > limits.max_bytes:
-                            return f"too large: over {limits.max_bytes} bytes"
-                    hop.body = bytes(body)
+                    body = _read_capped(r, limits)
+                    if isinstance(body, str):
+                        return body
+                    hop.body = body
                     return hop
             return f"too many redirects (over {limits.max_redirects})"
-    except Refused as exc:
-        return f"refused: {exc}"
-    except httpcore.TimeoutException:
-        return f"too slow: not complete within {limits.timeout:g} s"
-    except (httpcore.ProtocolError, httpcore.NetworkError, httpcore.UnsupportedProtocol, ssl.SSLError) as exc:
-        return f"download failed: {type(exc).__name__}: {exc}"[:300]
-    except (OSError, ValueError) as exc:  # socket errors outside httpcore's mapping; a bad Location header
-        return f"download failed: {type(exc).__name__}: {exc}"[:300]
+    except _FAILURES as exc:
+        return _failure(exc, limits, "download")
 
 
 def post(url: str, body: bytes, limits: Limits, *, content_type: str = "application/json") -> Response | str:
@@ -292,17 +316,9 @@ def post(url: str, body: bytes, limits: Limits, *, content_type: str = "applicat
             pool.stream("POST", origin, headers=headers_out, content=body, extensions={"timeout": timeouts}) as r,
         ):
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in r.headers}
-            answer = bytearray()
-            for chunk in r.iter_stream():
-                answer += chunk
-                if len(answer) > limits.max_bytes:
-                    return f"too large: over {limits.max_bytes} bytes"
-            return Response(str(target), r.status, headers, bytes(answer))
-    except Refused as exc:
-        return f"refused: {exc}"
-    except httpcore.TimeoutException:
-        return f"too slow: not complete within {limits.timeout:g} s"
-    except (httpcore.ProtocolError, httpcore.NetworkError, httpcore.UnsupportedProtocol, ssl.SSLError) as exc:
-        return f"upload failed: {type(exc).__name__}: {exc}"[:300]
-    except (OSError, ValueError) as exc:
-        return f"upload failed: {type(exc).__name__}: {exc}"[:300]
+            answer = _read_capped(r, limits)
+            if isinstance(answer, str):
+                return answer
+            return Response(str(target), r.status, headers, answer)
+    except _FAILURES as exc:
+        return _failure(exc, limits, "upload")
