@@ -33,7 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -298,48 +298,84 @@ async def bench(args: argparse.Namespace, port: int, token: str, names: list[str
             report(t)
             out.append(t)
 
-        nxt, dec = await measure_review(client, sessions, args.rounds)
-        add(nxt)
-        add(dec)
+        calls = set(args.calls.split(","))
+        if "review" in calls:
+            nxt, dec = await measure_review(client, sessions, args.rounds)
+            add(nxt)
+            add(dec)
         why = "reason=benchmark"
+        if "posts" in calls:
+            await measure_posts(client, s, api, page, why, kw, add)
+        if "networks" in calls:
+            await measure_networks(client, s, api, page, args, kw, add)
+        if "search" in calls:
+            await measure_search(client, s, api, kw, add)
+    return out
+
+
+Add = Callable[[Timing], None]
+
+
+async def measure_posts(
+    client: httpx.AsyncClient,
+    s: Samples,
+    api: dict[str, str],
+    page: dict[str, str],
+    why: str,
+    kw: dict[str, int],
+    add: Add,
+) -> None:
+    add(
+        await measure_gets(
+            client, "GET /api/v1/posts/{id} (random)", [f"/api/v1/posts/{p}?{why}" for p in s.posts], api, **kw
+        )
+    )
+    if s.risky_posts:
+        paths = [f"/api/v1/posts/{p}?{why}" for p in s.risky_posts]
+        add(await measure_gets(client, "GET /api/v1/posts/{id} (risk >= 0.7, in a network)", paths, api, **kw))
+    add(await measure_gets(client, "GET /posts/{id} page (random)", [f"/posts/{p}" for p in s.posts], page, **kw))
+    if s.risky_posts:
+        paths = [f"/posts/{p}" for p in s.risky_posts]
+        add(await measure_gets(client, "GET /posts/{id} page (risk >= 0.7, in a network)", paths, page, **kw))
+
+
+async def measure_networks(
+    client: httpx.AsyncClient,
+    s: Samples,
+    api: dict[str, str],
+    page: dict[str, str],
+    args: argparse.Namespace,
+    kw: dict[str, int],
+    add: Add,
+) -> None:
+    if s.nets:
         add(
             await measure_gets(
-                client, "GET /api/v1/posts/{id} (random)", [f"/api/v1/posts/{p}?{why}" for p in s.posts], api, **kw
+                client, "GET /api/v1/networks/{id} (random)", [f"/api/v1/networks/{n}" for n in s.nets], api, **kw
             )
         )
-        if s.risky_posts:
-            paths = [f"/api/v1/posts/{p}?{why}" for p in s.risky_posts]
-            add(await measure_gets(client, "GET /api/v1/posts/{id} (risk >= 0.7, in a network)", paths, api, **kw))
-        add(await measure_gets(client, "GET /posts/{id} page (random)", [f"/posts/{p}" for p in s.posts], page, **kw))
-        if s.risky_posts:
-            paths = [f"/posts/{p}" for p in s.risky_posts]
-            add(await measure_gets(client, "GET /posts/{id} page (risk >= 0.7, in a network)", paths, page, **kw))
-        if s.nets:
-            add(
-                await measure_gets(
-                    client, "GET /api/v1/networks/{id} (random)", [f"/api/v1/networks/{n}" for n in s.nets], api, **kw
-                )
+        add(
+            await measure_gets(
+                client, "GET /networks/{id} page (random)", [f"/networks/{n}" for n in s.nets], page, **kw
             )
-            add(
-                await measure_gets(
-                    client, "GET /networks/{id} page (random)", [f"/networks/{n}" for n in s.nets], page, **kw
-                )
-            )
-        if s.big_nets:
-            big = {**kw, "requests": max(10, args.requests // 5), "warm": 1}
-            paths = [f"/api/v1/networks/{n}" for n, _ in s.big_nets]
-            add(await measure_gets(client, f"GET /api/v1/networks/{{id}} (largest {len(paths)})", paths, api, **big))
-            paths = [f"/networks/{n}" for n, _ in s.big_nets]
-            add(await measure_gets(client, f"GET /networks/{{id}} page (largest {len(paths)})", paths, page, **big))
-        if s.phones:
-            paths = [f"/api/v1/search?{httpx.QueryParams({'q': q, 'reason': 'benchmark'})}" for _, q in s.phones]
-            add(await measure_gets(client, "GET /api/v1/search (phone written another way)", paths, api, **kw))
-        if s.words:
-            paths = [
-                f"/api/v1/search?{httpx.QueryParams({'q': w, 'by': 'text', 'reason': 'benchmark'})}" for w in s.words
-            ]
-            add(await measure_gets(client, "GET /api/v1/search (one word, full text)", paths, api, **kw))
-    return out
+        )
+    if s.big_nets:
+        big = {**kw, "requests": max(10, args.requests // 5), "warm": 1}
+        paths = [f"/api/v1/networks/{n}" for n, _ in s.big_nets]
+        add(await measure_gets(client, f"GET /api/v1/networks/{{id}} (largest {len(paths)})", paths, api, **big))
+        paths = [f"/networks/{n}" for n, _ in s.big_nets]
+        add(await measure_gets(client, f"GET /networks/{{id}} page (largest {len(paths)})", paths, page, **big))
+
+
+async def measure_search(
+    client: httpx.AsyncClient, s: Samples, api: dict[str, str], kw: dict[str, int], add: Add
+) -> None:
+    if s.phones:
+        paths = [f"/api/v1/search?{httpx.QueryParams({'q': q, 'reason': 'benchmark'})}" for _, q in s.phones]
+        add(await measure_gets(client, "GET /api/v1/search (phone written another way)", paths, api, **kw))
+    if s.words:
+        paths = [f"/api/v1/search?{httpx.QueryParams({'q': w, 'by': 'text', 'reason': 'benchmark'})}" for w in s.words]
+        add(await measure_gets(client, "GET /api/v1/search (one word, full text)", paths, api, **kw))
 
 
 def main() -> None:
@@ -355,6 +391,11 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200, help="timed requests per GET call")
     ap.add_argument("--concurrency", type=int, default=4, help="GET requests in flight")
     ap.add_argument("--samples", type=int, default=100, help="distinct ids per kind")
+    ap.add_argument(
+        "--calls",
+        default="review,posts,networks,search",
+        help="which groups of calls to measure, comma-separated (review decides posts, so it changes the store)",
+    )
     ap.add_argument("--seed-sample", type=int, default=1, help="seed of the ids drawn")
     args = ap.parse_args()
     if not args.url.startswith("postgresql"):

@@ -120,10 +120,29 @@ def test_network_graph_draws_and_opens_posts(page: Page, site: Site) -> None:
     assert page.locator("#graph canvas").count() > 0
     assert int(graph.get_attribute("data-rendered-nodes") or 0) > 0
     assert page.locator("ol.stops li").count() > 0
-    assert page.locator("table.members tbody tr").count() == network.size
+    assert page.locator("table.members tbody tr.member").count() == network.size
+    expect(page.locator("p.graph-note")).to_contain_text(f"all {network.size} posts")
     page.evaluate("window.tipwatchGraph.nodes(\"[kind = 'post']\")[0].emit('tap')")
     page.wait_for_url(re.compile(r"/posts/"))
     expect(page.locator("article.post")).to_be_visible()
+
+
+def test_network_members_come_a_page_at_a_time(page: Page, site: Site) -> None:
+    network = site.store.links.networks(limit=1)[0]
+    assert network.size > 2
+    login(page, site, "vic")
+    page.goto(f"{site.base}/networks/{network.id}?members_limit=2&graph_posts=2")
+    rows = page.locator("table.members tbody tr.member")
+    expect(rows).to_have_count(2)
+    expect(page.locator("p.graph-note")).to_contain_text(f"Showing 2 of {network.size} posts")
+    expect(page.locator("#graph[data-ready=true]")).to_have_attribute("data-rendered-nodes", re.compile(r"[1-9]"))
+    # "More members" (htmx) appends the next rows in place until none are left.
+    for shown in range(4, network.size + 2, 2):
+        page.locator("button.more-members").click()
+        expect(rows).to_have_count(min(shown, network.size))
+    expect(page.locator("button.more-members")).to_have_count(0)
+    ids = rows.evaluate_all("rows => rows.map(r => r.querySelector('a').getAttribute('href'))")
+    assert len(set(ids)) == network.size
 
 
 def test_a_phone_written_two_ways_finds_the_same_posts(page: Page, site: Site) -> None:

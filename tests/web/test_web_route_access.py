@@ -54,6 +54,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/posts/{post_id:path}"): "viewer",
     ("GET", "/media/{post_id:path}/{index:int}"): "viewer",
     ("GET", "/networks/{network_id}"): "viewer",
+    ("GET", "/networks/{network_id}/members"): "viewer",
     ("GET", "/search"): "viewer",
     ("POST", "/evidence/capture"): "analyst",
     ("POST", "/api/v1/capture"): "analyst",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from tipwatch.engines.local import default_workers
 from tipwatch.link import persist
@@ -27,7 +27,7 @@ from tipwatch.link.producers import chunks, post_inputs
 from tipwatch.link.state import LinkState, from_snapshot, to_snapshot
 from tipwatch.link.watch import Hit, Matcher
 from tipwatch.store.facade import Store
-from tipwatch.store.interface.links import LinkStateStore
+from tipwatch.store.interface.links import LinkStateStore, MemberOrder, StoredEntity, StoredLink, StoredNetwork
 from tipwatch.store.link_state import DirectoryLinkState, default_state_dir
 
 Progress = Callable[[str, int, int], None]
@@ -216,6 +216,89 @@ def load_graph(store: Store, *, network_ids: Sequence[str] | None = None, min_sc
     links = list(store.links.links_from(pids))
     keys = sorted({link.entity_key for link in links if link.entity_key is not None})
     return build_graph(nets, member, store.posts.posts(pids), links, store.links.entities(keys))
+
+
+# A network view is bounded whatever the network's size: members and links come a page at a time, and the graph
+# draws the riskiest posts with the links among them (the largest networks of a 1M-post store hold over a thousand
+# posts and ten thousand links: all of them took 0.5-1.5 s to read and send, and no one reads such a graph).
+GRAPH_POSTS = 100
+GRAPH_POSTS_MAX = 2000
+EDGES_PER_POST = 8  # the graph's edges are cut at this many per post drawn, strongest first
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+
+@dataclass(slots=True)
+class BoundedGraph:
+    """A network's graph drawn over its ``posts_shown`` riskiest posts of ``posts_total``, with the shared entities
+    those posts link to and at most ``edge_limit`` links among them (``edges_cut`` when more were left out)."""
+
+    graph: ExportGraph
+    posts_shown: int
+    posts_total: int
+    edges_cut: bool
+
+    @property
+    def truncated(self) -> bool:
+        return self.edges_cut or self.posts_shown < self.posts_total
+
+    @property
+    def note(self) -> str:
+        """What the graph shows, in words for the analyst."""
+        if self.posts_shown == self.posts_total:
+            note = f"showing all {self.posts_total:,} posts"
+        else:
+            note = f"showing {self.posts_shown:,} of {self.posts_total:,} posts (highest risk first)"
+        return note + (", strongest links only" if self.edges_cut else "")
+
+
+def member_page(
+    store: Store, network: StoredNetwork, *, order: MemberOrder = "id", offset: int = 0, limit: int = 100
+) -> Page[str]:
+    """A page of a network's member post ids, with the total."""
+    ids = store.links.member_ids(network.id, order=order, offset=offset, limit=limit)
+    return Page(ids, store.links.count_members(network.id), offset, limit)
+
+
+def link_page(
+    store: Store, network: StoredNetwork, *, offset: int = 0, limit: int = 100
+) -> tuple[Page[StoredLink], dict[int, StoredEntity]]:
+    """A page of the links inside a network, strongest first, with the total and the entities they point at."""
+    found, total = store.links.network_links(network.id, offset=offset, limit=limit)
+    keys = sorted({link.entity_key for link in found if link.entity_key is not None})
+    entities = {e.key: e for e in store.links.entities(keys)}
+    return Page(found, total, offset, limit), entities
+
+
+def bounded_graph(
+    store: Store, network: StoredNetwork, *, posts: int = GRAPH_POSTS, total: int | None = None
+) -> BoundedGraph:
+    """The graph of ``network`` over its ``posts`` riskiest posts (see ``BoundedGraph``); every cut is made in the
+    database. ``total``: the network's member count when the caller has it already."""
+    posts = max(0, min(posts, GRAPH_POSTS_MAX))
+    records = store.links.member_posts(network.id, order="risk", limit=posts)
+    ids = [p.id for p in records]
+    edge_limit = max(1, posts * EDGES_PER_POST)
+    found = store.links.links_among(ids, limit=edge_limit + 1)
+    cut = len(found) > edge_limit
+    found = found[:edge_limit]
+    keys = sorted({link.entity_key for link in found if link.entity_key is not None})
+    member = dict.fromkeys(ids, network.id)
+    graph = build_graph([network], member, records, found, store.links.entities(keys))
+    if total is None:
+        total = len(ids) if len(ids) < posts else store.links.count_members(network.id)
+    return BoundedGraph(graph, len(ids), total, cut)
 
 
 def export(

@@ -12,9 +12,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, Literal, NamedTuple, TypedDict
 
 import numpy.typing as npt
+
+from tipwatch.store.interface.posts import PostRecord
+
+# How a network's members are ordered when read a page at a time: by post id, by risk (highest first), or by time
+# posted (undated last); ties by post id, so pages never overlap.
+MemberOrder = Literal["id", "risk", "posted"]
 
 # --- rows an update writes (plain dicts: a full build writes millions of them) ----------------------------------
 
@@ -101,6 +107,11 @@ class StoredEntity(NamedTuple):
     n_posts: int
 
 
+class LinkSlice(NamedTuple):
+    links: list[StoredLink]
+    total: int  # links in all, not only in this slice
+
+
 @dataclass(slots=True)
 class NetworkHolding:
     """A stored network holding some of the given values: which ones (``"phone +91..."``, ``"image <sha256>"``)."""
@@ -145,6 +156,35 @@ class LinkStore(ABC):
     @abstractmethod
     def entities(self, keys: Sequence[int]) -> Iterator[StoredEntity]:
         """The shared entities with keys ``keys`` (keys without a row are skipped)."""
+
+    @abstractmethod
+    def member_ids(
+        self, network_id: str, *, order: MemberOrder = "id", offset: int = 0, limit: int | None = None
+    ) -> list[str]:
+        """A page of the member post ids of ``network_id`` in ``order`` (limited in the database: a network can hold
+        thousands of posts)."""
+
+    @abstractmethod
+    def member_posts(
+        self, network_id: str, *, order: MemberOrder = "risk", offset: int = 0, limit: int | None = None
+    ) -> list[PostRecord]:
+        """A page of the member posts of ``network_id`` in ``order``, without their text: what a graph or a member
+        list shows, in one statement."""
+
+    @abstractmethod
+    def count_members(self, network_id: str) -> int:
+        """How many posts ``network_id`` holds."""
+
+    @abstractmethod
+    def network_links(self, network_id: str, *, offset: int = 0, limit: int | None = None) -> LinkSlice:
+        """A page of the links inside ``network_id``: from a member to another member or to a shared entity (one
+        with a ``link_entities`` row), strongest first (evidence bits, else weight; ties by link id); with how many
+        there are in all."""
+
+    @abstractmethod
+    def links_among(self, post_ids: Sequence[str], *, limit: int) -> list[StoredLink]:
+        """At most ``limit`` links from one of ``post_ids`` to another of them or to a shared entity, strongest first
+        (as ``network_links``): the edges of a graph drawn over a chosen set of posts."""
 
     @abstractmethod
     def links_of(self, post_id: str) -> list[StoredLink]:

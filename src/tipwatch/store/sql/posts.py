@@ -19,7 +19,8 @@ def chunked(ids: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield ids[i : i + size]
 
 
-_META = (
+# A post's columns in PostRecord's field order (without the body and images).
+POST_META = (
     posts.c.id,
     posts.c.title,
     posts.c.platform,
@@ -46,7 +47,7 @@ class SqlPosts(PostStore):
 
     def posts(self, ids: Sequence[str], *, text: bool = False, images: bool = False) -> Iterator[PostRecord]:
         # Columns in PostRecord's field order, so a row becomes a record in one call (the linker reads every post).
-        cols = [*_META, posts.c.body] if text else [*_META]
+        cols = [*POST_META, posts.c.body] if text else [*POST_META]
         if images:
             cols.append(posts.c.images)
         for part in chunked(ids):

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
-from tipwatch.services.networks import load_graph
+from tipwatch.link.exports import ExportGraph
+from tipwatch.services.networks import (
+    GRAPH_POSTS,
+    GRAPH_POSTS_MAX,
+    BoundedGraph,
+    bounded_graph,
+    link_page,
+    member_page,
+)
+from tipwatch.store.interface.links import StoredEntity, StoredLink
 from tipwatch.web.auth import Principal, require_scope, store_of
 from tipwatch.web.schemas.networks import (
     EdgeData,
@@ -69,38 +78,96 @@ def list_networks(
     return NetworkPage(items=items, limit=limit, offset=offset, next_offset=offset + limit if more else None)
 
 
-@router.get("/{network_id}", response_model=NetworkDetail, summary="One network: members, links, profile, graph")
-def get_network(
-    reader: Reader, request: Request, network_id: Annotated[str, Path(min_length=1, max_length=200)]
-) -> NetworkDetail:
-    store = store_of(request)
-    found = store.links.networks(ids=[network_id], with_profile=True)
-    if not found:
-        raise HTTPException(status_code=404, detail=f"no network {network_id!r}")
-    net = found[0]
-    members = sorted(store.links.membership([net.id]))
-    graph = load_graph(store, network_ids=[net.id])
+PAGE_MAX = 1000
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=PAGE_MAX)]
+
+
+def _target(link: StoredLink, entities: dict[int, StoredEntity]) -> str | None:
+    if link.post_b is not None:
+        return f"post:{link.post_b}"
+    entity = entities.get(link.entity_key) if link.entity_key is not None else None
+    return None if entity is None else f"entity:{entity.type}:{entity.value}"
+
+
+def _links(found: list[StoredLink], entities: dict[int, StoredEntity]) -> list[NetworkLink]:
+    out: list[NetworkLink] = []
+    for link in found:
+        target = _target(link, entities)
+        if target is None:
+            continue
+        ev = link.evidence if isinstance(link.evidence, dict) else _evidence(str(link.evidence))
+        out.append(
+            NetworkLink(
+                source=f"post:{link.post_a}",
+                target=target,
+                signal=link.signal,
+                bits=_bits(ev, link.weight),
+                reason=_reason(link.signal, ev),
+            )
+        )
+    return out
+
+
+def _graph(g: BoundedGraph) -> Graph:
+    graph: ExportGraph = g.graph
     nodes = [GraphNode(data=NodeData(id=n.id, label=n.label, kind=n.kind)) for n in graph.nodes.values()]
     edges: list[GraphEdge] = []
-    links: list[NetworkLink] = []
     for e in graph.edges:
         ev = _evidence(e.evidence)
         data = EdgeData(
             source=e.source, target=e.target, kind=e.kind, bits=_bits(ev, e.weight), reason=_reason(e.kind, ev)
         )
         edges.append(GraphEdge(data=data))
-        if e.kind != "member_of":
-            links.append(
-                NetworkLink(source=e.source, target=e.target, signal=e.kind, bits=data.bits, reason=data.reason)
-            )
-    links.sort(key=lambda link: -link.bits)
+    return Graph(
+        nodes=nodes,
+        edges=edges,
+        posts_shown=g.posts_shown,
+        posts_total=g.posts_total,
+        truncated=g.truncated,
+        note=g.note,
+    )
+
+
+@router.get(
+    "/{network_id}",
+    response_model=NetworkDetail,
+    summary="One network: a page of members and links, the profile, and a bounded graph",
+)
+def get_network(
+    reader: Reader,
+    request: Request,
+    network_id: Annotated[str, Path(min_length=1, max_length=200)],
+    members_offset: Offset = 0,
+    members_limit: Limit = 100,
+    links_offset: Offset = 0,
+    links_limit: Limit = 100,
+    graph_posts: Annotated[
+        int, Query(ge=0, le=GRAPH_POSTS_MAX, description="posts drawn in the graph, the riskiest first")
+    ] = GRAPH_POSTS,
+) -> NetworkDetail:
+    store = store_of(request)
+    found = store.links.networks(ids=[network_id], with_profile=True)
+    if not found:
+        raise HTTPException(status_code=404, detail=f"no network {network_id!r}")
+    net = found[0]
+    members = member_page(store, net, offset=members_offset, limit=members_limit)
+    links, entities = link_page(store, net, offset=links_offset, limit=links_limit)
     return NetworkDetail(
         id=net.id,
         score=net.score,
         size=net.size,
         reasons=net.reasons,
-        members=members,
+        members=members.items,
+        members_total=members.total,
+        members_offset=members.offset,
+        members_limit=members.limit,
+        members_next_offset=members.next_offset,
         profile=net.profile,
-        links=links,
-        graph=Graph(nodes=nodes, edges=edges),
+        links=_links(links.items, entities),
+        links_total=links.total,
+        links_offset=links.offset,
+        links_limit=links.limit,
+        links_next_offset=links.next_offset,
+        graph=_graph(bounded_graph(store, net, posts=graph_posts, total=members.total)),
     )
