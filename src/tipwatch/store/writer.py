@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from tipwatch.model import PostResult, Quarantined
 from tipwatch.store.interface.runs import Counts, PostSink
-from tipwatch.store.sql.dialect import insert_ignore
+from tipwatch.store.sql.bulk import can_copy, insert_new, insert_rows
 from tipwatch.store.sql.media import write_post_media
 from tipwatch.store.sql.search import has_text_index, index_posts
 from tipwatch.store.tables import identifiers, indicator_hits, posts, quarantine, runs
@@ -267,17 +267,16 @@ def _changed_against_store(conn: Connection, dups: Sequence[PostResult], run_id:
     ]
 
 
-def _insert_new_posts(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert post rows, skipping ids that exist by now (another run's insert); the ids actually inserted."""
-    stmt = insert_ignore(conn.dialect.name, posts, [posts.c.id]).returning(posts.c.id)
-    return {str(row[0]) for row in conn.execute(stmt, rows)}
-
-
 class PostWriter(PostSink):
     """Writes one run's results; call ``write`` per batch, then read ``counts``."""
 
-    def __init__(self, engine: Engine, run_id: int, quarantine_file: IO[bytes] | None = None) -> None:
+    def __init__(
+        self, engine: Engine, run_id: int, quarantine_file: IO[bytes] | None = None, *, copy: bool | None = None
+    ) -> None:
+        """``copy``: write the rows with PostgreSQL's COPY (store.sql.bulk); by default wherever it can (psycopg on
+        PostgreSQL). ``copy=False`` keeps the INSERT statements SQLite uses (for comparisons)."""
         self.engine = engine
+        self.copy = engine.dialect.name == "postgresql" if copy is None else copy
         self.run_id = run_id
         self.quarantine_file = quarantine_file
         self.counts = Counts()
@@ -313,7 +312,8 @@ class PostWriter(PostSink):
                     new.append(r)
             notes.extend(_changed_against_store(conn, stored_dups, self.run_id))
             if new:
-                inserted = _insert_new_posts(conn, [first[r.post.id] for r in new])
+                # Skipping ids inserted by now (another run's insert): the ids actually inserted.
+                inserted = insert_new(conn, posts, "id", [first[r.post.id] for r in new], copy=self._copies(conn))
                 raced = [r for r in new if r.post.id not in inserted]
                 if raced:  # inserted by a concurrent run after our look-up: duplicates, not errors
                     self.counts.duplicates += len(raced)
@@ -336,8 +336,7 @@ class PostWriter(PostSink):
                     for r in new
                     for i in r.identifiers
                 ]
-                if id_rows:
-                    conn.execute(insert(identifiers), id_rows)
+                insert_rows(conn, identifiers, id_rows, copy=self._copies(conn))
                 hit_rows = [
                     {
                         "post_id": r.post.id,
@@ -354,8 +353,7 @@ class PostWriter(PostSink):
                     for r in new
                     for h in r.hits
                 ]
-                if hit_rows:
-                    conn.execute(insert(indicator_hits), hit_rows)
+                insert_rows(conn, indicator_hits, hit_rows, copy=self._copies(conn))
             self.counts.stored += len(new)
             self.counts.quarantined += len(rejected)
             self.changed += len(notes)
@@ -368,11 +366,14 @@ class PostWriter(PostSink):
 
     def _media(self, conn: Connection, results: Sequence[PostResult]) -> list[Quarantined]:
         media = [r.media for r in results if r.media is not None]
-        write_post_media(conn, media)
+        write_post_media(conn, media, copy=self._copies(conn))
         bad = [q for r in results if r.media is not None for q in r.media.quarantine(r.post)]
         self.images_seen += sum(len(m.items) for m in media)
         self.images_rejected += len(bad)
         return bad
+
+    def _copies(self, conn: Connection) -> bool:
+        return self.copy and can_copy(conn)
 
     def _quarantine(self, conn: Connection, rejected: Sequence[Quarantined]) -> None:
         keyed = {quarantine_key(q): q for q in rejected}

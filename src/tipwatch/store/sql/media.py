@@ -34,6 +34,7 @@ from tipwatch.store.media_tables import (
     media_matches,
     restricted_media,
 )
+from tipwatch.store.sql.bulk import insert_rows
 from tipwatch.store.sql.dialect import insert_ignore
 from tipwatch.store.tables import posts
 
@@ -211,9 +212,12 @@ class SqlBanks(BankStore):
             yield from conn.execution_options(stream_results=True, yield_per=50000).execute(stmt)
 
 
-def write_post_media(conn: Connection, results: Sequence[PostMedia], *, now: datetime | None = None) -> None:
+def write_post_media(
+    conn: Connection, results: Sequence[PostMedia], *, now: datetime | None = None, copy: bool = False
+) -> None:
     """Store media items and matches of posts already in ``posts``, inside the caller's transaction, and record
-    their abuse-material matches. Re-writing a post replaces its earlier media rows, so re-runs stay idempotent."""
+    their abuse-material matches. Re-writing a post replaces its earlier media rows, so re-runs stay idempotent.
+    ``copy``: the item and match rows go by COPY (PostgreSQL, store.sql.bulk)."""
     if not results:
         return
     at = now or datetime.now(UTC)
@@ -243,8 +247,7 @@ def write_post_media(conn: Connection, results: Sequence[PostMedia], *, now: dat
         for r in results
         for it in r.items
     ]
-    if items:
-        conn.execute(insert(media_items), items)
+    insert_rows(conn, media_items, items, copy=copy)
     matches = [
         {
             "post_id": r.post_id,
@@ -261,8 +264,7 @@ def write_post_media(conn: Connection, results: Sequence[PostMedia], *, now: dat
         for r in results
         for m in r.matches
     ]
-    if matches:
-        conn.execute(insert(media_matches), matches)
+    insert_rows(conn, media_matches, matches, copy=copy)
     _flag_restricted(conn, [r for r in results if r.restricted], at)
 
 
