@@ -80,6 +80,8 @@ def remove_audited(store: Store, watch_id: int, *, actor: str) -> bool:
     return True
 
 
-def alerts(store: Store, *, unseen_only: bool = True, mark_seen: bool = False) -> list[dict[str, Any]]:
-    """Alerts, newest first, with the watch and the post's title, platform, risk and URL."""
-    return store.watches.alerts(unseen_only=unseen_only, mark_seen=mark_seen)
+def alerts(
+    store: Store, *, unseen_only: bool = True, mark_seen: bool = False, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Alerts, newest first (at most ``limit``), with the watch and the post's title, platform, risk and URL."""
+    return store.watches.alerts(unseen_only=unseen_only, mark_seen=mark_seen, limit=limit)

@@ -123,6 +123,8 @@ alerts = Table(
     Column("seen", Boolean, nullable=False),
     UniqueConstraint("watch_id", "post_id", name="uq_alerts_watch_id"),
     Index("ix_alerts_post_id", "post_id"),
+    # Newest first, as every alert list reads them (migration 0010_link_stats).
+    Index("ix_alerts_created_id", "created_at", "id"),
 )
 
 # The link state, when it is kept in the store instead of a directory (tipwatch.store.sql.link_state): one row per

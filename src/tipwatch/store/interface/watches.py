@@ -51,6 +51,8 @@ class WatchStore(ABC):
         """Store new alerts (a (watch, post) pair already alerted is not raised again); returns how many were new."""
 
     @abstractmethod
-    def alerts(self, *, unseen_only: bool = True, mark_seen: bool = False) -> list[dict[str, Any]]:
-        """Alerts, newest first, each with its watch and the post's title, platform, risk and URL; ``mark_seen``
-        marks the listed ones as seen."""
+    def alerts(
+        self, *, unseen_only: bool = True, mark_seen: bool = False, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Alerts, newest first (at most ``limit``), each with its watch and the post's title, platform, risk and
+        URL; ``mark_seen`` marks the listed ones as seen."""

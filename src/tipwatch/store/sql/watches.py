@@ -68,7 +68,9 @@ class SqlWatches(WatchStore):
                 conn.execute(insert(alerts), rows)
         return len(rows)
 
-    def alerts(self, *, unseen_only: bool = True, mark_seen: bool = False) -> list[dict[str, Any]]:
+    def alerts(
+        self, *, unseen_only: bool = True, mark_seen: bool = False, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         cols = (
             alerts.c.id,
             alerts.c.created_at,
@@ -91,7 +93,8 @@ class SqlWatches(WatchStore):
             stmt = stmt.where(alerts.c.seen.is_(False))
         with self._engine.begin() as conn:
             order = (alerts.c.created_at.desc(), alerts.c.id.desc())
-            out = [dict(r) for r in conn.execute(stmt.order_by(*order)).mappings()]
+            # Newest first through ix_alerts_created_id, cut at ``limit`` in the database.
+            out = [dict(r) for r in conn.execute(stmt.order_by(*order).limit(limit)).mappings()]
             if mark_seen and out:
                 conn.execute(update(alerts).where(alerts.c.id.in_([r["id"] for r in out])).values(seen=True))
         return out

@@ -27,7 +27,7 @@ def dashboard(request: Request, principal: Annotated[Principal, Depends(page_rol
         [(f"{i / BINS:.2f}", n) for i, n in enumerate(histogram)],
         tick_every=4,
     )
-    alerts = watches.alerts(store, unseen_only=False)[:ALERTS_SHOWN]
+    alerts = watches.alerts(store, unseen_only=False, limit=ALERTS_SHOWN)
     return render(
         request,
         "dashboard.html",

@@ -23,8 +23,8 @@ def list_alerts(
     unseen_only: Annotated[bool, Query()] = True,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AlertOut]:
-    found = watches.alerts(store_of(request), unseen_only=unseen_only)
-    return [AlertOut.model_validate(a) for a in found[:limit]]
+    found = watches.alerts(store_of(request), unseen_only=unseen_only, limit=limit)
+    return [AlertOut.model_validate(a) for a in found]
 
 
 @router.get("/watches", response_model=list[dict[str, Any]], summary="Every watch, active or stopped")
