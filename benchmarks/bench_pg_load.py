@@ -174,7 +174,8 @@ def build_mode(args: argparse.Namespace) -> None:
     url = recreate(args.url, args.db_name)
     analyze_cmd = [tipwatch, "analyze", str(corpus), "--db", url, "--no-media", "--no-link"]
     analyze_s = run_logged(analyze_cmd, env)
-    link_s = run_logged([tipwatch, "networks", "--db", url], env, quiet=True)  # not the networks' lines
+    networks = [tipwatch, "networks", "--db", url, "--out", str(args.work / f"networks-{args.n}.jsonl")]
+    link_s = run_logged(networks, env, quiet=True)
     engine = create_engine(url)
     with engine.connect() as conn:
         counts = {
