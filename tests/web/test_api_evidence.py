@@ -77,7 +77,7 @@ def test_capture_from_the_api_and_the_post_page(app: FastAPI, session_for: Sessi
         del c.headers[CSRF_HEADER]  # the form's own token is what the page sends
         moved = c.post("/evidence/capture", data=form, follow_redirects=False)
         assert moved.status_code == 303 and moved.headers["location"] == "/posts/site1/9"
-        assert f"Item 2 (case {case['id']})" in c.get("/posts/site1/9").text
+        assert f"Item 2 (<a href=\"/cases/{case['id']}#evidence\">case {case['id']}</a>)" in c.get("/posts/site1/9").text
         failed = c.post("/evidence/capture", data={**form, "case_id": "999"})
         assert failed.status_code == 404 and "Not captured: no case 999" in failed.text
         c.headers[CSRF_HEADER] = csrf

@@ -27,6 +27,7 @@ import hashlib
 import io
 import ipaddress
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -179,6 +180,10 @@ class _Failed(Exception):
     pass
 
 
+# What reading one entry of a damaged or hostile ZIP raises (zipfile lets each of these through).
+READ_ERRORS = (zipfile.BadZipFile, OSError, ValueError, zlib.error, NotImplementedError, RuntimeError, EOFError)
+
+
 def _json(zf: zipfile.ZipFile, name: str) -> Any:
     try:
         return orjson.loads(zf.read(name))
@@ -186,6 +191,8 @@ def _json(zf: zipfile.ZipFile, name: str) -> Any:
         raise _Failed(f"{name}: missing from the bundle") from None
     except orjson.JSONDecodeError:
         raise _Failed(f"{name}: not valid JSON") from None
+    except READ_ERRORS as exc:
+        raise _Failed(f"{name}: cannot be read from the bundle ({exc})") from None
 
 
 def _events(data: bytes) -> Iterable[CustodyEvent]:
@@ -198,24 +205,47 @@ def _events(data: bytes) -> Iterable[CustodyEvent]:
             raise _Failed(f"{CUSTODY} line {n}: not a custody event") from None
 
 
-def verify(path: Path, public_key_pem: bytes | None = None) -> Verdict:
-    """Check the bundle at ``path`` (see the module's doc); the first failure is in ``failure``."""
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a bundle may hold before it is read: a hostile ZIP (a bomb of tiny entries that unpack to gigabytes,
+    or millions of entries) is refused from its central directory, before anything is decompressed. A ZIP entry
+    never yields more than the size its directory declares, so the declared sizes bound the work."""
+
+    max_entries: int = 100_000
+    max_unpacked: int = 64 * 2**30
+
+
+def verify(path: Path, public_key_pem: bytes | None = None, limits: Limits | None = None) -> Verdict:
+    """Check the bundle at ``path`` (see the module's doc); the first failure is in ``failure``. Any file at all
+    may be given: a file that is not a bundle, or a bundle whose JSON has the wrong shape, fails with the reason;
+    it never raises."""
     verdict = Verdict(ok=False)
     try:
-        _verify(path, public_key_pem, verdict)
+        _verify(path, public_key_pem, verdict, limits or Limits())
     except _Failed as exc:
         verdict.failure = str(exc)
+        return verdict
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # The manifest and signature verified, so this is a signed bundle of a shape we do not know (or a bug):
+        # either way not verified, and said so.
+        verdict.failure = f"the bundle's records do not have the expected shape ({type(exc).__name__}: {exc})"
         return verdict
     verdict.ok = True
     return verdict
 
 
-def _verify(path: Path, public_key_pem: bytes | None, v: Verdict) -> None:
+def _verify(path: Path, public_key_pem: bytes | None, v: Verdict, limits: Limits) -> None:
     try:
         zf = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise _Failed(f"{path}: not a readable ZIP/WACZ file ({exc})") from None
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise _Failed(f"{path.name}: not a readable ZIP/WACZ file ({exc})") from None
     with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_entries:
+            raise _Failed(f"{path.name}: {len(infos)} entries, more than the {limits.max_entries} allowed")
+        unpacked = sum(i.file_size for i in infos)
+        if unpacked > limits.max_unpacked:
+            raise _Failed(f"{path.name}: unpacks to {unpacked} bytes, more than the {limits.max_unpacked} allowed")
         names = zf.namelist()
         if len(set(names)) != len(names):
             twice = sorted({n for n in names if names.count(n) > 1})
@@ -226,7 +256,7 @@ def _verify(path: Path, public_key_pem: bytes | None, v: Verdict) -> None:
                 return zf.read(name)
             except KeyError:
                 raise _Failed(f"{name}: missing from the bundle") from None
-            except (zipfile.BadZipFile, OSError, ValueError) as exc:  # a damaged entry (CRC)
+            except READ_ERRORS as exc:  # a damaged entry (CRC, deflate), an encrypted or unknown compression
                 raise _Failed(f"{name}: cannot be read from the bundle ({exc})") from None
 
         manifest_bytes = read(MANIFEST)

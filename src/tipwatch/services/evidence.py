@@ -34,13 +34,17 @@ __all__ = [
     "EvidenceError",
     "EvidenceItem",
     "ItemView",
+    "Verdict",
+    "case_items",
     "export_case",
     "items_for_post",
     "list_items",
+    "print_pdf",
     "public_key_pem",
     "signer",
     "transfer_item",
     "verify_bundle",
+    "verify_upload",
     "view_item",
     "working_copy",
 ]
@@ -86,6 +90,14 @@ def _why(why: str) -> str:
 def list_items(store: Store, case_id: int) -> list[EvidenceItem]:
     get_case(store, case_id)
     return store.evidence.items(case_id)
+
+
+def case_items(store: Store, case_id: int) -> list[ItemView]:
+    """A case's items with their artifacts' records and custody events, for the case page: what was captured,
+    when, by whom, with which hashes, and who handled it since. Only records are read (no artifact is opened), so
+    this adds no custody event; the case page's view is audited as "case.view"."""
+    items = list_items(store, case_id)
+    return [ItemView(i, store.evidence.artifacts(i.id), store.evidence.events(i.id)) for i in items]
 
 
 def items_for_post(store: Store, post_id: str) -> list[EvidenceItem]:
@@ -182,7 +194,7 @@ def working_copy(store: Store, data_dir: Path, item_id: int, out_dir: Path, *, a
     return [*written, sums]
 
 
-def _pdf(html: str, chromium: str) -> bytes | None:
+def print_pdf(html: str, chromium: str) -> bytes | None:
     """The report printed by Chromium (None when no browser is installed). Nothing is fetched: every request the
     page makes is refused. Playwright's sync API runs on a thread of its own (it refuses a thread where an asyncio
     loop runs: a web server's, or another sync Playwright session's)."""
@@ -301,7 +313,7 @@ def export_case(
         for it in context["items"]:  # the PDF is printed from memory: screenshots inline
             data = shots.get(it["screenshot_src"])
             it["screenshot_src"] = f"data:image/png;base64,{base64.b64encode(data).decode()}" if data else ""
-        printed = _pdf(render(context), chromium)
+        printed = print_pdf(render(context), chromium)
         if printed is not None:
             files.append(BundleFile("report.pdf", printed))
     digest = bundle.write_bundle(
@@ -332,3 +344,21 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verdict:
     public key file."""
     pem = public_key.read_bytes() if public_key is not None else None
     return bundle.verify(path, pem)
+
+
+def verify_upload(store: Store, data_dir: Path, path: Path, *, actor: str, name: str, limits: bundle.Limits) -> Verdict:
+    """Check a bundle someone uploaded (any bytes at all: the ZIP's directory is checked against ``limits`` before
+    anything is unpacked, and nothing is extracted to disk) against this installation's own public key: did this
+    installation sign it, and is it unchanged since? That is the question a returned or forwarded copy raises;
+    a third party asks it with ``tipwatch evidence verify`` and a key obtained separately. Audited, with the
+    result."""
+    verdict = bundle.verify(path, keys.public_pem(keys.load_or_create(data_dir).public_key()).encode(), limits)
+    audit.append(
+        store,
+        actor,
+        "evidence.verify",
+        "bundle",
+        "",
+        {"file": name[:200], "ok": verdict.ok, "failure": verdict.failure[:300]},
+    )
+    return verdict

@@ -1,5 +1,6 @@
 """A network's page: its graph (posts and shared identifiers, drawn by Cytoscape.js from a JSON block), movement
-path, timeline, shared template with its slots, and members."""
+path, timeline, shared template with its slots, and members; for analysts, the hosting platforms of its ads and a
+form drafting one takedown notice per platform (web/pages/notices.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from tipwatch.link.exports import ExportGraph
-from tipwatch.services import audit
+from tipwatch.services import audit, notices
+from tipwatch.services.accounts import has_role
 from tipwatch.services.networks import load_graph
-from tipwatch.web.auth import Principal, store_of
+from tipwatch.web.auth import Principal, config_of, store_of
 from tipwatch.web.pages.cases import add_to_case_context
 from tipwatch.web.pages.common import json_block, page_role, render
 
@@ -83,5 +85,14 @@ def network_page(
         timeline=_timeline(graph),
         elements=json_block("graph-data", elements),
         node_count=sum(1 for e in elements if e["group"] == "nodes"),
+        can_draft=has_role(principal.role, "analyst"),
+        hosts=_hosts(request, network_id) if has_role(principal.role, "analyst") else {},
         **add_to_case_context(request, principal, added_to),
     )
+
+
+def _hosts(request: Request, network_id: str) -> dict[str, int]:
+    try:
+        return notices.platforms_for_network(store_of(request), network_id, config_of(request).notices)
+    except notices.NoticeError:  # a broken registry file: the page still shows, the draft form says why
+        return {}
