@@ -215,13 +215,15 @@ class Limits:
     max_unpacked: int = 64 * 2**30
 
 
-def verify(path: Path, public_key_pem: bytes | None = None, limits: Limits | None = None) -> Verdict:
-    """Check the bundle at ``path`` (see the module's doc); the first failure is in ``failure``. Any file at all
-    may be given: a file that is not a bundle, or a bundle whose JSON has the wrong shape, fails with the reason;
-    it never raises."""
+def verify(
+    path: Path, public_key_pem: bytes | None = None, limits: Limits | None = None, *, label: str | None = None
+) -> Verdict:
+    """Check the bundle at ``path`` (see the module's doc); the first failure is in ``failure``, which names the
+    bundle as ``label`` (default: the file's name). Any file at all may be given: a file that is not a bundle, or a
+    bundle whose JSON has the wrong shape, fails with the reason; it never raises."""
     verdict = Verdict(ok=False)
     try:
-        _verify(path, public_key_pem, verdict, limits or Limits())
+        _verify(path, public_key_pem, verdict, limits or Limits(), label or path.name)
     except _Failed as exc:
         verdict.failure = str(exc)
         return verdict
@@ -234,18 +236,18 @@ def verify(path: Path, public_key_pem: bytes | None = None, limits: Limits | Non
     return verdict
 
 
-def _verify(path: Path, public_key_pem: bytes | None, v: Verdict, limits: Limits) -> None:
+def _verify(path: Path, public_key_pem: bytes | None, v: Verdict, limits: Limits, label: str) -> None:
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, ValueError) as exc:
-        raise _Failed(f"{path.name}: not a readable ZIP/WACZ file ({exc})") from None
+        raise _Failed(f"{label}: not a readable ZIP/WACZ file ({exc})") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.max_entries:
-            raise _Failed(f"{path.name}: {len(infos)} entries, more than the {limits.max_entries} allowed")
+            raise _Failed(f"{label}: {len(infos)} entries, more than the {limits.max_entries} allowed")
         unpacked = sum(i.file_size for i in infos)
         if unpacked > limits.max_unpacked:
-            raise _Failed(f"{path.name}: unpacks to {unpacked} bytes, more than the {limits.max_unpacked} allowed")
+            raise _Failed(f"{label}: unpacks to {unpacked} bytes, more than the {limits.max_unpacked} allowed")
         names = zf.namelist()
         if len(set(names)) != len(names):
             twice = sorted({n for n in names if names.count(n) > 1})

@@ -352,7 +352,8 @@ def verify_upload(store: Store, data_dir: Path, path: Path, *, actor: str, name:
     installation sign it, and is it unchanged since? That is the question a returned or forwarded copy raises;
     a third party asks it with ``tipwatch evidence verify`` and a key obtained separately. Audited, with the
     result."""
-    verdict = bundle.verify(path, keys.public_pem(keys.load_or_create(data_dir).public_key()).encode(), limits)
+    pem = keys.public_pem(keys.load_or_create(data_dir).public_key()).encode()
+    verdict = bundle.verify(path, pem, limits, label=name)
     audit.append(
         store,
         actor,
