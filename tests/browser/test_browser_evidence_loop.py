@@ -30,7 +30,7 @@ sys.path.insert(0, str(TESTS / "evidence"))
 sys.path.insert(0, str(TESTS / "notices"))
 from evidence_site import Site as AdSite  # noqa: E402
 from evidence_site import serve  # noqa: E402
-from notice_helpers import Mailbox, registry_file, smtp_server  # noqa: E402
+from notice_helpers import Mailbox, local_settings, smtp_server  # noqa: E402
 
 SLOW = 180_000  # ms: a capture drives a second Chromium, on a loaded machine
 POST_ID = "adsite/1"
@@ -49,16 +49,9 @@ class Loop:
 def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
     tmp = tmp_path_factory.mktemp("loop")
     with serve() as ads, smtp_server() as (box, port):
-        notices = {
-            "notifier_name": "Anti-trafficking unit",
-            "notifier_email": "unit@example.org",
-            "registry": str(registry_file(tmp / "platforms.yaml", webhook=ads.url("/hook"))),
-            "allow_private_addresses": True,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": port,
-            "smtp_tls": "none",
-            "recheck_timeout": 10,
-        }
+        notices = local_settings(
+            tmp, webhook=ads.url("/hook"), smtp_port=port, notifier_name="Anti-trafficking unit", recheck_timeout=10
+        )
         config = Config(
             database_url=f"sqlite:///{tmp / 'store.db'}",
             data_dir=tmp / "data",

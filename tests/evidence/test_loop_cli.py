@@ -21,7 +21,7 @@ from tipwatch.services import accounts
 from tipwatch.store.facade import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notices"))
-from notice_helpers import registry_file, smtp_server
+from notice_helpers import local_settings, smtp_server
 
 TIPWATCH = str(Path(sys.executable).parent / "tipwatch")
 PASSWORD = "a long enough password"
@@ -49,15 +49,7 @@ def test_the_evidence_and_notice_loop_from_the_command_line(tmp_path: Path) -> N
             for name, role in (("ana", "analyst"), ("sue", "supervisor"), ("sam", "supervisor")):
                 accounts.add_user(store, name, PASSWORD, role=role, actor="test")
         config = tmp_path / "tipwatch.yaml"
-        notices = {
-            "notifier_name": "Unit",
-            "notifier_email": "unit@example.org",
-            "registry": str(registry_file(tmp_path / "platforms.yaml", webhook=site.url("/hook"))),
-            "allow_private_addresses": True,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": port,
-            "smtp_tls": "none",
-        }
+        notices = local_settings(tmp_path, webhook=site.url("/hook"), smtp_port=port)
         config.write_text(
             yaml.safe_dump({"database_url": url, "data_dir": str(tmp_path / "data"), "notices": notices}),
             encoding="utf-8",

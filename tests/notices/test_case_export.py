@@ -14,6 +14,7 @@ from html import unescape
 from pathlib import Path
 
 import orjson
+import pypdf
 import pytest
 import sqlalchemy as sa
 from notice_helpers import store_posts
@@ -189,7 +190,6 @@ def test_the_html_export_escapes_ad_text_under_a_strict_policy(store: Store) -> 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium")
 def test_the_pdf_export_is_a_pdf_naming_the_case(store: Store) -> None:
-    pypdf = pytest.importorskip("pypdf")
     case_id = _hostile_case(store)
     data = render(export_case(store, case_id, actor="ann"), "pdf")
     assert data.startswith(b"%PDF-")

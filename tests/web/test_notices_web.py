@@ -19,7 +19,7 @@ from tipwatch.web.app import create_app
 from tipwatch.web.auth import CSRF_HEADER
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notices"))
-from notice_helpers import AD, Site, registry_file, serve_site, store_posts
+from notice_helpers import AD, Site, registry_file, serve_site, store_network, store_posts
 
 
 @pytest.fixture
@@ -117,33 +117,6 @@ def test_the_page_lists_notices_and_approves_with_the_csrf_token(
     assert no.status_code == 403
 
 
-def _network(store: Store, post_ids: list[str]) -> None:
-    from tipwatch.store.interface.links import LinkUpdate
-
-    network = {
-        "id": "N1",
-        "size": len(post_ids),
-        "score": 1.0,
-        "reasons": [],
-        "profile": {},
-        "first_posted_at": None,
-        "last_posted_at": None,
-    }
-    store.links.write(
-        LinkUpdate(
-            full=True,
-            fingerprint="t",
-            post_ids=[],
-            network_ids=[],
-            entity_keys=[],
-            entities=[],
-            links=[],
-            networks=[network],
-            members=[{"post_id": p, "network_id": "N1"} for p in post_ids],
-        )
-    )
-
-
 def test_the_whole_notice_loop_from_the_pages(
     app: FastAPI, client: TestClient, store: Store, session_for: SessionFor, site: Site
 ) -> None:
@@ -152,7 +125,7 @@ def test_the_whole_notice_loop_from_the_pages(
     site.pages["/ad/2"] = (200, AD)
     hook_ad = f"http://localhost:{site.port}/ad/2"
     store_posts(store, [("s/1", site.url("/ad/1")), ("s/2", hook_ad), ("s/3", site.url("/ad/3")), ("s/4", None)])
-    _network(store, ["s/2", "s/3", "s/4"])
+    store_network(store, "N1", ["s/2", "s/3", "s/4"])
     sid, a_csrf = session_for("analyst")
     analyst = cookie_client(app, sid)
     post_page = analyst.get("/posts/s/1").text
