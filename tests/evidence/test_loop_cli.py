@@ -1,6 +1,7 @@
 """The whole loop of issue 11 from the command line, through the real `tipwatch` commands, against an ad site and
 an SMTP server (aiosmtpd) on 127.0.0.1: find the post, capture it into a case, export the bundle and verify it with
-the public key alone, export the case as HTML and PDF with the bundle attached, draft a notice, approve it as
+the public key alone (and its RFC 3161 timestamp, from OpenSSL's TSA on 127.0.0.1, with the TSA's root), export the
+case as HTML and PDF with the bundle attached, draft a notice, approve it as
 another supervisor (the drafter is refused), send it (the mail arrives), take the ad down, re-check, and see the
 notice removed with its time to removal."""
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from evidence_site import serve
+from tsa_server import OPENSSL, serve_tsa
 
 from tipwatch.model import Assessment, IndicatorHit, Post, PostResult
 from tipwatch.services import accounts
@@ -25,12 +27,15 @@ from notice_helpers import local_settings, smtp_server
 
 TIPWATCH = str(Path(sys.executable).parent / "tipwatch")
 PASSWORD = "a long enough password"
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium")
+pytestmark = [
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium"),
+    pytest.mark.skipif(OPENSSL is None, reason="no openssl for the local timestamp authority"),
+]
 
 
 def test_the_evidence_and_notice_loop_from_the_command_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    with serve() as site, smtp_server() as (box, port):
+    with serve() as site, smtp_server() as (box, port), serve_tsa(tmp_path / "tsa") as tsa:
         with open_store(url) as store:
             run = store.runs.start("test", [], None)
             sink = store.runs.sink(run)
@@ -51,7 +56,15 @@ def test_the_evidence_and_notice_loop_from_the_command_line(tmp_path: Path) -> N
         config = tmp_path / "tipwatch.yaml"
         notices = local_settings(tmp_path, webhook=site.url("/hook"), smtp_port=port)
         config.write_text(
-            yaml.safe_dump({"database_url": url, "data_dir": str(tmp_path / "data"), "notices": notices}),
+            yaml.safe_dump(
+                {
+                    "database_url": url,
+                    "data_dir": str(tmp_path / "data"),
+                    "notices": notices,
+                    "tsa_url": tsa.url,  # bundles are timestamped by a real (OpenSSL) TSA on 127.0.0.1
+                    "tsa_allow_private": True,
+                }
+            ),
             encoding="utf-8",
         )
 
@@ -77,8 +90,9 @@ def test_the_evidence_and_notice_loop_from_the_command_line(tmp_path: Path) -> N
         bundle = tmp_path / "case.wacz"
         exported = tw("evidence", "export", "--case", case, "--out", str(bundle), "--no-pdf", "--by", "ana")
         assert exported.returncode == 0, exported.stderr
-        verified = tw("evidence", "verify", str(bundle), "--public-key", str(key))
+        verified = tw("evidence", "verify", str(bundle), "--public-key", str(key), "--tsa-roots", str(tsa.roots))
         assert verified.returncode == 0 and verified.stdout.strip() == f"OK {bundle}", verified.stderr
+        assert "RFC 3161 timestamp" in verified.stderr and "verifies with the given TSA roots" in verified.stderr
 
         # The case for an authority: PDF and HTML, each with its bundle beside it; JSON on stdout as before.
         pdf = tmp_path / "case.pdf"

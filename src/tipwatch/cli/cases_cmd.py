@@ -202,6 +202,8 @@ def export(
             referred_to=referred_to,
             details=details,
             why=why,
+            tsa_url=cfg.tsa_url,
+            tsa_allow_private=cfg.tsa_allow_private,
         )
     console.print(f"case {case_id} exported to {written.document}")
     if written.bundle is not None:

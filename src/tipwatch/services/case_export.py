@@ -258,6 +258,8 @@ def write_export(
     details: str = "",
     why: str = "",
     chromium: str = "/usr/bin/chromium",
+    tsa_url: str | None = None,
+    tsa_allow_private: bool = False,
 ) -> Written:
     """Write the case export to ``out`` in ``fmt``; with ``with_bundle``, the evidence bundle first (its custody
     "exported" events and audit entry come from services.evidence) to ``bundle_path(out)``. Raises CaseError,
@@ -268,7 +270,15 @@ def write_export(
     if with_bundle:
         bundle = bundle_path(out)
         digest = evidence.export_case(
-            store, data_dir, case_id, bundle, actor=actor, why=why or "attached to the case export", chromium=chromium
+            store,
+            data_dir,
+            case_id,
+            bundle,
+            actor=actor,
+            why=why or "attached to the case export",
+            chromium=chromium,
+            tsa_url=tsa_url,
+            tsa_allow_private=tsa_allow_private,
         )
     doc = export_case(
         store, case_id, actor=actor, organisation=organisation, referred_to=referred_to, details=details, why=why

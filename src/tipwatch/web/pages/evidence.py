@@ -122,6 +122,8 @@ def case_document(
                 referred_to=referred_to.strip() or None,
                 details=details,
                 why=why,
+                tsa_url=config.tsa_url,
+                tsa_allow_private=config.tsa_allow_private,
             )
         except CaseError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None

@@ -97,11 +97,21 @@ def export_bundle(request: Request, principal: Principal, case_id: int, why: str
     with scratch(request) as folder:
         out = folder / f"case-{case_id}-evidence.wacz"
         try:
-            evidence.export_case(store_of(request), config.data_dir, case_id, out, actor=principal.actor, why=why)
+            evidence.export_case(
+                store_of(request),
+                config.data_dir,
+                case_id,
+                out,
+                actor=principal.actor,
+                why=why,
+                tsa_url=config.tsa_url,
+                tsa_allow_private=config.tsa_allow_private,
+            )
         except CaseError as exc:
             raise HTTPException(status_code=404, detail={"code": exc.reason, "reason": str(exc)}) from None
         except EvidenceError as exc:
-            status = 409 if exc.reason == "empty" else 404 if exc.reason == "not_found" else 422
+            # No evidence yet: a conflict; the configured timestamp authority failing: its failure, not ours (424).
+            status = {"empty": 409, "not_found": 404, "timestamp_error": 424}.get(exc.reason, 422)
             raise HTTPException(status_code=status, detail={"code": exc.reason, "reason": str(exc)}) from None
     return download(out, "application/zip", folder)
 
