@@ -6,6 +6,7 @@ page checks an uploaded bundle and refuses hostile ones before unpacking them.""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import zipfile
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -150,6 +152,25 @@ def test_the_case_page_lists_evidence_and_exports_the_bundle(
         assert any(e.action == "evidence.export" and e.target == f"case:{case_id}" for e in audit.entries(store))
         assert 'data-action="exported"' in c.get(f"/cases/{case_id}").text
         assert not list(app.state.config.data_dir.glob(".download-*"))  # the scratch folder went with the answer
+
+        # The case export for an authority: HTML as a download, JSON with the bundle as one ZIP; a bad format is said.
+        html = c.post(f"/cases/{case_id}/export", data={"csrf_token": csrf, "format": "html"})
+        assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+        assert f'filename="case-{case_id}.html"' in html.headers["content-disposition"]
+        assert f"Case {case_id}: Ring" in html.text and "script-src &#39;none&#39;" in html.text
+        assert item.url in html.text  # the evidence item, with its files' hashes
+        packed = c.post(f"/cases/{case_id}/export", data={"csrf_token": csrf, "format": "json", "with_bundle": "true"})
+        assert packed.status_code == 200 and packed.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(packed.content)) as zf:
+            assert sorted(zf.namelist()) == [f"case-{case_id}-evidence.wacz", f"case-{case_id}.json"]
+            doc = orjson.loads(zf.read(f"case-{case_id}.json"))
+            with zipfile.ZipFile(io.BytesIO(zf.read(f"case-{case_id}-evidence.wacz"))) as wacz:
+                digest = orjson.loads(wacz.read("datapackage-digest.json"))["hash"]
+        # The document names the bundle it goes with, by file and manifest digest.
+        assert doc["evidence_bundle"]["file"] == f"case-{case_id}-evidence.wacz"
+        assert f"sha256:{doc['evidence_bundle']['manifest_sha256']}" == digest
+        bad = c.post(f"/cases/{case_id}/export", data={"csrf_token": csrf, "format": "docx"})
+        assert bad.status_code == 422 and "format must be one of json, html, pdf" in bad.text
 
         # The API route gives the same bundle format; a case without evidence is a conflict, not an empty file.
         c.headers[CSRF_HEADER] = csrf
