@@ -7,6 +7,7 @@ with a time to removal. No page raises a CSP violation."""
 
 from __future__ import annotations
 
+import os
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -202,9 +203,17 @@ def test_find_capture_export_verify_notice_until_removal(browser: Browser, loop:
     hours = (notice.closed_at - notice.sent_at).total_seconds() / 3600
     assert float(row.locator(".hours").inner_text()) == round(hours, 2)
 
-    # The case page shows the notice's end too; nothing broke the policy anywhere.
-    page.goto(f"{loop.base}/cases/1")
+    # The case page shows the notice's end too; nothing broke the policy anywhere. Both pages fit 1280 px, and are
+    # the README's screenshots (TIPWATCH_SCREENSHOTS=docs/screenshots).
+    shots = Path(os.environ.get("TIPWATCH_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    sup.screenshot(path=str(shots / "notices.png"), full_page=False)
+    page.goto(f"{loop.base}/cases/1#evidence")
     assert "removed" in page.locator(".case-notice").inner_text()
+    for shown in (page, sup):
+        assert shown.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(shots / "case-evidence.png"), full_page=False)
+    assert (shots / "case-evidence.png").stat().st_size > 10_000
     assert not bad, bad
     analyst.close()
     supervisor.close()
