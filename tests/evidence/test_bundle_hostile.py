@@ -5,13 +5,12 @@ the reason."""
 from __future__ import annotations
 
 import zipfile
-from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from bundle_helpers import signed_bundle
 
-from tipwatch.evidence import bundle, keys
-from tipwatch.evidence.bundle import BundleFile, Limits
+from tipwatch.evidence import bundle
+from tipwatch.evidence.bundle import Limits
 
 
 def test_too_many_entries_are_refused_from_the_directory(tmp_path: Path) -> None:
@@ -44,23 +43,7 @@ def test_a_damaged_entry_fails_with_the_reason(tmp_path: Path) -> None:
 
 
 def test_a_signed_bundle_of_an_unknown_shape_fails_instead_of_raising(tmp_path: Path) -> None:
-    key = Ed25519PrivateKey.generate()
-    files = [
-        BundleFile(bundle.CUSTODY, b""),
-        BundleFile(bundle.ITEMS, b'{"not": "a list of items"}'),
-        BundleFile(bundle.PUBLIC_KEY, keys.public_pem(key.public_key()).encode()),
-    ]
-    out = tmp_path / "odd.wacz"
-    bundle.write_bundle(
-        out,
-        files,
-        title="t",
-        created=datetime.now(UTC),
-        software="test",
-        extra={},
-        sign=key.sign,
-        public_key=key.public_key(),
-    )
+    out = signed_bundle(tmp_path / "odd.wacz", items=b'{"not": "a list of items"}')
     verdict = bundle.verify(out)
     assert not verdict.ok
     assert verdict.failure.startswith("the bundle's records do not have the expected shape (TypeError")

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from bundle_helpers import signed_bundle
 from tsa_server import OPENSSL, Tsa, serve_tsa
 
-from tipwatch.evidence import bundle, keys
-from tipwatch.evidence.bundle import TIMESTAMP, BundleFile
+from tipwatch.evidence import bundle
+from tipwatch.evidence.bundle import TIMESTAMP
 from tipwatch.services.evidence import EvidenceError, stamper
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="no openssl for the local timestamp authority")
@@ -24,27 +24,6 @@ pytestmark = pytest.mark.skipif(OPENSSL is None, reason="no openssl for the loca
 def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
     with serve_tsa(tmp_path_factory.mktemp("tsa")) as t:
         yield t
-
-
-def _bundle(out: Path, stamp: object) -> Path:
-    key = Ed25519PrivateKey.generate()
-    files = [
-        BundleFile(bundle.CUSTODY, b""),
-        BundleFile(bundle.ITEMS, b"[]"),
-        BundleFile(bundle.PUBLIC_KEY, keys.public_pem(key.public_key()).encode()),
-    ]
-    bundle.write_bundle(
-        out,
-        files,
-        title="t",
-        created=datetime.now(UTC),
-        software="test",
-        extra={},
-        sign=key.sign,
-        public_key=key.public_key(),
-        timestamp=stamp,  # type: ignore[arg-type]
-    )
-    return out
 
 
 def _replace(src: Path, dst: Path, name: str, data: bytes | None) -> Path:
@@ -60,7 +39,7 @@ def _replace(src: Path, dst: Path, name: str, data: bytes | None) -> Path:
 
 def test_a_timestamped_bundle_verifies_with_the_tsa_root(tsa: Tsa, tmp_path: Path) -> None:
     before = datetime.now(UTC)
-    out = _bundle(tmp_path / "b.wacz", stamper(tsa.url, allow_private=True))
+    out = signed_bundle(tmp_path / "b.wacz", timestamp=stamper(tsa.url, allow_private=True))
     assert len(tsa.requests) >= 1
     verdict = bundle.verify(out, tsa_roots_pem=tsa.roots.read_bytes())
     assert verdict.ok, verdict.failure
@@ -74,7 +53,7 @@ def test_a_timestamped_bundle_verifies_with_the_tsa_root(tsa: Tsa, tmp_path: Pat
 
 def test_a_changed_or_foreign_or_missing_token_fails(tsa: Tsa, tmp_path: Path) -> None:
     roots = tsa.roots.read_bytes()
-    out = _bundle(tmp_path / "b.wacz", stamper(tsa.url, allow_private=True))
+    out = signed_bundle(tmp_path / "b.wacz", timestamp=stamper(tsa.url, allow_private=True))
     with zipfile.ZipFile(out) as zf:
         token = zf.read(TIMESTAMP)
     changed = bytearray(token)
@@ -82,7 +61,9 @@ def test_a_changed_or_foreign_or_missing_token_fails(tsa: Tsa, tmp_path: Path) -
     bad = bundle.verify(_replace(out, tmp_path / "c.wacz", TIMESTAMP, bytes(changed)), tsa_roots_pem=roots)
     assert not bad.ok and bad.failure.startswith(f"{TIMESTAMP}: ")
 
-    other = _bundle(tmp_path / "o.wacz", stamper(tsa.url, allow_private=True))  # a real token, for other bytes
+    other = signed_bundle(
+        tmp_path / "o.wacz", timestamp=stamper(tsa.url, allow_private=True)
+    )  # a real token, for other bytes
     with zipfile.ZipFile(other) as zf:
         foreign = zf.read(TIMESTAMP)
     moved = bundle.verify(_replace(out, tmp_path / "f.wacz", TIMESTAMP, foreign), tsa_roots_pem=roots)
@@ -93,7 +74,7 @@ def test_a_changed_or_foreign_or_missing_token_fails(tsa: Tsa, tmp_path: Path) -
 
 
 def test_a_token_from_another_root_fails(tsa: Tsa, tmp_path: Path) -> None:
-    out = _bundle(tmp_path / "b.wacz", stamper(tsa.url, allow_private=True))
+    out = signed_bundle(tmp_path / "b.wacz", timestamp=stamper(tsa.url, allow_private=True))
     with serve_tsa(tmp_path / "other") as elsewhere:
         verdict = bundle.verify(out, tsa_roots_pem=elsewhere.roots.read_bytes())
     assert not verdict.ok and "does not verify with the given roots" in verdict.failure
@@ -101,10 +82,12 @@ def test_a_token_from_another_root_fails(tsa: Tsa, tmp_path: Path) -> None:
 
 def test_an_unreachable_or_private_authority_stops_the_export(tsa: Tsa, tmp_path: Path) -> None:
     with pytest.raises(EvidenceError) as refused:
-        _bundle(tmp_path / "p.wacz", stamper(tsa.url))  # loopback without allow_private: refused by safehttp
+        signed_bundle(
+            tmp_path / "p.wacz", timestamp=stamper(tsa.url)
+        )  # loopback without allow_private: refused by safehttp
     assert refused.value.reason == "timestamp_error" and str(refused.value).startswith(f"timestamp authority {tsa.url}")
     assert "loopback" in str(refused.value)
     with pytest.raises(EvidenceError) as down:
-        _bundle(tmp_path / "n.wacz", stamper("http://127.0.0.1:9/none", allow_private=True, timeout=3))
+        signed_bundle(tmp_path / "n.wacz", timestamp=stamper("http://127.0.0.1:9/none", allow_private=True, timeout=3))
     assert down.value.reason == "timestamp_error" and "http://127.0.0.1:9/none" in str(down.value)
     assert not (tmp_path / "p.wacz").exists() and not (tmp_path / "n.wacz").exists()
