@@ -77,6 +77,21 @@ class Config(BaseSettings):
         description="Let the web app's evidence capture fetch private and loopback addresses (a lab or an intranet "
         "mirror; the CLI's --allow-private-addresses). Off: such addresses are refused.",
     )
+    tsa_url: str | None = Field(
+        None,
+        max_length=2000,
+        description="An RFC 3161 timestamp authority (http or https URL): each evidence bundle's manifest is "
+        "timestamped there when set (an export fails if the authority does not answer).",
+    )
+    tsa_allow_private: bool = Field(
+        False, description="Let the timestamp authority be on a private or loopback address (an in-house TSA, tests)."
+    )
+    max_bundle_upload_bytes: int = Field(
+        200_000_000,
+        ge=1_024,
+        description="Largest evidence bundle the web app's verify page accepts (the only request allowed over "
+        "max_request_bytes); it may unpack to at most 5 times this.",
+    )
 
     retention_days: dict[Literal["posts", "identifiers", "media", "faces", "logs"], PositiveInt] = Field(
         default_factory=dict,

@@ -3,16 +3,12 @@ synthetic corpus, and Debian's Chromium driven headless by Playwright."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from browser_corpus import build
-from browser_helpers import PASSWORD, Site
+from browser_helpers import PASSWORD, Site, serve_app
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tipwatch.config import Config
@@ -35,12 +31,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("site")
@@ -57,17 +47,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     corpus = build(store, tmp / "corpus")
     for name, role in USERS.items():
         accounts.add_user(store, name, PASSWORD, role=role, actor="test")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", app, store, corpus)
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(app) as base:
+        yield Site(base, app, store, corpus)
     store.close()
 
 

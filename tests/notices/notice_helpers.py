@@ -159,3 +159,46 @@ def store_posts(store: Store, posts: Sequence[tuple[str, str | None]], *, abuse:
             hit_b = BankMatch(bank.id, bank.name, 1, "md5", 0, "exact", True)
             media.append(PostMedia(pid, [rec], [MediaMatch("a.png", rec.sha256, hit_b)]))
         store.media.write_post_media(media)
+
+
+def local_settings(folder: Path, *, webhook: str, smtp_port: int, **more: Any) -> dict[str, Any]:
+    """The ``notices:`` settings of a test installation: the two test platforms (``registry_file``), mail to the
+    local SMTP server without TLS, and loopback addresses allowed for webhooks and re-checks."""
+    return {
+        "notifier_name": "Unit",
+        "notifier_email": "unit@example.org",
+        "registry": str(registry_file(folder / "platforms.yaml", webhook=webhook)),
+        "allow_private_addresses": True,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "smtp_tls": "none",
+        **more,
+    }
+
+
+def store_network(store: Store, network_id: str, post_ids: Sequence[str]) -> None:
+    """One network of these posts in the links area (nothing else: no links, no entities)."""
+    from tipwatch.store.interface.links import LinkUpdate
+
+    network = {
+        "id": network_id,
+        "size": len(post_ids),
+        "score": 1.0,
+        "reasons": [],
+        "profile": {},
+        "first_posted_at": None,
+        "last_posted_at": None,
+    }
+    store.links.write(
+        LinkUpdate(
+            full=True,
+            fingerprint="t",
+            post_ids=[],
+            network_ids=[],
+            entity_keys=[],
+            entities=[],
+            links=[],
+            networks=[network],
+            members=[{"post_id": p, "network_id": network_id} for p in post_ids],
+        )
+    )

@@ -3,21 +3,25 @@ grounds, notices with the time of actual knowledge, abuse-material matches as ha
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 
 import orjson
+import pypdf
 import pytest
 import sqlalchemy as sa
 from notice_helpers import store_posts
 
-from tipwatch.model import Assessment, Post, PostResult
+from tipwatch.model import Assessment, IndicatorHit, Post, PostResult
 from tipwatch.services import audit, cases
-from tipwatch.services.case_export import export_case, htcds_app
+from tipwatch.services.case_export import ExportError, export_case, htcds_app, render
 from tipwatch.store.facade import Store, open_store
 from tipwatch.store.interface.notices import NoticeDraft
 
@@ -140,3 +144,63 @@ def test_the_export_command_writes_the_json(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["case"]["cas_ReferredOrganisation"] == "Cyber Cell" and len(doc["posts"]) == 3
+
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def _hostile_case(store: Store) -> int:
+    """A case whose title, note and ad text carry markup (ad text is hostile input), with an abuse-bank match."""
+    case_id = _case(store)
+    run = store.runs.start("test", [], None)
+    sink = store.runs.sink(run)
+    text = f"Sweet girls {HOSTILE}\nno limit"
+    hit = IndicatorHit("no_limit", "services", 1.5, 0, len(text.split("\n")[0]), text.split("\n")[0])
+    post = Post(
+        id="s/4",
+        source="s",
+        position="line 4",
+        title=text.split("\n")[0],
+        body="no limit",
+        url=f"https://ads.example/{HOSTILE}",
+    )
+    sink.write([PostResult(post, [], [hit], Assessment(0.9))])
+    store.runs.finish(run, sink.counts, "ok")
+    cases.add_posts(store, case_id, ["s/4"], actor="ann")
+    cases.add_note(store, case_id, f"seen {HOSTILE}", author="ann")
+    cases.update_case(store, case_id, actor="ann", title=f"Agency {HOSTILE}")
+    return case_id
+
+
+def test_the_html_export_escapes_ad_text_under_a_strict_policy(store: Store) -> None:
+    case_id = _hostile_case(store)
+    doc = export_case(store, case_id, actor="ann")
+    html = render(doc, "html").decode()
+    assert "<script>" not in html and "<img" not in html  # no markup of ours nor of the ad's
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "the ad says &#34;Sweet girls &lt;script&gt;" in html  # the grounds quote the ad, escaped
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert policy is not None
+    rules = unescape(policy.group(1))  # the attribute's quotes are entities; the browser reads them as quotes
+    assert "default-src 'none'" in rules and "script-src 'none'" in rules and "img-src 'none'" in rules
+    # Mandatory reporting: the abuse match as its hash, and no picture in any form.
+    sha = doc["mandatory_reporting"][0]["sha256"]
+    assert sha in html and "data:image" not in html and "Mandatory reporting" in html
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium")
+def test_the_pdf_export_is_a_pdf_naming_the_case(store: Store) -> None:
+    case_id = _hostile_case(store)
+    data = render(export_case(store, case_id, actor="ann"), "pdf")
+    assert data.startswith(b"%PDF-")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert f"Case {case_id}: Agency <script>alert(1)" in text  # printed as text, not run
+    assert "Mandatory reporting" in text
+    assert not any("/Image" in str(page.get("/Resources", {}).get("/XObject", {})) for page in reader.pages)
+
+
+def test_an_unknown_format_is_refused(store: Store) -> None:
+    doc = export_case(store, _case(store), actor="ann")
+    with pytest.raises(ExportError, match="format must be one of json, html, pdf"):
+        render(doc, "docx")

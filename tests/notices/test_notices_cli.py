@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from notice_helpers import AD, registry_file, serve_site, smtp_server, store_posts
+from notice_helpers import AD, local_settings, serve_site, smtp_server, store_posts
 
 from tipwatch.services import accounts
 from tipwatch.store.facade import open_store
@@ -34,15 +34,7 @@ def test_the_notice_loop_from_the_command_line(tmp_path: Path) -> None:
             accounts.add_user(store, "sup", PASSWORD, role="supervisor", actor="test")
             accounts.add_user(store, "ana", PASSWORD, role="analyst", actor="test")
         config = tmp_path / "tipwatch.yaml"
-        settings = {
-            "notifier_name": "Unit",
-            "notifier_email": "unit@example.org",
-            "registry": str(registry_file(tmp_path / "platforms.yaml", webhook=site.url("/hook"))),
-            "allow_private_addresses": True,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": port,
-            "smtp_tls": "none",
-        }
+        settings = local_settings(tmp_path, webhook=site.url("/hook"), smtp_port=port)
         config.write_text(yaml.safe_dump({"database_url": url, "notices": settings}), encoding="utf-8")
         cfg = ("--config", str(config))
 

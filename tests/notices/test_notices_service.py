@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 import sqlalchemy as sa
-from notice_helpers import AD, Site, registry_file, serve_site, smtp_server, store_posts
+from notice_helpers import AD, Site, registry_file, serve_site, smtp_server, store_network, store_posts
 
 from tipwatch.notices import text as notice_text
 from tipwatch.notices.settings import NoticeSettings
@@ -104,33 +104,9 @@ def test_a_draft_has_the_art_16_elements_per_platform(store: Store, tmp_path: Pa
 
 
 def test_a_network_gives_one_notice_per_hosting_platform(store: Store, tmp_path: Path, site: Site) -> None:
-    from tipwatch.store.interface.links import LinkUpdate
-
     settings = _settings(tmp_path, site)
     store_posts(store, [("s/1", site.url("/a")), ("s/2", site.url("/b")), ("s/3", "http://localhost:1/c")])
-    store.links.write(
-        LinkUpdate(
-            full=True,
-            fingerprint="t",
-            post_ids=[],
-            network_ids=[],
-            entity_keys=[],
-            entities=[],
-            links=[],
-            networks=[
-                {
-                    "id": "N1",
-                    "size": 3,
-                    "score": 1.0,
-                    "reasons": [],
-                    "profile": {},
-                    "first_posted_at": None,
-                    "last_posted_at": None,
-                }
-            ],
-            members=[{"post_id": p, "network_id": "N1"} for p in ("s/1", "s/2", "s/3")],
-        )
-    )
+    store_network(store, "N1", ["s/1", "s/2", "s/3"])
     made = notices.draft(store, network_id="N1", drafted_by="ann", settings=settings).notices
     by = {n.platform: n for n in made}
     assert sorted(by) == ["adsite", "hooksite"]

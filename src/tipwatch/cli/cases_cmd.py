@@ -152,36 +152,59 @@ def set_cmd(
 @app.command("export")
 def export(
     case_id: int = typer.Argument(..., help="The case id."),
-    fmt: str = typer.Option("json", "--format", help="json (HTCDS field names where they apply)."),
-    out: Path | None = typer.Option(None, "--out", help="Write to this file (default: standard output)."),
+    fmt: str = typer.Option(
+        "json", "--format", help="json (HTCDS field names where they apply), html, or pdf (printed by Chromium)."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file (default: standard output; not pdf)."),
+    with_bundle: bool = typer.Option(
+        False, "--with-bundle", help="Also write the case's signed evidence bundle beside it (OUT-evidence.wacz)."
+    ),
     referred_to: str | None = typer.Option(None, "--to", help="The authority the case is referred to."),
     details: str = typer.Option("", "--details", help="Referral details (cas_OutgoingReferralDetails)."),
     why: str = typer.Option("", "--why", help="Why it is exported (kept in the audit log)."),
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Export a case for an authority: posts with their grounds and identifiers, networks, notices, and
-    abuse-material matches as hashes only (never pictures). Audited."""
+    """Export a case for an authority: posts with their grounds and identifiers, evidence items with their hashes,
+    networks, notices, and abuse-material matches as hashes only (never pictures). Audited."""
     from tipwatch.cli.common import config
-    from tipwatch.services.case_export import export_case
+    from tipwatch.services.case_export import FORMATS, ExportError, export_case, render, write_export
     from tipwatch.services.cases import CaseError
+    from tipwatch.services.evidence import EvidenceError
 
-    if fmt != "json":
-        raise UsageFailure("--format: only json for now")
+    if fmt not in FORMATS:
+        raise UsageFailure(f"--format: one of {', '.join(FORMATS)}, not {fmt!r}")
+    if out is None and (fmt == "pdf" or with_bundle):
+        raise UsageFailure("--out FILE is needed for a PDF or with --with-bundle")
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store, refused(CaseError):
-        doc = export_case(
+    with open_store(db, cfg) as store, refused(CaseError, EvidenceError, ExportError):
+        if out is None:
+            doc = export_case(
+                store,
+                case_id,
+                actor=_by(by),
+                organisation=cfg.notices.notifier_name,
+                referred_to=referred_to,
+                details=details,
+                why=why,
+            )
+            stdout_write(render(doc, fmt).decode("utf-8").rstrip("\n"))
+            return
+        written = write_export(
             store,
+            cfg.data_dir,
             case_id,
+            out,
+            fmt=fmt,
             actor=_by(by),
+            with_bundle=with_bundle,
             organisation=cfg.notices.notifier_name,
             referred_to=referred_to,
             details=details,
             why=why,
+            tsa_url=cfg.tsa_url,
+            tsa_allow_private=cfg.tsa_allow_private,
         )
-    text = orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
-    if out is None:
-        stdout_write(text)
-    else:
-        out.write_text(text + "\n", encoding="utf-8")
-        console.print(f"case {case_id} exported to {out}")
+    console.print(f"case {case_id} exported to {written.document}")
+    if written.bundle is not None:
+        console.print(f"evidence bundle: {written.bundle} (manifest SHA-256 {written.manifest_sha256})")

@@ -154,7 +154,18 @@ def export(
 
     cfg = config(database_url=db)
     with open_store(db, cfg) as store, refused(CaseError, EvidenceError):
-        digest = export_case(store, cfg.data_dir, case, out, actor=_by(by), why=why, pdf=pdf, progress=console.print)
+        digest = export_case(
+            store,
+            cfg.data_dir,
+            case,
+            out,
+            actor=_by(by),
+            why=why,
+            pdf=pdf,
+            progress=console.print,
+            tsa_url=cfg.tsa_url,
+            tsa_allow_private=cfg.tsa_allow_private,
+        )
     stdout_write(str(out))
     console.print(f"bundle written: {out} (manifest SHA-256 {digest})")
 
@@ -165,13 +176,21 @@ def verify(
     public_key: Path | None = typer.Option(
         None, "--public-key", help="The signer's public key (PEM), obtained separately; default: the bundled one."
     ),
+    tsa_roots: Path | None = typer.Option(
+        None,
+        "--tsa-roots",
+        help="The timestamp authority's root certificate(s) (PEM): the bundle's RFC 3161 token must be there and "
+        "its signature must verify.",
+    ),
 ) -> None:
-    """Check every hash, every chain of custody and the signature; exit 1 naming the first failure."""
+    """Check every hash, every chain of custody and the signature (and an RFC 3161 timestamp when the bundle has
+    one); exit 1 naming the first failure."""
     from tipwatch.services.evidence import verify_bundle
 
-    if public_key is not None and not public_key.is_file():
-        raise UsageFailure(f"public key file not found: {public_key}")
-    verdict = verify_bundle(bundle, public_key)
+    for given, what in ((public_key, "public key"), (tsa_roots, "TSA roots")):
+        if given is not None and not given.is_file():
+            raise UsageFailure(f"{what} file not found: {given}")
+    verdict = verify_bundle(bundle, public_key, tsa_roots)
     for line in verdict.checked:
         console.print(f"ok: {line}")
     if not verdict.ok:

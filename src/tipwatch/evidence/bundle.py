@@ -14,10 +14,13 @@ Layout::
     datapackage.json                 the manifest: every file above with its SHA-256 and size, and the case
     datapackage-digest.json          the manifest's SHA-256 (WACZ)
     tipwatch-signature.json          Ed25519 signature over the exact bytes of datapackage.json
+    tipwatch-timestamp.tsr           optional: an RFC 3161 timestamp token over datapackage.json (evidence.timestamp)
 
 ``verify`` needs only the bundle and the public key: manifest digest, signature, every listed file's hash and size,
 no file outside the manifest, every item's custody chain and event signatures, and each artifact against the hash
-its signed "captured" event recorded at capture time. It stops at the first failure and names it.
+its signed "captured" event recorded at capture time; a timestamp token, when the bundle has one, must cover the
+manifest (and with the TSA's root certificates, its signature must verify; given roots, a bundle without a token
+fails). It stops at the first failure and names it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import hashlib
 import io
 import ipaddress
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,16 +42,18 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from warcio.archiveiterator import ArchiveIterator
 
+from tipwatch.evidence import timestamp
 from tipwatch.evidence.custody import CustodyEvent, check_chain, signature_ok, utc
 from tipwatch.evidence.keys import SigningKeyError, fingerprint, load_public
 
 MANIFEST = "datapackage.json"
 DIGEST = "datapackage-digest.json"
 SIGNATURE = "tipwatch-signature.json"
+TIMESTAMP = "tipwatch-timestamp.tsr"
 CUSTODY = "evidence/custody.jsonl"
 ITEMS = "evidence/items.json"
 PUBLIC_KEY = "evidence/public_key.pem"
-UNLISTED = frozenset({MANIFEST, DIGEST, SIGNATURE})
+UNLISTED = frozenset({MANIFEST, DIGEST, SIGNATURE, TIMESTAMP})  # about the manifest, so not listed in it
 WACZ_VERSION = "1.1.1"
 
 
@@ -64,6 +70,7 @@ class Verdict:
     checked: list[str] = field(default_factory=list)  # what was checked, in order (for the report to the user)
     key_source: str = ""  # "given" or "bundled (not independent)"
     fingerprint: str = ""
+    timestamp: str = ""  # the RFC 3161 time (ISO 8601) when the bundle carries a token that covers its manifest
 
 
 def sha256(data: bytes) -> str:
@@ -148,8 +155,10 @@ def write_bundle(
     extra: dict[str, Any],
     sign: Callable[[bytes], bytes],
     public_key: Ed25519PublicKey,
+    timestamp: Callable[[bytes], bytes] | None = None,
 ) -> str:
-    """Write the WACZ; returns the SHA-256 of its manifest (datapackage.json)."""
+    """Write the WACZ; returns the SHA-256 of its manifest (datapackage.json). ``timestamp``, given the manifest's
+    bytes, returns an RFC 3161 timestamp response for them (stored as ``tipwatch-timestamp.tsr``)."""
     names = [f.path for f in files]
     if len(set(names)) != len(names) or UNLISTED & set(names):
         raise ValueError("bundle file names must be unique and not the manifest's own")
@@ -162,6 +171,7 @@ def write_bundle(
         "signature": base64.b64encode(sign(data)).decode("ascii"),
         "public_key_fingerprint": fingerprint(public_key),
     }
+    token = None if timestamp is None else timestamp(data)
     tmp = out.with_name(f".{out.name}.partial")
     with zipfile.ZipFile(tmp, "w") as zf:
         for f in files:
@@ -171,12 +181,34 @@ def write_bundle(
         zf.writestr(MANIFEST, data, compress_type=zipfile.ZIP_DEFLATED)
         zf.writestr(DIGEST, orjson.dumps({"path": MANIFEST, "hash": f"sha256:{digest}"}, option=orjson.OPT_INDENT_2))
         zf.writestr(SIGNATURE, orjson.dumps(signature, option=orjson.OPT_INDENT_2))
+        if token is not None:
+            zf.writestr(TIMESTAMP, token)
     tmp.replace(out)
     return digest
 
 
 class _Failed(Exception):
     pass
+
+
+# What reading one entry of a damaged or hostile ZIP raises (zipfile lets each of these through).
+READ_ERRORS = (zipfile.BadZipFile, OSError, ValueError, zlib.error, NotImplementedError, RuntimeError, EOFError)
+
+
+def _check_timestamp(
+    names: list[str], read: Callable[[str], bytes], manifest: bytes, roots: bytes | None, v: Verdict
+) -> None:
+    if TIMESTAMP not in names:
+        if roots is not None:
+            raise _Failed(f"{TIMESTAMP}: missing from the bundle (a trusted timestamp was asked for)")
+        return
+    try:
+        stamp = timestamp.check(read(TIMESTAMP), manifest, roots)
+    except timestamp.TimestampError as exc:
+        raise _Failed(f"{TIMESTAMP}: {exc}") from None
+    v.timestamp = stamp.at.isoformat()
+    how = "its signature verifies with the given TSA roots" if stamp.signature_checked else "TSA signature not checked"
+    v.checked.append(f"RFC 3161 timestamp {v.timestamp} covers {MANIFEST} ({how})")
 
 
 def _json(zf: zipfile.ZipFile, name: str) -> Any:
@@ -186,6 +218,8 @@ def _json(zf: zipfile.ZipFile, name: str) -> Any:
         raise _Failed(f"{name}: missing from the bundle") from None
     except orjson.JSONDecodeError:
         raise _Failed(f"{name}: not valid JSON") from None
+    except READ_ERRORS as exc:
+        raise _Failed(f"{name}: cannot be read from the bundle ({exc})") from None
 
 
 def _events(data: bytes) -> Iterable[CustodyEvent]:
@@ -198,24 +232,56 @@ def _events(data: bytes) -> Iterable[CustodyEvent]:
             raise _Failed(f"{CUSTODY} line {n}: not a custody event") from None
 
 
-def verify(path: Path, public_key_pem: bytes | None = None) -> Verdict:
-    """Check the bundle at ``path`` (see the module's doc); the first failure is in ``failure``."""
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a bundle may hold before it is read: a hostile ZIP (a bomb of tiny entries that unpack to gigabytes,
+    or millions of entries) is refused from its central directory, before anything is decompressed. A ZIP entry
+    never yields more than the size its directory declares, so the declared sizes bound the work."""
+
+    max_entries: int = 100_000
+    max_unpacked: int = 64 * 2**30
+
+
+def verify(
+    path: Path,
+    public_key_pem: bytes | None = None,
+    limits: Limits | None = None,
+    *,
+    label: str | None = None,
+    tsa_roots_pem: bytes | None = None,
+) -> Verdict:
+    """Check the bundle at ``path`` (see the module's doc); the first failure is in ``failure``, which names the
+    bundle as ``label`` (default: the file's name). Any file at all may be given: a file that is not a bundle, or a
+    bundle whose JSON has the wrong shape, fails with the reason; it never raises."""
     verdict = Verdict(ok=False)
     try:
-        _verify(path, public_key_pem, verdict)
+        _verify(path, public_key_pem, verdict, limits or Limits(), label or path.name, tsa_roots_pem)
     except _Failed as exc:
         verdict.failure = str(exc)
+        return verdict
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # The manifest and signature verified, so this is a signed bundle of a shape we do not know (or a bug):
+        # either way not verified, and said so.
+        verdict.failure = f"the bundle's records do not have the expected shape ({type(exc).__name__}: {exc})"
         return verdict
     verdict.ok = True
     return verdict
 
 
-def _verify(path: Path, public_key_pem: bytes | None, v: Verdict) -> None:
+def _verify(
+    path: Path, public_key_pem: bytes | None, v: Verdict, limits: Limits, label: str, tsa_roots_pem: bytes | None
+) -> None:
     try:
         zf = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise _Failed(f"{path}: not a readable ZIP/WACZ file ({exc})") from None
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise _Failed(f"{label}: not a readable ZIP/WACZ file ({exc})") from None
     with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_entries:
+            raise _Failed(f"{label}: {len(infos)} entries, more than the {limits.max_entries} allowed")
+        unpacked = sum(i.file_size for i in infos)
+        if unpacked > limits.max_unpacked:
+            raise _Failed(f"{label}: unpacks to {unpacked} bytes, more than the {limits.max_unpacked} allowed")
         names = zf.namelist()
         if len(set(names)) != len(names):
             twice = sorted({n for n in names if names.count(n) > 1})
@@ -226,7 +292,7 @@ def _verify(path: Path, public_key_pem: bytes | None, v: Verdict) -> None:
                 return zf.read(name)
             except KeyError:
                 raise _Failed(f"{name}: missing from the bundle") from None
-            except (zipfile.BadZipFile, OSError, ValueError) as exc:  # a damaged entry (CRC)
+            except READ_ERRORS as exc:  # a damaged entry (CRC, deflate), an encrypted or unknown compression
                 raise _Failed(f"{name}: cannot be read from the bundle ({exc})") from None
 
         manifest_bytes = read(MANIFEST)
@@ -248,6 +314,7 @@ def _verify(path: Path, public_key_pem: bytes | None, v: Verdict) -> None:
         if not isinstance(sig, dict) or not signature_ok(key, manifest_bytes, str(sig.get("signature", ""))):
             raise _Failed(f"{SIGNATURE}: the signature over {MANIFEST} does not verify with the public key")
         v.checked.append(f"signature over {MANIFEST} verifies ({v.fingerprint})")
+        _check_timestamp(names, read, manifest_bytes, tsa_roots_pem, v)
 
         try:
             doc = orjson.loads(manifest_bytes)

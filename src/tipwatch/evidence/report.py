@@ -1,5 +1,6 @@
-"""The bundle's report for a court: one self-contained HTML page (autoescaped; a policy that allows no script and
-no connection, images only from the bundle or inline), printed to PDF by Chromium when asked."""
+"""The bundle's report for a court, and the case export for an authority: self-contained HTML pages (autoescaped;
+a policy that allows no script and no connection; the report's images only from the bundle or inline, none at all
+in the case export), printed to PDF by Chromium when asked."""
 
 from __future__ import annotations
 
@@ -18,13 +19,22 @@ CSS = (
 )
 
 
-def render(context: dict[str, Any]) -> str:
-    env = Environment(
-        loader=PackageLoader("tipwatch.evidence", "templates"), autoescape=True, undefined=StrictUndefined
-    )
+_ENV = Environment(loader=PackageLoader("tipwatch.evidence", "templates"), autoescape=True, undefined=StrictUndefined)
+
+
+def csp(images: str) -> str:
+    """The page's policy: its one style block by hash, images from ``images`` only, nothing else."""
     digest = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode("ascii")
-    csp = (
-        f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'self' data:; script-src 'none'; "
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src {images}; script-src 'none'; "
         "connect-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    return env.get_template("report.html").render(css=CSS, csp=csp, **context)
+
+
+def render(context: dict[str, Any]) -> str:
+    return _ENV.get_template("report.html").render(css=CSS, csp=csp("'self' data:"), **context)
+
+
+def render_case(doc: dict[str, Any]) -> str:
+    """The case export (``services.case_export``'s document) as a page: no image at all (pictures are hashes)."""
+    return _ENV.get_template("case.html").render(css=CSS, csp=csp("'none'"), d=doc)

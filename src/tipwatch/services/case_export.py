@@ -9,18 +9,28 @@ fields are filled: ``org_Name`` (the exporting organisation), ``cas_Status``, th
 ads were on) and one historic trafficking event (``hte_``) per dated or located ad, typed as advertised exploitation
 and described as a lead. Abuse-material bank matches (mandatory reporting) are listed with hashes only: no picture
 is ever exported. The export is a view of personal data: it is audited ("case.export").
+
+The same document is written as JSON, as an HTML page (autoescaped, a policy that allows no script, no connection
+and no image) or as that page printed to PDF by Chromium (``write_export``); with ``with_bundle`` the case's signed
+evidence bundle (``services.evidence.export_case``) is written beside it and the document names the bundle's file
+and manifest SHA-256, so the two stay bound.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import orjson
+
 from tipwatch import __version__
+from tipwatch.evidence.report import render_case
 from tipwatch.notices.registry import host_of
-from tipwatch.services import audit
+from tipwatch.services import audit, evidence
 from tipwatch.services.cases import show_case
-from tipwatch.services.notices import grounds, time_to_removal
+from tipwatch.services.notices import grounds, notices_for_posts, time_to_removal
 from tipwatch.services.posts import post_view
 from tipwatch.store.facade import Store
 
@@ -61,6 +71,23 @@ def htcds_app(host_or_platform: str) -> str:
 
 def _iso(ts: datetime | None) -> str | None:
     return None if ts is None else ts.astimezone(UTC).isoformat()
+
+
+def _evidence_item(store: Store, item: evidence.EvidenceItem) -> dict[str, Any]:
+    """One captured page as records: where, when, by whom, each file's SHA-256, the custody log's head."""
+    events = store.evidence.events(item.id)
+    return {
+        "id": item.id,
+        "post_id": item.post_id,
+        "url": item.url,
+        "final_url": item.final_url,
+        "captured_at": _iso(item.captured_at),
+        "captured_by": item.captured_by,
+        "http_status": item.http_status,
+        "artifacts": [{"kind": a.kind, "sha256": a.sha256, "size": a.size} for a in store.evidence.artifacts(item.id)],
+        "custody_events": len(events),
+        "custody_head": events[-1].hash if events else None,
+    }
 
 
 def export_case(
@@ -141,8 +168,7 @@ def export_case(
             "closed_at": _iso(n.closed_at),
             "hours_to_removal": None if (t := time_to_removal(n)) is None else round(t.total_seconds() / 3600, 3),
         }
-        for n in store.notices.find(limit=100_000)
-        if any(u.post_id in wanted for u in n.urls)
+        for n in notices_for_posts(store, wanted)
     ]
     doc: dict[str, Any] = {
         "standard": STANDARD,
@@ -175,8 +201,93 @@ def export_case(
         ],
         "notices": notices,
         "mandatory_reporting": mandatory,
+        "evidence": [_evidence_item(store, item) for item in store.evidence.items(case_id)],
+        "evidence_bundle": None,  # set by write_export when the bundle is attached
     }
     audit.append(
         store, actor, "case.export", f"case:{case_id}", why, {"posts": len(posts), "referred_to": referred_to}, at=at
     )
     return doc
+
+
+FORMATS = ("json", "html", "pdf")
+
+
+class ExportError(ValueError):
+    """The export could not be written (an unknown format, no Chromium for a PDF)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    document: Path
+    bundle: Path | None
+    manifest_sha256: str | None
+
+
+def bundle_path(out: Path) -> Path:
+    """Where the attached bundle goes: beside the document, ``<name>-evidence.wacz``."""
+    return out.with_name(f"{out.stem}-evidence.wacz")
+
+
+def render(doc: dict[str, Any], fmt: str, *, chromium: str = "/usr/bin/chromium") -> bytes:
+    """The document as bytes in ``fmt`` (json, html or pdf)."""
+    if fmt == "json":
+        return orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
+    if fmt not in FORMATS:
+        raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    html = render_case(doc)
+    if fmt == "html":
+        return html.encode("utf-8")
+    printed = evidence.print_pdf(html, chromium)
+    if printed is None:
+        raise ExportError(f"a PDF is printed by Chromium, which is not installed at {chromium}")
+    return printed
+
+
+def write_export(
+    store: Store,
+    data_dir: Path,
+    case_id: int,
+    out: Path,
+    *,
+    fmt: str,
+    actor: str,
+    with_bundle: bool = False,
+    organisation: str | None = None,
+    referred_to: str | None = None,
+    details: str = "",
+    why: str = "",
+    chromium: str = "/usr/bin/chromium",
+    tsa_url: str | None = None,
+    tsa_allow_private: bool = False,
+) -> Written:
+    """Write the case export to ``out`` in ``fmt``; with ``with_bundle``, the evidence bundle first (its custody
+    "exported" events and audit entry come from services.evidence) to ``bundle_path(out)``. Raises CaseError,
+    EvidenceError (a bundle of a case without evidence) or ExportError."""
+    if fmt not in FORMATS:
+        raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    bundle, digest = None, None
+    if with_bundle:
+        bundle = bundle_path(out)
+        digest = evidence.export_case(
+            store,
+            data_dir,
+            case_id,
+            bundle,
+            actor=actor,
+            why=why or "attached to the case export",
+            chromium=chromium,
+            tsa_url=tsa_url,
+            tsa_allow_private=tsa_allow_private,
+        )
+    doc = export_case(
+        store, case_id, actor=actor, organisation=organisation, referred_to=referred_to, details=details, why=why
+    )
+    if bundle is not None:
+        doc["evidence_bundle"] = {
+            "file": bundle.name,
+            "manifest_sha256": digest,
+            "public_key_fingerprint": evidence.fingerprint(data_dir),
+        }
+    out.write_bytes(render(doc, fmt, chromium=chromium))
+    return Written(out, bundle, digest)

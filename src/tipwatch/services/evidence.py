@@ -4,7 +4,7 @@ the WARCs, screenshots, rendered HTML, images, manifest, custody log, signature 
 
 The evidentiary copies are the read-only objects under the data directory (``tipwatch.evidence.objects``); a bundle
 is a copy, checked against the stored hashes as it is written. Refusals raise ``EvidenceError(reason, message)``
-(``not_found``, ``empty``, ``bad_value``).
+(``not_found``, ``empty``, ``bad_value``, ``timestamp_error``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from tipwatch import __version__
-from tipwatch.evidence import bundle, keys
+from tipwatch import __version__, safehttp
+from tipwatch.evidence import bundle, keys, timestamp
 from tipwatch.evidence.bundle import BundleFile, Verdict
 from tipwatch.evidence.custody import CustodyEvent, Signer, canonical_json
 from tipwatch.evidence.objects import ObjectStore
@@ -34,13 +34,17 @@ __all__ = [
     "EvidenceError",
     "EvidenceItem",
     "ItemView",
+    "Verdict",
+    "case_items",
     "export_case",
     "items_for_post",
     "list_items",
+    "print_pdf",
     "public_key_pem",
     "signer",
     "transfer_item",
     "verify_bundle",
+    "verify_upload",
     "view_item",
     "working_copy",
 ]
@@ -86,6 +90,14 @@ def _why(why: str) -> str:
 def list_items(store: Store, case_id: int) -> list[EvidenceItem]:
     get_case(store, case_id)
     return store.evidence.items(case_id)
+
+
+def case_items(store: Store, case_id: int) -> list[ItemView]:
+    """A case's items with their artifacts' records and custody events, for the case page: what was captured,
+    when, by whom, with which hashes, and who handled it since. Only records are read (no artifact is opened), so
+    this adds no custody event; the case page's view is audited as "case.view"."""
+    items = list_items(store, case_id)
+    return [ItemView(i, store.evidence.artifacts(i.id), store.evidence.events(i.id)) for i in items]
 
 
 def items_for_post(store: Store, post_id: str) -> list[EvidenceItem]:
@@ -182,7 +194,7 @@ def working_copy(store: Store, data_dir: Path, item_id: int, out_dir: Path, *, a
     return [*written, sums]
 
 
-def _pdf(html: str, chromium: str) -> bytes | None:
+def print_pdf(html: str, chromium: str) -> bytes | None:
     """The report printed by Chromium (None when no browser is installed). Nothing is fetched: every request the
     page makes is refused. Playwright's sync API runs on a thread of its own (it refuses a thread where an asyncio
     loop runs: a web server's, or another sync Playwright session's)."""
@@ -217,9 +229,12 @@ def export_case(
     pdf: bool = True,
     chromium: str = "/usr/bin/chromium",
     progress: Callable[[str], None] | None = None,
+    tsa_url: str | None = None,
+    tsa_allow_private: bool = False,
 ) -> str:
     """Write the case's bundle to ``out`` (an "exported" custody event for each item first, so the bundle carries
-    it); returns the SHA-256 of its manifest."""
+    it); returns the SHA-256 of its manifest. With ``tsa_url``, the manifest is timestamped by that RFC 3161
+    authority (``timestamp_error`` when it does not answer with a token covering it)."""
     case = get_case(store, case_id)
     items = store.evidence.items(case_id)
     if not items:
@@ -301,7 +316,7 @@ def export_case(
         for it in context["items"]:  # the PDF is printed from memory: screenshots inline
             data = shots.get(it["screenshot_src"])
             it["screenshot_src"] = f"data:image/png;base64,{base64.b64encode(data).decode()}" if data else ""
-        printed = _pdf(render(context), chromium)
+        printed = print_pdf(render(context), chromium)
         if printed is not None:
             files.append(BundleFile("report.pdf", printed))
     digest = bundle.write_bundle(
@@ -320,6 +335,7 @@ def export_case(
         },
         sign=key.sign,
         public_key=key.public_key(),
+        timestamp=None if tsa_url is None else stamper(tsa_url, allow_private=tsa_allow_private),
     )
     audit.append(
         store, actor, "evidence.export", f"case:{case.id}", reason, {"bundle": out.name, "manifest_sha256": digest}
@@ -327,8 +343,48 @@ def export_case(
     return digest
 
 
-def verify_bundle(path: Path, public_key: Path | None = None) -> Verdict:
+def stamper(url: str, *, allow_private: bool = False, timeout: float = 30.0) -> Callable[[bytes], bytes]:
+    """Asks the RFC 3161 authority at ``url`` for a token over the given bytes (through safehttp: the same address
+    rules as every fetch), and checks that the answer is a granted token covering them."""
+
+    def stamp(data: bytes) -> bytes:
+        limits = safehttp.Limits(max_bytes=1_000_000, timeout=timeout, max_redirects=0, allow_private=allow_private)
+        answer = safehttp.post(url, timestamp.request(data), limits, content_type=timestamp.MEDIA_TYPE)
+        if isinstance(answer, str):
+            raise EvidenceError("timestamp_error", f"timestamp authority {url}: {answer}")
+        if answer.status != 200:
+            raise EvidenceError("timestamp_error", f"timestamp authority {url} answered HTTP {answer.status}")
+        try:
+            timestamp.check(answer.body, data)
+        except timestamp.TimestampError as exc:
+            raise EvidenceError("timestamp_error", f"timestamp authority {url}: {exc}") from None
+        return answer.body
+
+    return stamp
+
+
+def verify_bundle(path: Path, public_key: Path | None = None, tsa_roots: Path | None = None) -> Verdict:
     """Check a bundle with nothing but the bundle and (optionally, but that is what makes it independent) the
-    public key file."""
+    public key file; with ``tsa_roots`` (the timestamp authority's root certificates, PEM) its RFC 3161 token too."""
     pem = public_key.read_bytes() if public_key is not None else None
-    return bundle.verify(path, pem)
+    roots = tsa_roots.read_bytes() if tsa_roots is not None else None
+    return bundle.verify(path, pem, tsa_roots_pem=roots)
+
+
+def verify_upload(store: Store, data_dir: Path, path: Path, *, actor: str, name: str, limits: bundle.Limits) -> Verdict:
+    """Check a bundle someone uploaded (any bytes at all: the ZIP's directory is checked against ``limits`` before
+    anything is unpacked, and nothing is extracted to disk) against this installation's own public key: did this
+    installation sign it, and is it unchanged since? That is the question a returned or forwarded copy raises;
+    a third party asks it with ``tipwatch evidence verify`` and a key obtained separately. Audited, with the
+    result."""
+    pem = keys.public_pem(keys.load_or_create(data_dir).public_key()).encode()
+    verdict = bundle.verify(path, pem, limits, label=name)
+    audit.append(
+        store,
+        actor,
+        "evidence.verify",
+        "bundle",
+        "",
+        {"file": name[:200], "ok": verdict.ok, "failure": verdict.failure[:300]},
+    )
+    return verdict

@@ -51,6 +51,8 @@ __all__ = [
     "grounds",
     "list_notices",
     "mark",
+    "notices_for_posts",
+    "platforms_for_network",
     "recheck",
     "registry",
     "send",
@@ -139,6 +141,26 @@ def list_notices(
     if state is not None and state not in STATES:
         raise NoticeError("bad_request", f"state must be one of {', '.join(STATES)}, got {state!r}")
     return store.notices.find(states=None if state is None else [state], platform=platform, limit=limit)
+
+
+def notices_for_posts(store: Store, post_ids: set[str]) -> list[Notice]:
+    """Every notice (newest first) that names at least one of these posts (a case's)."""
+    if not post_ids:
+        return []
+    return [n for n in store.notices.find(limit=100_000) if any(u.post_id in post_ids for u in n.urls)]
+
+
+def platforms_for_network(store: Store, network_id: str, settings: NoticeSettings) -> dict[str, int]:
+    """How many of the network's ads each hosting platform (of the registry) holds, for the network page's "draft
+    notices" form; ads without a URL or on a host the registry does not know are counted under those names."""
+    reg = registry(settings)
+    members = [p for p, n in store.links.membership([network_id]).items() if n == network_id]
+    counts: dict[str, int] = {}
+    for post in store.posts.posts(members):
+        platform = reg.for_url(post.url) if post.url else None
+        name = platform.name if platform else ("no URL" if not post.url else "a host not in the registry")
+        counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def time_to_removal(notice: Notice) -> timedelta | None:
@@ -454,7 +476,16 @@ def send(
     )
 
 
-def mark(store: Store, notice_id: int, state: str, *, actor: str, why: str = "", now: datetime | None = None) -> Notice:
+def mark(
+    store: Store,
+    notice_id: int,
+    state: str,
+    *,
+    actor: str,
+    why: str = "",
+    now: datetime | None = None,
+    audit_as: str | None = None,
+) -> Notice:
     """Record by hand what happened outside: sent (through a web form), acknowledged, removed or refused (the
     platform's answer)."""
     if state not in MANUAL:
@@ -467,7 +498,9 @@ def mark(store: Store, notice_id: int, state: str, *, actor: str, why: str = "",
         "refused": {"closed_at": at},
     }
     fields = by_state[state]
-    return _transition(store, notice_id, MANUAL[state], state, actor=actor, why=why, at=at, fields=fields)
+    return _transition(
+        store, notice_id, MANUAL[state], state, actor=actor, why=why, at=at, fields=fields, audit_as=audit_as
+    )
 
 
 # Tracking

@@ -76,7 +76,11 @@ def create_app(config: Config) -> FastAPI:
     )
     app.state.config, app.state.store, app.state.secret = config, store, secret
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=config.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=config.max_request_bytes,
+        larger={"/evidence/verify": config.max_bundle_upload_bytes},  # the one upload of a whole bundle
+    )
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(admin.router)

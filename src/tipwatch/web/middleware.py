@@ -45,11 +45,13 @@ class SecurityHeaders:
 
 
 class BodySizeLimit:
-    """Refuse bodies over ``max_bytes``: at once when Content-Length says so, else when the stream passes it."""
+    """Refuse bodies over ``max_bytes``: at once when Content-Length says so, else when the stream passes it.
+    ``larger`` names the few exact paths that take more (a bundle upload), with their own limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def _refuse(self, send: Any, status: int, detail: str) -> None:
         body = orjson.dumps({"detail": detail})
@@ -61,6 +63,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope.get("path", ""), self.default_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
             try:
@@ -68,8 +71,8 @@ class BodySizeLimit:
             except ValueError:
                 await self._refuse(send, 400, "bad Content-Length")
                 return
-            if length > self.max_bytes:
-                await self._refuse(send, 413, f"request body over {self.max_bytes} bytes")
+            if length > max_bytes:
+                await self._refuse(send, 413, f"request body over {max_bytes} bytes")
                 return
         seen = 0
         started = refused = False
@@ -83,10 +86,10 @@ class BodySizeLimit:
             message: Message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     refused = True
                     if not started:
-                        await self._refuse(send, 413, f"request body over {self.max_bytes} bytes")
+                        await self._refuse(send, 413, f"request body over {max_bytes} bytes")
                     return {"type": "http.disconnect"}
             return message
 

@@ -14,9 +14,10 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tipwatch.services import audit, cases
+from tipwatch.services import audit, cases, evidence
 from tipwatch.services.accounts import has_role
 from tipwatch.services.cases import Case, CaseError
+from tipwatch.services.notices import notices_for_posts
 from tipwatch.store.facade import Store
 from tipwatch.web.auth import Principal, store_of
 from tipwatch.web.pages.common import page_role, render
@@ -112,7 +113,7 @@ def open_case(
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
-def _case_page(
+def case_page_response(
     request: Request, principal: Principal, case_id: int, *, error: str = "", status_code: int = 200
 ) -> HTMLResponse:
     store = store_of(request)
@@ -130,6 +131,8 @@ def _case_page(
         }
         for m in detail.posts
     ]
+    # The evidence list (analysts and above, as the evidence API): records only, no artifact is opened.
+    items = evidence.case_items(store, case_id) if has_role(principal.role, "analyst") else []
     audit.append(store, principal.actor, "case.view", f"case:{case_id}", "", {"posts": len(ids)})
     return render(
         request,
@@ -143,20 +146,22 @@ def _case_page(
         statuses=cases.STATUSES,
         priorities=cases.PRIORITIES,
         can_change=has_role(principal.role, "analyst"),
+        evidence=items,
+        notices=notices_for_posts(store, set(ids)),
         error=error,
     )
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, principal: Viewer, case_id: CaseId) -> HTMLResponse:
-    return _case_page(request, principal, case_id)
+    return case_page_response(request, principal, case_id)
 
 
 def _refused(request: Request, principal: Principal, case_id: int, exc: CaseError) -> HTMLResponse:
     """A refused change: 404 for a case that is not there, else the case page again with the reason (400)."""
     if exc.reason == "not_found":
         raise HTTPException(status_code=404, detail=str(exc))
-    return _case_page(request, principal, case_id, error=str(exc), status_code=400)
+    return case_page_response(request, principal, case_id, error=str(exc), status_code=400)
 
 
 @router.post("/cases/{case_id}/change")

@@ -1,5 +1,6 @@
 """A network's page: its graph (posts and shared identifiers, drawn by Cytoscape.js from a JSON block), movement
-path, timeline, shared template with its slots, and members.
+path, timeline, shared template with its slots, and members; for analysts, the hosting platforms of its ads and a
+form drafting one takedown notice per platform (web/pages/notices.py).
 
 The page stays small whatever the network's size: the graph draws the riskiest posts (``graph_posts``, with a link
 to draw more) and the timeline shows the first page of members, the next pages coming from
@@ -13,11 +14,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from tipwatch.link.exports import ExportGraph
-from tipwatch.services import audit
+from tipwatch.services import audit, notices
+from tipwatch.services.accounts import has_role
 from tipwatch.services.networks import GRAPH_POSTS, GRAPH_POSTS_MAX, bounded_graph
 from tipwatch.store.facade import Store
 from tipwatch.store.interface.links import StoredNetwork
-from tipwatch.web.auth import Principal, store_of
+from tipwatch.web.auth import Principal, config_of, store_of
 from tipwatch.web.pages.cases import add_to_case_context
 from tipwatch.web.pages.common import json_block, page_role, render
 
@@ -103,6 +105,8 @@ def network_page(
         graph=bounded,
         stops_shown=STOPS_SHOWN,
         more_posts=min(bounded.posts_total, GRAPH_POSTS_MAX) if bounded.posts_shown < bounded.posts_total else None,
+        can_draft=has_role(principal.role, "analyst"),
+        hosts=_hosts(request, network_id) if has_role(principal.role, "analyst") else {},
         **add_to_case_context(request, principal, added_to),
     )
 
@@ -121,3 +125,10 @@ def network_members(
     audit.append(store, principal.actor, "network.view", f"network:{network_id}", "", {"members_offset": offset})
     timeline = _timeline(store, network, offset, limit, store.links.count_members(network.id))
     return render(request, "_network_members.html", principal, n=network, timeline=timeline)
+
+
+def _hosts(request: Request, network_id: str) -> dict[str, int]:
+    try:
+        return notices.platforms_for_network(store_of(request), network_id, config_of(request).notices)
+    except notices.NoticeError:  # a broken registry file: the page still shows, the draft form says why
+        return {}
