@@ -106,6 +106,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/banks/{name}/export"): "supervisor",
     ("POST", "/api/v1/exchange/export"): "analyst",
     ("POST", "/api/v1/exchange/match"): "analyst",
+    ("GET", "/exchange"): "supervisor",
+    ("POST", "/exchange/keys"): "supervisor",
+    ("POST", "/exchange/keys/import"): "supervisor",
+    ("POST", "/exchange/export"): "supervisor",
+    ("POST", "/exchange/match"): "supervisor",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
     # Audit, watchlists and face search (pages and API).

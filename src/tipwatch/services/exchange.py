@@ -40,12 +40,14 @@ __all__ = [
     "SELECTOR_TYPES",
     "ExchangeError",
     "ExportSummary",
+    "KeyInfo",
     "Match",
     "MatchResult",
     "ValueScope",
     "create_key",
     "export_selectors",
     "import_key",
+    "list_keys",
     "match_selectors",
     "selector",
     "selector_values",
@@ -197,6 +199,28 @@ def import_key(store: Store, secret: bytes, group: str, text: str | bytes, *, ac
     if data.get("key_id") not in (None, key_id_of(key)):
         raise ExchangeError("bad_key_file", "the key id does not match the key (damaged file?)")
     return _keep(store, secret, group, key, "imported", actor)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """A group's key as listed: its id (a fingerprint) and where it came from, never the key. ``current``: the
+    newest of its group, the one exports use (older ones still match)."""
+
+    group: str
+    key_id: str
+    origin: str
+    created_by: str
+    created_at: datetime
+    current: bool
+
+
+def list_keys(store: Store) -> list[KeyInfo]:
+    """Every sharing group's keys, by group, newest first; the sealed keys stay in the store."""
+    out: list[KeyInfo] = []
+    for k in store.exchange.all_keys():
+        current = not out or out[-1].group != k.group
+        out.append(KeyInfo(k.group, k.key_id, k.origin, k.created_by, k.created_at, current))
+    return out
 
 
 def group_keys(store: Store, secret: bytes, group: str) -> list[tuple[str, bytes]]:
