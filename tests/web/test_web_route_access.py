@@ -111,6 +111,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/exchange/keys/import"): "supervisor",
     ("POST", "/exchange/export"): "supervisor",
     ("POST", "/exchange/match"): "supervisor",
+    ("POST", "/api/v1/exports/networks"): "viewer",
+    ("POST", "/api/v1/exports/cases/{case_id}"): "viewer",
+    ("GET", "/exports"): "viewer",
+    ("POST", "/exports/networks"): "viewer",
+    ("POST", "/exports/case"): "viewer",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
     # Audit, watchlists and face search (pages and API).

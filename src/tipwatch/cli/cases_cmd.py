@@ -13,6 +13,7 @@ import orjson
 import typer
 
 from tipwatch.cli.common import DB_OPTION, UsageFailure, console, open_store, refused, stdout_write
+from tipwatch.cli.export_level import GROUP, LEVEL, export_ask
 
 app = typer.Typer(help="Cases: named sets of posts and networks with notes, status and assignee.", no_args_is_help=True)
 
@@ -156,28 +157,30 @@ def export(
     out: Path | None = typer.Option(None, "--out", help="Write to this file (default: standard output)."),
     referred_to: str | None = typer.Option(None, "--to", help="The authority the case is referred to."),
     details: str = typer.Option("", "--details", help="Referral details (cas_OutgoingReferralDetails)."),
-    why: str = typer.Option("", "--why", help="Why it is exported (kept in the audit log)."),
+    why: str = typer.Option("", "--why", help="Why it is exported (kept in the audit log; needed for --level full)."),
+    level: str = LEVEL,
+    group: str | None = GROUP,
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
     db: str | None = DB_OPTION,
 ) -> None:
     """Export a case for an authority: posts with their grounds and identifiers, networks, notices, and
-    abuse-material matches as hashes only (never pictures). Audited."""
+    abuse-material matches as hashes only (never pictures). Redacted by default; --level full needs --why. Audited."""
     from tipwatch.cli.common import config
-    from tipwatch.services.case_export import export_case
     from tipwatch.services.cases import CaseError
+    from tipwatch.services.exports import RedactionRefused, export_case
 
     if fmt != "json":
         raise UsageFailure("--format: only json for now")
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store, refused(CaseError):
+    with open_store(db, cfg) as store, refused(CaseError, RedactionRefused):
         doc = export_case(
             store,
+            cfg.server_secret(),
             case_id,
-            actor=_by(by),
+            export_ask(level, why, group, _by(by)),
             organisation=cfg.notices.notifier_name,
             referred_to=referred_to,
             details=details,
-            why=why,
         )
     text = orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
     if out is None:

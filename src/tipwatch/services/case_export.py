@@ -73,8 +73,10 @@ def export_case(
     details: str = "",
     why: str = "",
     now: datetime | None = None,
+    level: str = "full",
 ) -> dict[str, Any]:
-    """The case as a JSON-able document (raises ``CaseError`` when there is no such case)."""
+    """The case as a JSON-able document (raises ``CaseError`` when there is no such case). ``level``: the export
+    level it goes out at (services.exports cuts it down), kept in the audit entry."""
     at = now or datetime.now(UTC)
     detail = show_case(store, case_id)
     case = detail.case
@@ -177,6 +179,12 @@ def export_case(
         "mandatory_reporting": mandatory,
     }
     audit.append(
-        store, actor, "case.export", f"case:{case_id}", why, {"posts": len(posts), "referred_to": referred_to}, at=at
+        store,
+        actor,
+        "case.export",
+        f"case:{case_id}",
+        why,
+        {"posts": len(posts), "referred_to": referred_to, "level": level},
+        at=at,
     )
     return doc

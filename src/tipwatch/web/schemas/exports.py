@@ -1,0 +1,32 @@
+"""Network and case exports at a level (tipwatch.redact): selectors, redacted or full."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["selectors", "redacted", "full"]
+NetworkFormat = Literal["graphml", "gexf", "csv", "ftm", "stix"]
+
+
+class ExportLevelIn(BaseModel):
+    """How much goes out: viewers up to ``redacted``; analysts and above ``full`` with a purpose. ``selectors``
+    needs the sharing group whose key makes them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: Level = "redacted"
+    purpose: str = Field(default="", max_length=2000, description="Why (audited; required for full)")
+    group: str | None = Field(default=None, min_length=1, max_length=100, description="For level selectors")
+
+
+class NetworksExportIn(ExportLevelIn):
+    format: NetworkFormat
+    network_ids: list[str] = Field(default_factory=list, max_length=100, description="Empty: every network")
+    min_score: float = Field(default=0.0, ge=0.0, le=1e6)
+
+
+class CaseExportIn(ExportLevelIn):
+    referred_to: str | None = Field(default=None, max_length=500)
+    details: str = Field(default="", max_length=10_000)
