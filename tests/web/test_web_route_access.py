@@ -70,6 +70,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/banks/{name}/import"): "supervisor",
     ("POST", "/banks/{name}/enable"): "supervisor",
     ("POST", "/banks/{name}/disable"): "supervisor",
+    ("POST", "/banks/{name}/threshold"): "supervisor",
     ("GET", "/notices"): "analyst",
     ("POST", "/notices/{notice_id}/approve"): "supervisor",
     ("POST", "/api/v1/scan"): "scope:scan",
@@ -118,6 +119,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/exports/case"): "viewer",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
+    ("POST", "/api/v1/banks/{name}/threshold"): "supervisor",
     # Audit, watchlists and face search (pages and API).
     ("GET", "/audit"): "supervisor",
     ("GET", "/watchlists"): "viewer",
@@ -127,6 +129,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/faces"): FACES,
     ("POST", "/api/v1/faces/search"): FACES,
     ("GET", "/api/v1/faces/log"): "supervisor",
+    ("GET", "/faces/log"): "supervisor",
     ("POST", "/api/v1/ingest"): "scope:ingest",
     ("GET", "/api/v1/jobs"): "scope:ingest",
     ("GET", "/api/v1/jobs/{job_id}"): "scope:ingest",
