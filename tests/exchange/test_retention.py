@@ -246,3 +246,22 @@ def test_erasure_removes_the_persons_posts_except_held(store: Store, db_url: str
     for bad in ("phone", "phone:", "phone:hello", "email:+91 99887 76655"):
         with pytest.raises(RetentionError):
             erase(store, bad, actor="dpo", secret=SECRET, why="x")
+
+
+def test_faces_hold_command(store: Store, db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from tipwatch.cli.main import app
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        person = _person(conn, "MP-5")
+    engine.dispose()
+    base = ["faces", "hold", str(person), "--by", "dpo", "--db", db_url]
+    res = CliRunner().invoke(app, [*base, "--why", "court order 7/2026"])
+    assert res.exit_code == 0, res.output
+    assert [p.legal_hold for p in store.faces.list_persons() if p.id == person] == [True]
+    res = CliRunner().invoke(app, [*base, "--why", "order lifted", "--release"])
+    assert res.exit_code == 0, res.output
+    assert [p.legal_hold for p in store.faces.list_persons() if p.id == person] == [False]
+    assert [e.action for e in audit.page(store, limit=2)] == ["face.release", "face.hold"]
