@@ -9,32 +9,18 @@ import re
 import orjson
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_helpers import SECRET, SessionFor, cookie_client
+from web_helpers import SECRET, SessionFor, cookie_client, scan_and_store, signed_in
 
-from tipwatch.services import accounts, audit
+from tipwatch.services import audit
 from tipwatch.services.exchange import create_key, group_keys, selector
 from tipwatch.store.facade import Store
-from tipwatch.web.auth import CSRF_HEADER
 
 WHY = {"purpose": "overlap with NGO partner", "legal_basis": "MoU 2026/4, DPDP s.7(c)"}
+BODIES = ("new girls, call 98765 43210", "jobs abroad, mail rani.x@example.org")
 
 
 def _supervisor(app: FastAPI, session_for: SessionFor) -> TestClient:
-    session_id, csrf = session_for("supervisor")
-    c = cookie_client(app, session_id)
-    c.headers[CSRF_HEADER] = csrf
-    return c
-
-
-def _store_posts(client: TestClient, store: Store) -> None:
-    token, _ = accounts.create_token(store, "s", ["scan"], secret=SECRET.encode(), actor="test")
-    for i, body in enumerate(("new girls, call 98765 43210", "jobs abroad, mail rani.x@example.org")):
-        got = client.post(
-            "/api/v1/scan?store=true",
-            json={"body": body, "platform": "site1", "id": str(i)},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert got.json()["stored"], got.text
+    return signed_in(app, session_for, "supervisor")
 
 
 def test_keys_are_made_listed_and_imported_never_shown_twice(
@@ -86,7 +72,7 @@ def test_keys_are_made_listed_and_imported_never_shown_twice(
 def test_export_and_match_from_the_page(
     client: TestClient, app: FastAPI, store: Store, session_for: SessionFor
 ) -> None:
-    _store_posts(client, store)
+    scan_and_store(client, store, BODIES)
     made = create_key(store, SECRET.encode(), "ngo", actor="test")
     key = dict(group_keys(store, SECRET.encode(), "ngo"))[made.key_id]
     sup = _supervisor(app, session_for)

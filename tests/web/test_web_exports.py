@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from web_helpers import SessionFor, cookie_client
+from web_helpers import SessionFor, signed_in
 
 from tipwatch.services import audit, cases
 from tipwatch.services.analyze import AnalyzeRequest, analyze
 from tipwatch.store.facade import Store
-from tipwatch.web.auth import CSRF_HEADER
 
 POSTS = [
     ("w1", "Priya new in town 98765 43210", "call +91 98765 43210 or mail priya.r@example.org"),
@@ -40,15 +38,8 @@ def linked(store: Store, tmp_path: Path) -> Store:
     return store
 
 
-def _as(app: FastAPI, session_for: SessionFor, role: str) -> TestClient:
-    session_id, csrf = session_for(role)
-    c = cookie_client(app, session_id)
-    c.headers[CSRF_HEADER] = csrf
-    return c
-
-
 def test_network_exports_by_role(app: FastAPI, linked: Store, session_for: SessionFor) -> None:
-    viewer, analyst = _as(app, session_for, "viewer"), _as(app, session_for, "analyst")
+    viewer, analyst = signed_in(app, session_for, "viewer"), signed_in(app, session_for, "analyst")
     full = {"format": "graphml", "level": "full", "purpose": "referral"}
     refused = viewer.post("/api/v1/exports/networks", json=full)
     assert refused.status_code == 403 and refused.json()["detail"]["code"] == "above_role"
@@ -77,13 +68,13 @@ def test_network_exports_by_role(app: FastAPI, linked: Store, session_for: Sessi
 def test_case_exports_by_role(app: FastAPI, linked: Store, session_for: SessionFor) -> None:
     case = cases.create_case(linked, "ring of 98765 43210", created_by="ana")
     cases.add_posts(linked, case.id, [p.id for p in linked.posts.posts(sorted(linked.links.membership()))], actor="ana")
-    viewer = _as(app, session_for, "viewer")
+    viewer = signed_in(app, session_for, "viewer")
     got = viewer.post(f"/api/v1/exports/cases/{case.id}", json={})
     assert got.status_code == 200 and got.json()["export_level"] == "redacted"
     assert [v for v in PLAIN if v in got.text] == [] and len(got.json()["posts"]) == 4
     assert viewer.post(f"/api/v1/exports/cases/{case.id}", json={"level": "full", "purpose": "x"}).status_code == 403
     assert viewer.post("/api/v1/exports/cases/99999", json={}).status_code == 404
-    full = _as(app, session_for, "supervisor").post(
+    full = signed_in(app, session_for, "supervisor").post(
         f"/api/v1/exports/cases/{case.id}", json={"level": "full", "purpose": "referral to AHTU"}
     )
     assert full.status_code == 200 and "+919876543210" in full.text
@@ -92,7 +83,7 @@ def test_case_exports_by_role(app: FastAPI, linked: Store, session_for: SessionF
 
 
 def test_the_exports_page(app: FastAPI, linked: Store, session_for: SessionFor) -> None:
-    viewer = _as(app, session_for, "viewer")
+    viewer = signed_in(app, session_for, "viewer")
     page = viewer.get("/exports")
     assert page.status_code == 200 and '<strong class="ceiling">redacted</strong>' in page.text
     assert '<option value="full"' not in page.text and 'href="/exports"' in page.text
@@ -103,7 +94,7 @@ def test_the_exports_page(app: FastAPI, linked: Store, session_for: SessionFor) 
     assert refused.status_code == 403 and "may export at most" in refused.text
     bad = viewer.post("/exports/networks", data={"format": "gexf", "min_score": "lots"})
     assert bad.status_code == 422 and "nothing exported" in bad.text
-    analyst = _as(app, session_for, "analyst")
+    analyst = signed_in(app, session_for, "analyst")
     assert '<option value="full"' in analyst.get("/exports").text
     missing = analyst.post("/exports/case", data={"case_id": "4242", "level": "redacted"})
     assert missing.status_code == 404 and "case not exported" in missing.text

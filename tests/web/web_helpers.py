@@ -7,7 +7,9 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tipwatch.web.auth import SESSION_COOKIE
+from tipwatch.services import accounts
+from tipwatch.store.facade import Store
+from tipwatch.web.auth import CSRF_HEADER, SESSION_COOKIE
 
 PASSWORD = "a long enough password"
 SECRET = "s" * 40
@@ -23,6 +25,26 @@ def cookie_client(app: FastAPI, session_id: str) -> TestClient:
 
 # A fixture (tests/web/conftest.py) that makes a fresh session of a user: (cookie value, CSRF token).
 SessionFor = Callable[[str], tuple[str, str]]
+
+
+def signed_in(app: FastAPI, session_for: SessionFor, name: str) -> TestClient:
+    """A client signed in as that user, sending the session's CSRF token on every request."""
+    session_id, csrf = session_for(name)
+    c = cookie_client(app, session_id)
+    c.headers[CSRF_HEADER] = csrf
+    return c
+
+
+def scan_and_store(client: TestClient, store: Store, bodies: tuple[str, ...], platform: str = "site1") -> None:
+    """Store posts with these bodies through ``POST /api/v1/scan?store=true`` (ids "0", "1", ...)."""
+    token, _ = accounts.create_token(store, "s", ["scan"], secret=SECRET.encode(), actor="test")
+    for i, body in enumerate(bodies):
+        got = client.post(
+            "/api/v1/scan?store=true",
+            json={"body": body, "platform": platform, "id": str(i)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert got.json()["stored"], got.text
 
 
 def astronaut_photos() -> tuple[bytes, bytes]:
