@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import orjson
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -45,6 +47,23 @@ def scan_and_store(client: TestClient, store: Store, bodies: tuple[str, ...], pl
             headers={"Authorization": f"Bearer {token}"},
         )
         assert got.json()["stored"], got.text
+
+
+# Two posts for the exchange tests (scan_and_store), and the values they hold as stored.
+EXCHANGE_BODIES = ("new girls, call 98765 43210", "jobs abroad, mail rani.x@example.org")
+EXCHANGE_VALUES = (("phone", "+919876543210"), ("email", "rani.x@example.org"))
+
+
+def checked_selector_file(response: Any, key: bytes) -> list[dict[str, Any]]:
+    """The lines of a selector file downloaded for EXCHANGE_BODIES under ``key``: exactly their selectors, and no
+    plain value."""
+    from tipwatch.services.exchange import selector
+
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/x-ndjson")
+    rows = [orjson.loads(x) for x in response.content.splitlines()]
+    assert {(r["type"], r["selector"]) for r in rows} == {(t, selector(key, t, v)) for t, v in EXCHANGE_VALUES}
+    assert b"9876543210" not in response.content and b"rani" not in response.content
+    return rows
 
 
 def astronaut_photos() -> tuple[bytes, bytes]:
