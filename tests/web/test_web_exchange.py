@@ -111,6 +111,8 @@ def test_export_and_match_from_the_page(
     assert "+919876543210" not in html  # the plain value is not shown, only the selector and the local post
     missing = sup.post("/exchange/match", data={"group": "ngo"}, files={"file": ("p.jsonl", upload)})
     assert missing.status_code == 422 and "give the purpose" in missing.text
+    nul = sup.post("/exchange/match", data={"group": "ngo", **WHY, "purpose": "a\x00b"}, files={"file": ("p", upload)})
+    assert nul.status_code == 422 and "give the purpose" in nul.text
     nokey = sup.post("/exchange/match", data={"group": "nobody", **WHY}, files={"file": ("p.jsonl", upload)})
     assert nokey.status_code == 404 and "has no key" in nokey.text
     entries = {e.action: e for e in audit.entries(store) if e.action in ("exchange.export", "exchange.match")}

@@ -61,6 +61,8 @@ def test_network_exports_by_role(app: FastAPI, linked: Store, session_for: Sessi
     entries = [e for e in audit.entries(linked) if e.action == "networks.export"]
     assert [e.details["level"] for e in entries] == ["redacted"] * 5 + ["full"]
     assert entries[-1].actor.endswith("analyst") and entries[-1].why == "referral"
+    for bad in ({"purpose": "a\x00b"}, {"network_ids": ["x'); --"]}, {"level": "all"}):
+        assert analyst.post("/api/v1/exports/networks", json={"format": "csv", **bad}).status_code == 422, bad
     no_key = analyst.post("/api/v1/exports/networks", json={"format": "csv", "level": "selectors", "group": "none"})
     assert no_key.status_code == 422 and no_key.json()["detail"]["code"] == "no_selectors"
 

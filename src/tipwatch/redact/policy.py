@@ -35,6 +35,6 @@ def check_level(role: str, level: str, purpose: str = "") -> str:
         raise RedactionRefused("above_role", f"a {role} may export at most {most!r}, not {level!r}")
     if level == "full" and not (purpose or "").strip():
         raise RedactionRefused("no_purpose", "a full export needs a purpose (kept in the audit log)")
-    if len(purpose or "") > MAX_PURPOSE:
-        raise RedactionRefused("no_purpose", f"the purpose is longer than {MAX_PURPOSE} characters")
+    if len(purpose or "") > MAX_PURPOSE or "\x00" in (purpose or ""):
+        raise RedactionRefused("no_purpose", f"the purpose must be text of at most {MAX_PURPOSE} characters")
     return level

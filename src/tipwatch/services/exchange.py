@@ -233,9 +233,10 @@ def group_keys(store: Store, secret: bytes, group: str) -> list[tuple[str, bytes
 
 def _why(purpose: str, legal_basis: str) -> tuple[str, str]:
     purpose, legal_basis = (purpose or "").strip(), (legal_basis or "").strip()
-    if not purpose or len(purpose) > MAX_TEXT:
+    # NUL: PostgreSQL refuses it in text, and the audit entry keeps both.
+    if not purpose or len(purpose) > MAX_TEXT or "\x00" in purpose:
         raise ExchangeError("bad_purpose", f"give the purpose (1-{MAX_TEXT} characters)")
-    if not legal_basis or len(legal_basis) > MAX_TEXT:
+    if not legal_basis or len(legal_basis) > MAX_TEXT or "\x00" in legal_basis:
         raise ExchangeError("bad_legal_basis", f"give the legal basis (1-{MAX_TEXT} characters)")
     return purpose, legal_basis
 
