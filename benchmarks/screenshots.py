@@ -102,6 +102,7 @@ def prepare(store: object, password: str) -> dict[str, str]:
     members = sorted(p for p, nid in store.links.membership([network.id]).items() if nid == network.id)
     case = cases.create_case(store, f"Network {network.id}: touring ads (synthetic)", created_by="user:admin")
     cases.add_networks(store, case.id, [network.id], actor="user:admin")
+    cases.add_posts(store, case.id, members[:3], actor="user:admin")
     cases.add_note(store, case.id, "Same template and phone across three cities; check with the AHTU.", author="admin")
     phone = next(r.value for r in store.exchange.values(("phone",), ValueScope(network_id=network.id)))
     watches.add(store, "phone", phone, note="case " + str(case.id), by="admin")
