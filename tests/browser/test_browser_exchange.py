@@ -104,3 +104,22 @@ def test_analysts_and_viewers_cannot_reach_the_exchange_page(page: Page, site: S
         response = page.goto(site.base + "/exchange")
         assert response is not None and response.status == 403
         page.context.clear_cookies()
+
+
+def test_a_viewer_downloads_a_redacted_export(page: Page, site: Site, tmp_path: Path) -> None:
+    """The /exports page in Chromium: a viewer is offered no full level, and the GraphML downloaded through the form
+    holds masks, not the corpus's phones."""
+    login(page, site, "vic", "/exports")
+    levels = page.locator("form.export-networks select[name=level] option").all_inner_texts()
+    assert levels == ["selectors", "redacted"]
+    page.locator("form.export-networks select[name=format]").select_option("graphml")
+    with page.expect_download() as got:
+        page.locator("form.export-networks button[type=submit]").click()
+    path = tmp_path / "n.graphml"
+    got.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert "+91 99xxx xx334" in text  # the hand-written phone, masked
+    for row in site.store.exchange.values(("phone", "email")):
+        assert row.value not in text, row.value
+    entry = audit.page(site.store, limit=1)[0]
+    assert (entry.action, entry.actor, entry.details["level"]) == ("networks.export", "user:vic", "redacted")
