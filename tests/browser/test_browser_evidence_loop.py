@@ -140,6 +140,8 @@ def test_find_capture_export_verify_notice_until_removal(browser: Browser, loop:
     page.goto(f"{loop.base}/cases/1")
     export = page.locator("form.export-form")
     export.locator("select[name=format]").select_option("pdf")
+    export.locator("select[name=level]").select_option("full")
+    export.locator("input[name=why]").fill("referral to the anti-trafficking unit")
     export.locator("input[name=with_bundle]").check()
     with page.expect_download(timeout=SLOW) as got:
         export.get_by_role("button", name="Export case").click()

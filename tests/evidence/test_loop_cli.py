@@ -96,18 +96,25 @@ def test_the_evidence_and_notice_loop_from_the_command_line(tmp_path: Path) -> N
 
         # The case for an authority: PDF and HTML, each with its bundle beside it; JSON on stdout as before.
         pdf = tmp_path / "case.pdf"
-        made = tw("cases", "export", case, "--format", "pdf", "--out", str(pdf), "--with-bundle", "--by", "ana")
+        full = ("--level", "full", "--why", "referral to the unit")
+        # The bundle holds the pages as captured: it goes only with a full export.
+        redacted = tw("cases", "export", case, "--format", "pdf", "--out", str(pdf), "--with-bundle")
+        assert redacted.returncode == 2 and "only to a full export" in redacted.stderr
+        made = tw("cases", "export", case, "--format", "pdf", "--out", str(pdf), "--with-bundle", *full, "--by", "ana")
         assert made.returncode == 0, made.stderr
         assert pdf.read_bytes().startswith(b"%PDF-") and "case-evidence.wacz" in made.stderr
         assert tw("evidence", "verify", str(tmp_path / "case-evidence.wacz"), "--public-key", str(key)).returncode == 0
         html = tmp_path / "report.html"
-        assert tw("cases", "export", case, "--format", "html", "--out", str(html), "--with-bundle").returncode == 0
+        as_html = tw("cases", "export", case, "--format", "html", "--out", str(html), "--with-bundle", *full)
+        assert as_html.returncode == 0, as_html.stderr
         page = html.read_text(encoding="utf-8")
         with zipfile.ZipFile(tmp_path / "report-evidence.wacz") as zf:
             digest = json.loads(zf.read("datapackage-digest.json"))["hash"].removeprefix("sha256:")
         assert digest in page and "report-evidence.wacz" in page  # the page names the bundle it goes with
-        doc = json.loads(tw("cases", "export", case).stdout)
+        doc = json.loads(tw("cases", "export", case, *full).stdout)
         assert doc["case"]["id"] == int(case) and doc["evidence"][0]["url"] == site.url("/ad/1")
+        masked = json.loads(tw("cases", "export", case).stdout)  # redacted by default: no captured page's address
+        assert masked["export_level"] == "redacted" and site.url("/ad/1") not in json.dumps(masked)
         assert doc["evidence_bundle"] is None
         assert tw("cases", "export", case, "--format", "pdf").returncode == 2  # a PDF needs --out
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from exchange_helpers import PICTURES_A, PICTURES_B, POSTS_A, POSTS_B, SHARED_PHONES, build
 
-from tipwatch.services import audit, cases
+from tipwatch.services import audit, cases, faces
 from tipwatch.services.networks import state_store, update_networks
 from tipwatch.services.retention import RetentionError, erase, run
 from tipwatch.services.search import search
@@ -162,6 +162,70 @@ def test_logs_and_faces_areas(store: Store, db_url: str) -> None:
         run(store, {"everything": 1}, actor="dpo")
 
 
+def _person(
+    conn: sa.Connection, case_ref: str, *, age_days: int = 400, expired: bool = False, hold: bool = False
+) -> int:
+    return int(
+        conn.execute(
+            sa.insert(face_persons)
+            .values(
+                case_ref=case_ref,
+                label="",
+                enrolled_by="ann",
+                legal_basis="missing-person investigation",
+                consent="guardian",
+                retention_until=(NOW + timedelta(days=-1 if expired else 30)).date(),
+                notes="",
+                created_at=NOW - timedelta(days=age_days),
+                legal_hold=hold,
+            )
+            .returning(face_persons.c.id)
+        ).scalar_one()
+    )
+
+
+def test_face_registry_legal_hold(store: Store, db_url: str) -> None:
+    """A missing-person reference under an open case, or flagged on hold, is kept by retention and by the
+    registry's expiry purge; once the case is closed or the hold released, it goes like any other."""
+    open_case = cases.create_case(store, "MP-77 missing girl, Pune", created_by="ann")
+    closed = cases.create_case(store, "old case", created_by="ann")
+    cases.update_case(store, closed.id, actor="ann", status="closed")
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        by_id = _person(conn, f"case:{open_case.id}")
+        by_title = _person(conn, "MP-77 missing girl, Pune")
+        flagged = _person(conn, "MP-9", hold=True)
+        free = _person(conn, "MP-10")
+        of_closed = _person(conn, f"case:{closed.id}")
+        expired_held = _person(conn, str(open_case.id), age_days=1, expired=True)
+        expired_free = _person(conn, "MP-11", age_days=1, expired=True)
+    engine.dispose()
+    dry = {c.area: c for c in run(store, {"faces": 180}, actor="dpo").areas}["faces"]
+    assert (dry.due, dry.held) == (2, 3)
+    done = run(store, {"faces": 180}, actor="dpo", apply=True, relink=None)
+    assert (done.areas[0].due, done.areas[0].held, done.areas[0].tables["face_persons"]) == (2, 3, 2)
+    left = {p.id for p in store.faces.list_persons()}
+    assert left == {by_id, by_title, flagged, expired_held, expired_free}
+    entry = audit.page(store, limit=1)[0]
+    assert entry.action == "retention.apply" and (entry.details["due"], entry.details["held"]) == (
+        {"faces": 2},
+        {"faces": 3},
+    )
+    # The registry's expiry purge keeps the held person past their date.
+    assert faces.purge_expired(store) == 1
+    assert {p.id for p in store.faces.list_persons()} == {by_id, by_title, flagged, expired_held}
+    assert [p.legal_hold for p in store.faces.list_persons() if p.id == flagged] == [True]
+    # Close the case and release the flag: they are due now, and both acts are audited.
+    cases.update_case(store, open_case.id, actor="ann", status="closed")
+    faces.set_hold(store, flagged, False, actor="dpo", why="order 4/2026 lifted")
+    assert audit.page(store, limit=1)[0].action == "face.release"
+    with pytest.raises(faces.FaceRegistryError):
+        faces.set_hold(store, 999_999, True, actor="dpo", why="x")
+    run(store, {"faces": 180}, actor="dpo", apply=True, relink=None)
+    assert {p.id for p in store.faces.list_persons()} == {expired_held}  # enrolled a day ago: not due at 180 days
+    assert of_closed not in left and free not in left
+
+
 def test_erasure_removes_the_persons_posts_except_held(store: Store, db_url: str, tmp_path: Path) -> None:
     phone = SHARED_PHONES[1]  # in a3 (siteA) and b3 (siteB)
     holders = sorted(store.posts.ids_with_identifier("phone", phone))
@@ -182,3 +246,22 @@ def test_erasure_removes_the_persons_posts_except_held(store: Store, db_url: str
     for bad in ("phone", "phone:", "phone:hello", "email:+91 99887 76655"):
         with pytest.raises(RetentionError):
             erase(store, bad, actor="dpo", secret=SECRET, why="x")
+
+
+def test_faces_hold_command(store: Store, db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from tipwatch.cli.main import app
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        person = _person(conn, "MP-5")
+    engine.dispose()
+    base = ["faces", "hold", str(person), "--by", "dpo", "--db", db_url]
+    res = CliRunner().invoke(app, [*base, "--why", "court order 7/2026"])
+    assert res.exit_code == 0, res.output
+    assert [p.legal_hold for p in store.faces.list_persons() if p.id == person] == [True]
+    res = CliRunner().invoke(app, [*base, "--why", "order lifted", "--release"])
+    assert res.exit_code == 0, res.output
+    assert [p.legal_hold for p in store.faces.list_persons() if p.id == person] == [False]
+    assert [e.action for e in audit.page(store, limit=2)] == ["face.release", "face.hold"]

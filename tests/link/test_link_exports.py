@@ -12,7 +12,9 @@ import pytest
 from link_helpers import Corpus, small_config, store_posts
 from typer.testing import CliRunner
 
+from tipwatch.cli.common import UsageFailure
 from tipwatch.cli.main import app
+from tipwatch.services import audit
 from tipwatch.services.networks import export, load_graph, update_networks
 from tipwatch.store.db import open_engine
 from tipwatch.store.facade import open_store
@@ -115,3 +117,25 @@ def test_export_command(store: tuple[str, Corpus], tmp_path: Path) -> None:
     assert nx.read_graphml(out).number_of_nodes() > 0
     res = CliRunner().invoke(app, ["networks-export", "--db", url, "--format", "xml", "--out", str(out)])
     assert res.exit_code == 2
+
+
+def test_export_command_levels(store: tuple[str, Corpus], tmp_path: Path) -> None:
+    """Redacted by default (no plain e-mail or wallet), full only with a purpose, each audited with its level."""
+    url, _ = store
+    out = tmp_path / "x.csv"
+    base = ["networks-export", "--db", url, "--format", "csv", "--out", str(out), "--by", "ann"]
+    res = CliRunner().invoke(app, base)
+    assert res.exit_code == 0, res.output
+    text = "".join(p.read_text() for p in out.iterdir())
+    assert "op.mail@example.test" not in text and "1BoatSLRHtKNngkdXEeobR76b53LETtpyT" not in text
+    assert "o***@e***.test" in text
+    refused = CliRunner().invoke(app, [*base, "--level", "full"])  # main() turns UsageFailure into exit 2
+    assert isinstance(refused.exception, UsageFailure) and "needs a purpose" in str(refused.exception)
+    res = CliRunner().invoke(app, [*base, "--level", "full", "--purpose", "referral 12"])
+    assert res.exit_code == 0, res.output
+    assert "op.mail@example.test" in "".join(p.read_text() for p in out.iterdir())
+    no_key = CliRunner().invoke(app, [*base, "--level", "selectors", "--group", "nobody"])
+    assert isinstance(no_key.exception, UsageFailure) and "has no key" in str(no_key.exception)
+    with open_store(url) as s:
+        done = [(e.actor, e.details["level"], e.why) for e in audit.entries(s) if e.action == "networks.export"]
+    assert done == [("ann", "redacted", ""), ("ann", "full", "referral 12")]

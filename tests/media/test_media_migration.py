@@ -22,7 +22,8 @@ MEDIA_TABLES = {
 
 def test_media_branch_down_and_up(engine: sa.Engine) -> None:
     assert set(sa.inspect(engine).get_table_names()) >= MEDIA_TABLES
-    command.downgrade(alembic_config(engine), "media@-2")  # 0006_media_signals, then 0002_media
+    # 0010_face_hold, 0006_media_signals, then 0002_media
+    command.downgrade(alembic_config(engine), "media@-3")
     left = set(sa.inspect(engine).get_table_names())
     assert not (MEDIA_TABLES & left) and "posts" in left  # only this branch went
     command.upgrade(alembic_config(engine), "heads")
@@ -39,3 +40,14 @@ def test_signals_column_down_and_up(engine: sa.Engine) -> None:
     assert "signals" not in columns() and "pdq" in columns()
     command.upgrade(alembic_config(engine), "heads")
     assert "signals" in columns()
+
+
+def test_face_hold_column_down_and_up(engine: sa.Engine) -> None:
+    def columns() -> set[str]:
+        return {c["name"] for c in sa.inspect(engine).get_columns("face_persons")}
+
+    assert "legal_hold" in columns()
+    command.downgrade(alembic_config(engine), "0006_media_signals")
+    assert "legal_hold" not in columns() and "case_ref" in columns()
+    command.upgrade(alembic_config(engine), "heads")
+    assert "legal_hold" in columns()

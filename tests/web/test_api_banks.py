@@ -180,3 +180,29 @@ def test_page_import_create_and_switch(app: FastAPI, store: Store, session_for: 
     assert off.status_code == 303 and not banks.require_bank(store, "ngo list").enabled
     actions = [e.action for e in audit.page(store, limit=3)]
     assert actions == ["bank.disable", "bank.import", "bank.create"]
+
+
+def test_threshold_through_the_api_and_the_page(app: FastAPI, store: Store, session_for: SessionFor) -> None:
+    boss = as_role(app, session_for, "supervisor")
+    new_bank(boss, "pdq list", pdq_threshold=31)
+    analyst = as_role(app, session_for, "analyst")
+    assert analyst.post("/api/v1/banks/pdq list/threshold", json={"pdq_threshold": 10}).status_code == 403
+    got = boss.post("/api/v1/banks/pdq list/threshold", json={"pdq_threshold": 12, "why": "too many near misses"})
+    assert got.status_code == 200 and got.json()["pdq_threshold"] == 12
+    assert banks.require_bank(store, "pdq list").pdq_threshold == 12
+    entry = audit.page(store, limit=1)[0]
+    assert (entry.action, entry.target, entry.why, entry.details) == (
+        "bank.threshold",
+        "bank:pdq list",
+        "too many near misses",
+        {"old": 31, "new": 12},
+    )
+    for bad in (65, -1):
+        assert boss.post("/api/v1/banks/pdq list/threshold", json={"pdq_threshold": bad}).status_code == 422
+    assert boss.post("/api/v1/banks/none/threshold", json={"pdq_threshold": 5}).status_code == 404
+    # The page: a supervisor's form per bank; analysts see the number only.
+    assert 'action="/banks/pdq%20list/threshold"' in boss.get("/banks").text
+    assert "/threshold" not in analyst.get("/banks").text
+    done = boss.post("/banks/pdq list/threshold", data={"pdq_threshold": "20"}, follow_redirects=False)
+    assert done.status_code == 303 and banks.require_bank(store, "pdq list").pdq_threshold == 20
+    assert audit.page(store, limit=1)[0].details == {"old": 12, "new": 20}

@@ -154,12 +154,18 @@ def test_the_case_page_lists_evidence_and_exports_the_bundle(
         assert not list(app.state.config.data_dir.glob(".download-*"))  # the scratch folder went with the answer
 
         # The case export for an authority: HTML as a download, JSON with the bundle as one ZIP; a bad format is said.
-        html = c.post(f"/cases/{case_id}/export", data={"csrf_token": csrf, "format": "html"})
+        full = {"csrf_token": csrf, "level": "full", "why": "referral"}
+        html = c.post(f"/cases/{case_id}/export", data={**full, "format": "html"})
         assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
         assert f'filename="case-{case_id}.html"' in html.headers["content-disposition"]
         assert f"Case {case_id}: Ring" in html.text and "script-src &#39;none&#39;" in html.text
         assert item.url in html.text  # the evidence item, with its files' hashes
-        packed = c.post(f"/cases/{case_id}/export", data={"csrf_token": csrf, "format": "json", "with_bundle": "true"})
+        # Redacted (the form's default): the captured page's address is masked; no bundle beside a redacted document.
+        masked = c.post(f"/cases/{case_id}/export", data={"csrf_token": csrf, "format": "json"})
+        assert masked.status_code == 200 and item.url not in masked.text and '"redacted"' in masked.text
+        lone = c.post(f"/cases/{case_id}/export", data={"csrf_token": csrf, "format": "json", "with_bundle": "true"})
+        assert lone.status_code == 422 and "only to a full export" in lone.text
+        packed = c.post(f"/cases/{case_id}/export", data={**full, "format": "json", "with_bundle": "true"})
         assert packed.status_code == 200 and packed.headers["content-type"] == "application/zip"
         with zipfile.ZipFile(io.BytesIO(packed.content)) as zf:
             assert sorted(zf.namelist()) == [f"case-{case_id}-evidence.wacz", f"case-{case_id}.json"]

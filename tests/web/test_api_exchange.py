@@ -3,51 +3,29 @@ selector file (multipart upload), with purpose and legal basis; bad lines named,
 
 from __future__ import annotations
 
-import orjson
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_helpers import SECRET, SessionFor, cookie_client
+from web_helpers import EXCHANGE_BODIES, SECRET, SessionFor, checked_selector_file, scan_and_store, signed_in
 
-from tipwatch.services import accounts, audit
-from tipwatch.services.exchange import create_key, group_keys, selector
+from tipwatch.services import audit
+from tipwatch.services.exchange import create_key, group_keys
 from tipwatch.store.facade import Store
-from tipwatch.web.auth import CSRF_HEADER
 
 WHY = {"purpose": "overlap with NGO partner", "legal_basis": "MoU 2026/4, DPDP s.7(c)"}
-
-
-def _analyst(app: FastAPI, session_for: SessionFor) -> TestClient:
-    session_id, csrf = session_for("analyst")
-    c = cookie_client(app, session_id)
-    c.headers[CSRF_HEADER] = csrf
-    return c
 
 
 def test_export_then_match_through_the_api(
     client: TestClient, app: FastAPI, store: Store, session_for: SessionFor
 ) -> None:
-    token, _ = accounts.create_token(store, "s", ["scan"], secret=SECRET.encode(), actor="test")
-    for i, body in enumerate(("new girls, call 98765 43210", "jobs abroad, mail rani.x@example.org")):
-        got = client.post(
-            "/api/v1/scan?store=true",
-            json={"body": body, "platform": "site1", "id": str(i)},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert got.json()["stored"], got.text
+    scan_and_store(client, store, EXCHANGE_BODIES)
     made = create_key(store, SECRET.encode(), "ngo", actor="test")
     key = dict(group_keys(store, SECRET.encode(), "ngo"))[made.key_id]
-    a = _analyst(app, session_for)
+    a = signed_in(app, session_for, "analyst")
 
     assert a.post("/api/v1/exchange/export", json={"group": "nobody", **WHY}).status_code == 404
     assert a.post("/api/v1/exchange/export", json={"group": "ngo", "purpose": "x"}).status_code == 422
     exported = a.post("/api/v1/exchange/export", json={"group": "ngo", **WHY})
-    assert exported.status_code == 200 and exported.headers["content-type"].startswith("application/x-ndjson")
-    rows = [orjson.loads(x) for x in exported.content.splitlines()]
-    assert {(r["type"], r["selector"]) for r in rows} == {
-        ("phone", selector(key, "phone", "+919876543210")),
-        ("email", selector(key, "email", "rani.x@example.org")),
-    }
-    assert b"9876543210" not in exported.content and b"rani" not in exported.content
+    checked_selector_file(exported, key)
 
     upload = exported.content + b"garbage\n"
     form = {"group": "ngo", **WHY}

@@ -13,6 +13,7 @@ import orjson
 import typer
 
 from tipwatch.cli.common import DB_OPTION, UsageFailure, console, open_store, refused, stdout_write
+from tipwatch.cli.export_level import GROUP, LEVEL, export_ask
 
 app = typer.Typer(help="Cases: named sets of posts and networks with notes, status and assignee.", no_args_is_help=True)
 
@@ -161,49 +162,45 @@ def export(
     ),
     referred_to: str | None = typer.Option(None, "--to", help="The authority the case is referred to."),
     details: str = typer.Option("", "--details", help="Referral details (cas_OutgoingReferralDetails)."),
-    why: str = typer.Option("", "--why", help="Why it is exported (kept in the audit log)."),
+    why: str = typer.Option("", "--why", help="Why it is exported (kept in the audit log; needed for --level full)."),
+    level: str = LEVEL,
+    group: str | None = GROUP,
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
     db: str | None = DB_OPTION,
 ) -> None:
     """Export a case for an authority: posts with their grounds and identifiers, evidence items with their hashes,
-    networks, notices, and abuse-material matches as hashes only (never pictures). Audited."""
+    networks, notices, and abuse-material matches as hashes only (never pictures). Redacted by default; --level full
+    needs --why (and --with-bundle needs --level full). Audited."""
     from tipwatch.cli.common import config
-    from tipwatch.services.case_export import FORMATS, ExportError, export_case, render, write_export
+    from tipwatch.services.case_export import FORMATS, ExportError, render
     from tipwatch.services.cases import CaseError
     from tipwatch.services.evidence import EvidenceError
+    from tipwatch.services.exports import RedactionRefused, export_case, write_case
 
     if fmt not in FORMATS:
         raise UsageFailure(f"--format: one of {', '.join(FORMATS)}, not {fmt!r}")
     if out is None and (fmt == "pdf" or with_bundle):
         raise UsageFailure("--out FILE is needed for a PDF or with --with-bundle")
     cfg = config(database_url=db)
-    with open_store(db, cfg) as store, refused(CaseError, EvidenceError, ExportError):
+    ask = export_ask(level, why, group, _by(by))
+    options = {"organisation": cfg.notices.notifier_name, "referred_to": referred_to, "details": details}
+    with open_store(db, cfg) as store, refused(CaseError, EvidenceError, ExportError, RedactionRefused):
         if out is None:
-            doc = export_case(
-                store,
-                case_id,
-                actor=_by(by),
-                organisation=cfg.notices.notifier_name,
-                referred_to=referred_to,
-                details=details,
-                why=why,
-            )
+            doc = export_case(store, cfg.server_secret(), case_id, ask, **options)
             stdout_write(render(doc, fmt).decode("utf-8").rstrip("\n"))
             return
-        written = write_export(
+        written = write_case(
             store,
+            cfg.server_secret(),
             cfg.data_dir,
             case_id,
             out,
+            ask,
             fmt=fmt,
-            actor=_by(by),
             with_bundle=with_bundle,
-            organisation=cfg.notices.notifier_name,
-            referred_to=referred_to,
-            details=details,
-            why=why,
             tsa_url=cfg.tsa_url,
             tsa_allow_private=cfg.tsa_allow_private,
+            **options,
         )
     console.print(f"case {case_id} exported to {written.document}")
     if written.bundle is not None:

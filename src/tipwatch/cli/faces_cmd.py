@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tipwatch.cli.common import DB_OPTION, console, fail, open_store, stdout_write
+from tipwatch.cli.common import DB_OPTION, console, fail, open_store, refused, stdout_write
 
 if TYPE_CHECKING:
     from tipwatch.services.faces import PhotoSearch
@@ -190,3 +190,20 @@ def purge(db: str | None = DB_OPTION) -> None:
     with open_store(db) as store:
         removed = purge_expired(store)
     console.print(f"{removed} expired person(s) removed")
+
+
+@app.command("hold")
+def hold(
+    person_id: int = typer.Argument(..., help="The enrolled person's id (as `tipwatch faces enroll` printed it)."),
+    why: str = typer.Option(..., "--why", help="Why (the order or request's reference; kept in the audit log)."),
+    release: bool = typer.Option(False, "--release", help="Release the hold instead of setting it."),
+    by: str = typer.Option(..., "--by", help="Who sets or releases the hold."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Put a person on legal hold (retention and `faces purge` keep them whatever their dates) or release them.
+    A person whose case reference names an open tipwatch case (case:12) is held anyway."""
+    from tipwatch.services.faces import FaceRegistryError, set_hold
+
+    with open_store(db) as store, refused(FaceRegistryError):
+        set_hold(store, person_id, not release, actor=by, why=why)
+    console.print(f"person {person_id}: {'hold released' if release else 'on legal hold'}")

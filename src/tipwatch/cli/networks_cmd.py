@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
-from tipwatch.cli.common import DB_OPTION, console, fail, link_summary_line, open_store, stdout_write
+from tipwatch.cli.common import DB_OPTION, console, fail, link_summary_line, open_store, refused, stdout_write
 from tipwatch.cli.common import config as app_config
+from tipwatch.cli.export_level import GROUP, LEVEL, PURPOSE, export_ask
 
 if TYPE_CHECKING:
     from tipwatch.store.facade import Store
@@ -105,19 +106,33 @@ def networks_export(
     db: str | None = DB_OPTION,
     network: list[str] | None = typer.Option(None, "--network", help="Only this network (repeatable)."),
     min_score: float = typer.Option(0.0, "--min-score", help="Only networks scoring at least this."),
+    level: str = LEVEL,
+    purpose: str = PURPOSE,
+    group: str | None = GROUP,
+    by: str | None = typer.Option(None, "--by", help="Who exports (default: the login name)."),
 ) -> None:
     """Export networks for Gephi (GraphML, GEXF), i2/Maltego (CSV), Aleph (FollowTheMoney) or STIX 2.1 partners.
 
-    Exports hold identifiers of possible victims as well as operators: share them under your partner agreement.
+    Redacted by default (identifiers and names masked); --level full needs --purpose. Audited with the level.
     """
     from tipwatch.link.exports import FORMATS
-    from tipwatch.services.networks import export
+    from tipwatch.services.exports import RedactionRefused, export_networks
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-    graph = export(open_store(db), fmt, out, network_ids=network or None, min_score=min_score)
+    cfg = app_config(database_url=db)
+    with open_store(db, cfg) as store, refused(RedactionRefused):
+        graph = export_networks(
+            store,
+            cfg.server_secret(),
+            fmt,
+            out,
+            export_ask(level, purpose, group, by),
+            network_ids=network or None,
+            min_score=min_score,
+        )
     nets = len(graph.of_kind("network"))
-    console.print(f"exported {nets} networks ({len(graph.nodes)} nodes, {len(graph.edges)} edges) to {out}")
+    console.print(f"exported {nets} networks ({len(graph.nodes)} nodes, {len(graph.edges)} edges) at {level} to {out}")
 
 
 watch_app = typer.Typer(

@@ -18,6 +18,7 @@ and manifest SHA-256, so the two stay bound.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,8 +101,10 @@ def export_case(
     details: str = "",
     why: str = "",
     now: datetime | None = None,
+    level: str = "full",
 ) -> dict[str, Any]:
-    """The case as a JSON-able document (raises ``CaseError`` when there is no such case)."""
+    """The case as a JSON-able document (raises ``CaseError`` when there is no such case). ``level``: the export
+    level it goes out at (services.exports cuts it down), kept in the audit entry."""
     at = now or datetime.now(UTC)
     detail = show_case(store, case_id)
     case = detail.case
@@ -205,7 +208,13 @@ def export_case(
         "evidence_bundle": None,  # set by write_export when the bundle is attached
     }
     audit.append(
-        store, actor, "case.export", f"case:{case_id}", why, {"posts": len(posts), "referred_to": referred_to}, at=at
+        store,
+        actor,
+        "case.export",
+        f"case:{case_id}",
+        why,
+        {"posts": len(posts), "referred_to": referred_to, "level": level},
+        at=at,
     )
     return doc
 
@@ -260,10 +269,13 @@ def write_export(
     chromium: str = "/usr/bin/chromium",
     tsa_url: str | None = None,
     tsa_allow_private: bool = False,
+    level: str = "full",
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Written:
     """Write the case export to ``out`` in ``fmt``; with ``with_bundle``, the evidence bundle first (its custody
     "exported" events and audit entry come from services.evidence) to ``bundle_path(out)``. Raises CaseError,
-    EvidenceError (a bundle of a case without evidence) or ExportError."""
+    EvidenceError (a bundle of a case without evidence) or ExportError. ``level`` is recorded in the audit entry;
+    ``finish`` (services.exports: the redaction for that level) shapes the document before it is rendered."""
     if fmt not in FORMATS:
         raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     bundle, digest = None, None
@@ -281,8 +293,17 @@ def write_export(
             tsa_allow_private=tsa_allow_private,
         )
     doc = export_case(
-        store, case_id, actor=actor, organisation=organisation, referred_to=referred_to, details=details, why=why
+        store,
+        case_id,
+        actor=actor,
+        organisation=organisation,
+        referred_to=referred_to,
+        details=details,
+        why=why,
+        level=level,
     )
+    if finish is not None:
+        doc = finish(doc)
     if bundle is not None:
         doc["evidence_bundle"] = {
             "file": bundle.name,

@@ -40,12 +40,14 @@ __all__ = [
     "SELECTOR_TYPES",
     "ExchangeError",
     "ExportSummary",
+    "KeyInfo",
     "Match",
     "MatchResult",
     "ValueScope",
     "create_key",
     "export_selectors",
     "import_key",
+    "list_keys",
     "match_selectors",
     "selector",
     "selector_values",
@@ -199,6 +201,28 @@ def import_key(store: Store, secret: bytes, group: str, text: str | bytes, *, ac
     return _keep(store, secret, group, key, "imported", actor)
 
 
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """A group's key as listed: its id (a fingerprint) and where it came from, never the key. ``current``: the
+    newest of its group, the one exports use (older ones still match)."""
+
+    group: str
+    key_id: str
+    origin: str
+    created_by: str
+    created_at: datetime
+    current: bool
+
+
+def list_keys(store: Store) -> list[KeyInfo]:
+    """Every sharing group's keys, by group, newest first; the sealed keys stay in the store."""
+    out: list[KeyInfo] = []
+    for k in store.exchange.all_keys():
+        current = not out or out[-1].group != k.group
+        out.append(KeyInfo(k.group, k.key_id, k.origin, k.created_by, k.created_at, current))
+    return out
+
+
 def group_keys(store: Store, secret: bytes, group: str) -> list[tuple[str, bytes]]:
     """The group's (key id, key), newest first."""
     keys = [(k.key_id, _unseal(secret, k)) for k in store.exchange.keys(_group(group))]
@@ -209,9 +233,10 @@ def group_keys(store: Store, secret: bytes, group: str) -> list[tuple[str, bytes
 
 def _why(purpose: str, legal_basis: str) -> tuple[str, str]:
     purpose, legal_basis = (purpose or "").strip(), (legal_basis or "").strip()
-    if not purpose or len(purpose) > MAX_TEXT:
+    # NUL: PostgreSQL refuses it in text, and the audit entry keeps both.
+    if not purpose or len(purpose) > MAX_TEXT or "\x00" in purpose:
         raise ExchangeError("bad_purpose", f"give the purpose (1-{MAX_TEXT} characters)")
-    if not legal_basis or len(legal_basis) > MAX_TEXT:
+    if not legal_basis or len(legal_basis) > MAX_TEXT or "\x00" in legal_basis:
         raise ExchangeError("bad_legal_basis", f"give the legal basis (1-{MAX_TEXT} characters)")
     return purpose, legal_basis
 

@@ -60,6 +60,7 @@ __all__ = [
     "search_photos",
     "search_post_images",
     "search_upload",
+    "set_hold",
     "verify_log",
 ]
 
@@ -114,13 +115,24 @@ def remove_person(store: Store, person_id: int) -> None:
         raise FaceRegistryError(f"no enrolled person {person_id}")
 
 
+def set_hold(store: Store, person_id: int, hold: bool, *, actor: str, why: str) -> None:
+    """Put an enrolled person on legal hold (retention and the expiry purge keep them) or release them; audited
+    (``face.hold`` / ``face.release``) with the reason."""
+    if not why.strip():
+        raise FaceRegistryError("give the reason for the hold or its release (e.g. the order's reference)")
+    if not store.faces.set_hold(person_id, hold):
+        raise FaceRegistryError(f"no enrolled person {person_id}")
+    audit.append(store, actor, "face.hold" if hold else "face.release", f"face_person:{person_id}", why.strip())
+
+
 def load_registry(store: Store, *, today: date | None = None) -> Registry:
     """Every enrolled face of persons whose retention date has not passed."""
     return store.faces.load_registry(_today(today))
 
 
 def purge_expired(store: Store, *, today: date | None = None) -> int:
-    """Delete persons (and their faces) whose retention date has passed; returns how many persons."""
+    """Delete persons (and their faces) whose retention date has passed, except those on legal hold; returns how
+    many persons."""
     return store.faces.purge_expired(_today(today))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from tipwatch.store.tables import metadata
@@ -139,6 +140,8 @@ face_persons = Table(
     Column("retention_until", Date, nullable=False),
     Column("notes", Text, nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # A legal hold flagged by hand (e.g. a court order): retention never deletes the person while it is set.
+    Column("legal_hold", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_face_persons_case_ref", "case_ref"),
 )
 

@@ -22,6 +22,8 @@ from tipwatch.web.pages import banks as banks_page
 from tipwatch.web.pages import cases as cases_page
 from tipwatch.web.pages import dashboard as dashboard_page
 from tipwatch.web.pages import evidence as evidence_page
+from tipwatch.web.pages import exchange as exchange_page
+from tipwatch.web.pages import exports as exports_page
 from tipwatch.web.pages import faces as faces_page
 from tipwatch.web.pages import login as login_page
 from tipwatch.web.pages import networks as networks_page
@@ -39,6 +41,7 @@ from tipwatch.web.routes import (
     cases,
     evidence,
     exchange,
+    exports,
     faces,
     health,
     jobs,
@@ -114,6 +117,9 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(faces.router)
     app.include_router(jobs.router)
     app.include_router(exchange.router)
+    app.include_router(exchange_page.router)
+    app.include_router(exports.router)
+    app.include_router(exports_page.router)
     app.include_router(notices.router)
     return app
 

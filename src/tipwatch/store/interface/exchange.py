@@ -51,6 +51,10 @@ class ExchangeStore(ABC):
         """The group's keys, newest first (the first is the one exports use)."""
 
     @abstractmethod
+    def all_keys(self) -> list[SealedKey]:
+        """Every group's keys, by group name and newest first within a group."""
+
+    @abstractmethod
     def values(self, identifier_types: Sequence[str], scope: ValueScope = ValueScope()) -> Iterator[ValueRow]:
         """Identifier values of those types and hashes of readable images (streamed) of the posts in ``scope``."""
 

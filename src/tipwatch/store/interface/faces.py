@@ -81,6 +81,7 @@ class Person:
     notes: str
     created_at: datetime
     faces: int
+    legal_hold: bool = False  # flagged by hand; an open case named by case_ref holds the person too
 
 
 @dataclass(slots=True, frozen=True)
@@ -108,6 +109,10 @@ class FaceStore(ABC):
     @abstractmethod
     def delete_person(self, person_id: int) -> bool:
         """Remove a person and their faces (the search log stays); False when there is no such person."""
+
+    @abstractmethod
+    def set_hold(self, person_id: int, hold: bool) -> bool:
+        """Set or clear a person's legal hold flag; False when there is no such person."""
 
     @abstractmethod
     def load_registry(self, today: date) -> Registry:

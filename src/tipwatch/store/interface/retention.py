@@ -6,7 +6,9 @@ own retention date applies too) and logs (quarantined records, login attempts, e
 the face-search log are append-only hash chains and are never touched here (docs/dpia.md says how they are kept).
 
 A post is on **legal hold** while it is in a case that is not closed (directly, or through one of the case's
-networks) or has a pending mandatory report. Held posts, and their identifiers and media, are never deleted.
+networks) or has a pending mandatory report. Held posts, and their identifiers and media, are never deleted. An
+enrolled person (face registry) is on hold while flagged (``legal_hold``) or while the tipwatch case that its case
+reference names (``case:12``, ``12`` or the case's title) is not closed; a held person is never deleted either.
 """
 
 from __future__ import annotations

@@ -73,6 +73,13 @@ class SqlExchange(ExchangeStore):
         with self._engine.connect() as conn:
             return [_key(r) for r in conn.execute(stmt)]
 
+    def all_keys(self) -> list[SealedKey]:
+        stmt = select(exchange_keys).order_by(
+            exchange_keys.c.group_name, exchange_keys.c.created_at.desc(), exchange_keys.c.key_id
+        )
+        with self._engine.connect() as conn:
+            return [_key(r) for r in conn.execute(stmt)]
+
     def values(self, identifier_types: Sequence[str], scope: ValueScope = ValueScope()) -> Iterator[ValueRow]:
         ident = _scoped(
             select(identifiers.c.type, identifiers.c.value, posts.c.id, posts.c.posted_at, runs.c.started_at)

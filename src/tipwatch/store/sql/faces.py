@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from tipwatch.media_model import Registry
 from tipwatch.store.interface.faces import CHAINED, GENESIS, FaceStore, NewFace, NewPerson, Person, chain_hash
 from tipwatch.store.media_tables import face_embeddings, face_persons, face_search_log
+from tipwatch.store.sql.retention import held_faces
 
 
 def _face_rows(person_id: int, faces: Sequence[NewFace], now: datetime) -> list[dict[str, Any]]:
@@ -86,6 +87,7 @@ class SqlFaces(FaceStore):
                     r.notes,
                     r.created_at.replace(tzinfo=UTC) if r.created_at.tzinfo is None else r.created_at,
                     int(r.n),
+                    bool(r.legal_hold),
                 )
                 for r in conn.execute(stmt)
             ]
@@ -124,12 +126,20 @@ class SqlFaces(FaceStore):
 
     def purge_expired(self, today: date) -> int:
         with self._engine.begin() as conn:
-            stmt = select(face_persons.c.id).where(face_persons.c.retention_until < today)
+            # A person on legal hold stays past their retention date (store.sql.retention.held_faces).
+            stmt = select(face_persons.c.id).where(
+                face_persons.c.retention_until < today, face_persons.c.id.not_in(held_faces())
+            )
             expired = list(conn.execute(stmt).scalars())
             if expired:
                 conn.execute(delete(face_embeddings).where(face_embeddings.c.person_id.in_(expired)))
                 conn.execute(delete(face_persons).where(face_persons.c.id.in_(expired)))
         return len(expired)
+
+    def set_hold(self, person_id: int, hold: bool) -> bool:
+        with self._engine.begin() as conn:
+            done = conn.execute(update(face_persons).where(face_persons.c.id == person_id).values(legal_hold=hold))
+        return bool(done.rowcount)
 
     def append_search_log(self, entry: Mapping[str, Any]) -> int:
         body = {k: entry[k] for k in CHAINED}

@@ -1,6 +1,8 @@
 """RetentionStore on SQLAlchemy. Ages: a post's age is when it was stored (its run's start), a face's when it was
-enrolled, a log row's its own time. Deletes are explicit per table (the counts go into the report) inside one
-transaction; the foreign keys' ON DELETE CASCADE takes anything else that hangs off a post."""
+enrolled, a log row's its own time. An enrolled person is on hold when flagged, or while the case its reference
+names is open (``held_faces``; the face registry's own expiry purge honours it too). Deletes are explicit per table
+(the counts go into the report) inside one transaction; the foreign keys' ON DELETE CASCADE takes anything else that
+hangs off a post."""
 
 from __future__ import annotations
 
@@ -8,7 +10,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, Table, delete, func, or_, select, text, union, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    String,
+    Table,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union,
+    update,
+)
 
 from tipwatch.store.account_tables import login_attempts, web_sessions
 from tipwatch.store.case_tables import case_networks, case_posts, cases
@@ -55,6 +72,28 @@ def _held() -> Select[Any]:
     )
 
 
+def held_faces() -> Select[Any]:
+    """Enrolled persons on legal hold: flagged by hand, or whose case reference names a tipwatch case that is not
+    closed (``case:12``, ``12`` or the case's exact title)."""
+    live_case = (
+        select(cases.c.id)
+        .where(
+            cases.c.status != "closed",
+            or_(
+                face_persons.c.case_ref == cast(cases.c.id, String),
+                face_persons.c.case_ref == literal("case:") + cast(cases.c.id, String),
+                face_persons.c.case_ref == cases.c.title,
+            ),
+        )
+        .exists()
+    )
+    return select(face_persons.c.id).where(or_(face_persons.c.legal_hold.is_(True), live_case))
+
+
+def _old_faces(cutoff: datetime) -> Select[Any]:
+    return select(face_persons.c.id).where(face_persons.c.created_at < cutoff)
+
+
 def _old_posts(cutoff: datetime) -> Select[Any]:
     return select(posts.c.id).join(runs, runs.c.id == posts.c.run_id).where(runs.c.started_at < cutoff)
 
@@ -99,7 +138,12 @@ class SqlRetention(RetentionStore):
                 _count(conn, _rows_of(table, _held_posts(cutoff))),
             )
         if area == "faces":
-            return AreaCount(area, _count(conn, select(face_persons.c.id).where(face_persons.c.created_at < cutoff)))
+            old = _old_faces(cutoff)
+            return AreaCount(
+                area,
+                _count(conn, old.where(face_persons.c.id.not_in(held_faces()))),
+                _count(conn, old.where(face_persons.c.id.in_(held_faces()))),
+            )
         logs = {
             "quarantine": _count(conn, select(quarantine.c.id).where(quarantine.c.created_at < cutoff)),
             "login_attempts": _count(conn, select(login_attempts.c.id).where(login_attempts.c.at < cutoff)),
@@ -135,15 +179,15 @@ class SqlRetention(RetentionStore):
                         update(posts).where(posts.c.id.in_(part)).values(images=[])
                     ).rowcount
             elif area == "faces":
-                persons = select(face_persons.c.id).where(face_persons.c.created_at < cutoff)
-                counted.tables = {
-                    "face_embeddings": conn.execute(
-                        delete(face_embeddings).where(face_embeddings.c.person_id.in_(persons))
-                    ).rowcount,
-                    "face_persons": conn.execute(
-                        delete(face_persons).where(face_persons.c.created_at < cutoff)
-                    ).rowcount,
-                }
+                due = [r[0] for r in conn.execute(_old_faces(cutoff).where(face_persons.c.id.not_in(held_faces())))]
+                counted.tables = {"face_embeddings": 0, "face_persons": 0}
+                for part in chunked(due):
+                    counted.tables["face_embeddings"] += conn.execute(
+                        delete(face_embeddings).where(face_embeddings.c.person_id.in_(part))
+                    ).rowcount
+                    counted.tables["face_persons"] += conn.execute(
+                        delete(face_persons).where(face_persons.c.id.in_(part))
+                    ).rowcount
             else:
                 conn.execute(delete(quarantine).where(quarantine.c.created_at < cutoff))
                 conn.execute(delete(login_attempts).where(login_attempts.c.at < cutoff))

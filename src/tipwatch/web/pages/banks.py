@@ -22,6 +22,7 @@ from tipwatch.web.routes.banks import (
     ImportFormat,
     ImportReport,
     SignalType,
+    change_threshold,
     create_bank,
     import_hashes,
     switch_bank,
@@ -134,3 +135,17 @@ def enable_form(request: Request, principal: Supervisor, name: BankName) -> Resp
 @router.post("/banks/{name}/disable", response_class=HTMLResponse)
 def disable_form(request: Request, principal: Supervisor, name: BankName) -> Response:
     return _switch(request, principal, name, False)
+
+
+@router.post("/banks/{name}/threshold", response_class=HTMLResponse)
+def threshold_form(
+    request: Request,
+    principal: Supervisor,
+    name: BankName,
+    pdq_threshold: Annotated[int, Form(ge=0, le=64)],
+) -> Response:
+    try:
+        change_threshold(store_of(request), principal, name, pdq_threshold, "")
+    except BankError as exc:
+        return _page(request, principal, status_code=404, error=str(exc))
+    return RedirectResponse("/banks", status_code=303)

@@ -23,11 +23,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tipwatch.evidence.bundle import Limits
-from tipwatch.services import case_export, cases, evidence
+from tipwatch.services import cases, evidence
 from tipwatch.services.case_export import ExportError
 from tipwatch.services.cases import CaseError
 from tipwatch.services.evidence import EvidenceError
-from tipwatch.web.auth import Principal, config_of, store_of
+from tipwatch.services.exports import ExportAsk, RedactionRefused, write_case
+from tipwatch.web.auth import Principal, config_of, secret_of, store_of
 from tipwatch.web.pages.cases import case_page_response
 from tipwatch.web.pages.common import page_role, render
 from tipwatch.web.pages.posts import audited_view, render_post
@@ -101,35 +102,40 @@ def case_document(
     case_id: CaseId,
     fmt: Annotated[str, Form(alias="format", max_length=10)] = "html",
     with_bundle: Annotated[bool, Form()] = False,
+    level: Annotated[str, Form(max_length=20)] = "redacted",
     referred_to: Annotated[str, Form(max_length=300)] = "",
     details: Annotated[str, Form(max_length=2000)] = "",
     why: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """The case export for an authority as a download; with the bundle, both files in one ZIP."""
+    """The case export for an authority as a download, at the level the role and purpose allow (services.exports);
+    with the bundle (a full export only), both files in one ZIP."""
     config = config_of(request)
     with scratch(request) as folder:
         out = folder / f"case-{case_id}.{fmt if fmt in MEDIA else 'out'}"
         try:
-            written = case_export.write_export(
+            written = write_case(
                 store_of(request),
+                secret_of(request),
                 config.data_dir,
                 case_id,
                 out,
+                ExportAsk(principal.actor, principal.role or "", level, why.strip()),
                 fmt=fmt,
-                actor=principal.actor,
                 with_bundle=with_bundle,
                 organisation=config.notices.notifier_name,
                 referred_to=referred_to.strip() or None,
                 details=details,
-                why=why,
                 tsa_url=config.tsa_url,
                 tsa_allow_private=config.tsa_allow_private,
             )
         except CaseError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None
-        except (EvidenceError, ExportError) as exc:
+        except (EvidenceError, ExportError, RedactionRefused) as exc:
             shutil.rmtree(folder, ignore_errors=True)
-            return _case_error(request, principal, case_id, str(exc), 409 if isinstance(exc, EvidenceError) else 422)
+            status = 409 if isinstance(exc, EvidenceError) else 422
+            if isinstance(exc, RedactionRefused) and exc.reason == "above_role":
+                status = 403
+            return _case_error(request, principal, case_id, str(exc), status)
         if written.bundle is None:
             return download(out, MEDIA[fmt], folder)
         packed = folder / f"case-{case_id}-export.zip"

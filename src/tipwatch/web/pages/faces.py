@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from tipwatch.services import faces
-from tipwatch.web.auth import Principal
-from tipwatch.web.pages.common import page_face_search, render
-from tipwatch.web.routes.faces import read_photo, run_search
+from tipwatch.web.auth import Principal, store_of
+from tipwatch.web.pages.common import page_face_search, page_role, render
+from tipwatch.web.routes.faces import log_page, read_photo, run_search
 from tipwatch.web.schemas.faces import LEAD_NOTE
 
 router = APIRouter(tags=["pages"])
+LOG_PAGE = 50
 FaceSearcher = Annotated[Principal, Depends(page_face_search)]
 
 
@@ -59,3 +60,16 @@ async def faces_search(
     if result.outcome is None:
         return _form(request, principal, status_code=422, ask=ask, error=f"the photo cannot be used: {result.error}")
     return _form(request, principal, ask=ask, result=result)
+
+
+@router.get("/faces/log", response_class=HTMLResponse)
+def face_log_page(
+    request: Request,
+    principal: Annotated[Principal, Depends(page_role("supervisor"))],
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> HTMLResponse:
+    """The face search log for supervisors: who searched, when, why, on what basis and how many candidates came
+    back; never a photo (none is kept: only its hash is logged). Reading it is audited, as with the API."""
+    page = log_page(store_of(request), principal.actor, before_id, LOG_PAGE)
+    rows = [(e, sum(len(face.get("candidates", [])) for face in e.results)) for e in page.entries]
+    return render(request, "face_log.html", principal, page=page, rows=rows)

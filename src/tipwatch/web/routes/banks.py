@@ -19,7 +19,7 @@ from tipwatch.services import audit, banks
 from tipwatch.services.banks import Bank, BankError, ImportResult
 from tipwatch.store.facade import Store
 from tipwatch.web.auth import Principal, require_role, store_of
-from tipwatch.web.schemas.banks import BadLine, BankChange, BankIn, BankOut, ImportOut, RefusedEntry
+from tipwatch.web.schemas.banks import BadLine, BankChange, BankIn, BankOut, ImportOut, RefusedEntry, ThresholdIn
 
 router = APIRouter(prefix="/api/v1/banks", tags=["banks"])
 Analyst = Annotated[Principal, Depends(require_role("analyst"))]
@@ -107,6 +107,15 @@ def switch_bank(store: Store, principal: Principal, name: str, enabled: bool, wh
     bank = banks.set_enabled(store, name, enabled)
     action = "bank.enable" if enabled else "bank.disable"
     audit.append(store, principal.actor, action, f"bank:{bank.name}", why, {})
+    return bank
+
+
+def change_threshold(store: Store, principal: Principal, name: str, threshold: int, why: str) -> Bank:
+    """Set a bank's PDQ match threshold (BankError when unknown or out of range); audited with the old and new."""
+    old = banks.require_bank(store, name).pdq_threshold
+    bank = banks.set_threshold(store, name, threshold)
+    details = {"old": old, "new": bank.pdq_threshold}
+    audit.append(store, principal.actor, "bank.threshold", f"bank:{bank.name}", why, details)
     return bank
 
 
@@ -226,3 +235,12 @@ def disable_bank(
     supervisor: Supervisor, request: Request, name: BankName, body: Annotated[BankChange | None, Body()] = None
 ) -> BankOut:
     return _switch(request, supervisor, name, False, body.why if body else "")
+
+
+@router.post("/{name}/threshold", response_model=BankOut, summary="Set a bank's PDQ match threshold (Hamming distance)")
+def set_threshold(supervisor: Supervisor, request: Request, name: BankName, body: ThresholdIn) -> BankOut:
+    try:
+        bank = change_threshold(store_of(request), supervisor, name, body.pdq_threshold, body.why)
+    except BankError as exc:
+        raise _not_found_or_bad(exc) from None
+    return bank_out(bank)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from starlette.concurrency import run_in_threadpool
 
 from tipwatch.services import audit, faces
+from tipwatch.store.facade import Store
 from tipwatch.web.auth import Principal, require_face_search, require_role, store_of
 from tipwatch.web.schemas.faces import FaceLogEntryOut, FaceLogPage, FaceSearchOut, QueryFaceOut
 
@@ -85,11 +86,15 @@ def face_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> FaceLogPage:
     """Who searched, why, on what basis and what came back; reading it is audited (``face.log.view``)."""
-    store = store_of(request)
+    return log_page(store_of(request), supervisor.actor, before_id, limit)
+
+
+def log_page(store: Store, actor: str, before_id: int | None, limit: int) -> FaceLogPage:
+    """A page of the face search log, newest first, with the whole chain's check; audited (the /faces/log page too)."""
     rows = faces.search_log(store)
     problems = faces.verify_log(store)
     newest = [r for r in reversed(rows) if before_id is None or r["id"] < before_id][:limit]
-    audit.append(store, supervisor.actor, "face.log.view", "face_search_log", "", {"entries": len(newest)})
+    audit.append(store, actor, "face.log.view", "face_search_log", "", {"entries": len(newest)})
     more = len(newest) == limit and newest[-1]["id"] > rows[0]["id"]
     return FaceLogPage(
         entries=[FaceLogEntryOut.model_validate(r) for r in newest],

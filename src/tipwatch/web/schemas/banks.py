@@ -26,6 +26,13 @@ class BankChange(BaseModel):
     why: str = Field(default="", max_length=10_000)
 
 
+class ThresholdIn(BaseModel):
+    """A bank's new PDQ match threshold: the largest Hamming distance (of 256 bits) that counts as a match."""
+
+    pdq_threshold: int = Field(ge=0, le=64, description="PDQ match threshold (Hamming distance, 0-64)")
+    why: str = Field(default="", max_length=10_000)
+
+
 class BankIn(BaseModel):
     """A new, empty bank (as ``tipwatch banks create``): where the hashes come from and on what terms."""
 

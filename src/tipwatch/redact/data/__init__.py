@@ -1,0 +1,1 @@
+"""Knowledge files of the redact package (YAML, a cited source per entry)."""
