@@ -48,9 +48,10 @@ NETWORK_VALUES = {
 }
 
 
-@pytest.fixture(scope="module")
-def taxii(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Taxii]:
-    with medallion(tmp_path_factory.mktemp("medallion")) as server:
+@pytest.fixture
+def taxii(tmp_path: Path) -> Iterator[Taxii]:
+    """A fresh server per test (its memory backend starts empty)."""
+    with medallion(tmp_path / "medallion") as server:
         yield server
 
 
@@ -85,8 +86,11 @@ def test_publish_a_network_read_it_back_and_pull_it_into_another_store(
     assert not any(v == "+919000022222" for _, v in expected)  # f4 is not in the network
 
     done = publish(a, _collection(taxii, "out"), ValueScope(network_id=net), actor="ann", **WHY)
-    assert done.failed == 0 and done.succeeded == done.objects and done.tlp == "amber+strict"
+    assert done.failed == 0 and done.already == 0 and done.succeeded == done.objects and done.tlp == "amber+strict"
     assert done.indicators == len(expected)
+    # Published again: the unchanged observables and the marking are already held, the rest is a new version.
+    again = publish(a, _collection(taxii, "out"), ValueScope(network_id=net), actor="ann", **WHY)
+    assert again.failed == 0 and again.already >= len(expected) and again.succeeded + again.already == again.objects
 
     # Read back with taxii2-client from discovery on: exactly these patterns arrived, each marked AMBER+STRICT.
     server = Server(taxii.discovery, user=USER, password=PASSWORD)
@@ -156,7 +160,7 @@ def test_publish_a_network_read_it_back_and_pull_it_into_another_store(
     assert none.counts.read == 0
 
     # Audited on both sides with purpose and legal basis.
-    (sent,) = [e for e in audit.entries(a) if e.action == "feeds.publish"]
+    sent, _ = [e for e in audit.entries(a) if e.action == "feeds.publish"]
     assert sent.why == WHY["purpose"] and sent.details["legal_basis"] == WHY["legal_basis"]
     assert sent.details["scope"] == {"network": net} and sent.details["tlp"] == "amber+strict"
     pulls = [e for e in audit.entries(b) if e.action == "feeds.pull"]

@@ -109,7 +109,7 @@ def publish(
     kinds = ", ".join(f"{k} {v}" for k, v in result.by_kind.items())
     console.print(
         f"{result.indicators} indicator(s) ({kinds}) in {result.objects} STIX object(s), TLP:{result.tlp.upper()}: "
-        f"{result.succeeded} accepted, {result.failed} failed, {result.pending} pending"
+        f"{result.succeeded} accepted, {result.already} already held, {result.failed} failed, {result.pending} pending"
     )
     if result.failed:
         raise CommandError(f"the TAXII server refused {result.failed} object(s)")

@@ -194,6 +194,29 @@ class _Bearer:
         return request
 
 
+def _already_held(collection: Any, failures: list[Any], sent: dict[str, Any]) -> int:
+    """How many of a status's failures the server refused because it holds that object already (a network published
+    again: observables and markings never change). TAXII gives no reason code, so each is looked up: by id and our
+    ``modified`` for versioned objects, by id for immutable ones (observables)."""
+    held = 0
+    for failure in failures:
+        oid = failure.get("id") if isinstance(failure, dict) else None
+        if not isinstance(oid, str) or oid not in sent:
+            continue
+        modified = sent[oid].get("modified")
+        kwargs = {"version": stix_time(modified)} if modified is not None else {}
+        found = collection.get_object(oid, **kwargs)
+        if isinstance(found, dict) and found.get("objects"):
+            held += 1
+    return held
+
+
+def stix_time(value: Any) -> str:
+    from stix2.utils import format_datetime
+
+    return str(format_datetime(value)) if isinstance(value, datetime) else str(value)
+
+
 @dataclass(slots=True)
 class PublishResult:
     objects: int
@@ -201,6 +224,7 @@ class PublishResult:
     by_kind: dict[str, int]
     tlp: str
     succeeded: int
+    already: int  # refused as duplicates of a version the server holds (a network published again)
     failed: int
     pending: int
     status_ids: list[str]
@@ -238,7 +262,7 @@ def publish(
     # docs/exchange.md.
     objects = [o for o in bundle.objects if o["type"] not in TAXII_LEFT_OUT]
     digest = hashlib.sha256()
-    succeeded = failed = pending = 0
+    succeeded = failed = pending = already = 0
     status_ids: list[str] = []
     try:
         for part in _chunks(objects, CHUNK_OBJECTS):
@@ -247,8 +271,10 @@ def publish(
             status = collection.add_objects(envelope)
             status_ids.append(str(status.id))
             succeeded += int(status.success_count or 0)
-            failed += int(status.failure_count or 0)
             pending += int(status.pending_count or 0)
+            held = _already_held(collection, status.failures or [], {o["id"]: o for o in part})
+            already += held
+            failed += int(status.failure_count or 0) - held
     except (TAXIIServiceException, OSError, ValueError) as exc:
         raise FeedError("taxii_failed", f"the TAXII server refused or failed: {str(exc)[:300]}") from None
     by_kind = _by_kind(collected.indicators)
@@ -267,6 +293,7 @@ def publish(
             "indicators": len(collected.indicators),
             "by_kind": by_kind,
             "succeeded": succeeded,
+            "already": already,
             "failed": failed,
             "status_ids": status_ids,
             "sha256": digest.hexdigest(),
@@ -278,6 +305,7 @@ def publish(
         by_kind,
         marking.level,
         succeeded,
+        already,
         failed,
         pending,
         status_ids,
