@@ -7,7 +7,10 @@
 - ``md5`` / ``sha256`` (every type with ``plain_format``): one hash per line, ``#`` comments and blank lines ignored;
   ``md5sum``/``sha256sum`` output (``<hex>  <filename>``) keeps the filename as metadata.
 - ``te``: the ThreatExchange / HMA hash-and-signal-type form: ``<signal_type> <hash>`` per line (python-threatexchange's
-  local-file exchange and ``threatexchange hash`` output), also accepted with a comma and in either order.
+  local-file exchange and ``threatexchange hash`` output), also accepted with a comma and in either order; written
+  with python-threatexchange's type names (``pdq``, ``video_md5``, ``video_sha256``).
+- ``threatexchange``: python-threatexchange's dataset CSV with metadata, read and written through the library
+  (tipwatch.media.threatexchange_format; needs the ``hma`` extra).
 
 Signal types are the registered ones (``tipwatch.media.signal_types``: pdq, md5, sha256 built in), read by name or
 alias (ThreatExchange's ``photo_md5`` / ``video_md5`` read as ``md5``) and written by name (``te``: export name).
@@ -48,8 +51,8 @@ def plain_formats() -> tuple[str, ...]:
 
 
 def formats() -> tuple[str, ...]:
-    """Every format ``parse`` and ``write`` take: csv, the plain lists, te."""
-    return ("csv", *plain_formats(), "te")
+    """Every format ``parse`` and ``write`` take: csv, the plain lists, te, threatexchange."""
+    return ("csv", *plain_formats(), "te", "threatexchange")
 
 
 def signal_type_name(text: str) -> str | None:
@@ -85,6 +88,10 @@ def iter_parse(
         return _iter_plain(lines, fmt)
     if fmt == "te":
         return _iter_te(lines)
+    if fmt == "threatexchange":
+        from tipwatch.media import threatexchange_format
+
+        return threatexchange_format.iter_parse(lines)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(formats())}")
 
 
@@ -207,6 +214,8 @@ def detect(text: str) -> str | None:
     """Guess the format from the first content line; None when it is ambiguous (a bare 64-hex line could be PDQ or
     SHA-256, so the caller must say)."""
     for _number, line in _content_lines(text.splitlines()):
+        if line.lower().replace(" ", "").startswith("signal_type,signal_str,collab"):
+            return "threatexchange"
         parts = [p for p in re.split(r"[,\s]+", line) if p]
         if len(parts) >= 2:
             a, b = parts[0], parts[1]
@@ -222,9 +231,14 @@ def detect(text: str) -> str | None:
     return None
 
 
-def write(entries: Iterable[EntryIn], fmt: str) -> str:
-    """Serialize entries in ``fmt``; plain lists keep only their own signal type."""
+def write(entries: Iterable[EntryIn], fmt: str, *, collab: str = "tipwatch") -> str:
+    """Serialize entries in ``fmt``; plain lists keep only their own signal type. ``collab``: the collaboration the
+    threatexchange format names (a bank's name)."""
     items = list(entries)
+    if fmt == "threatexchange":
+        from tipwatch.media import threatexchange_format
+
+        return threatexchange_format.write(items, collab=collab)
     buf = io.StringIO()
     if fmt in plain_formats():
         for e in items:

@@ -208,7 +208,7 @@ def import_stream(
 def export_bank(store: Store, name: str, fmt: str = "csv") -> str:
     """A bank's entries in one of the exchange formats (``tipwatch.media.formats.formats()``)."""
     check_format(fmt)
-    return write((EntryIn(e.signal_type, e.value, e.meta) for e in iter_entries(store, name)), fmt)
+    return write((EntryIn(e.signal_type, e.value, e.meta) for e in iter_entries(store, name)), fmt, collab=name)
 
 
 def add_images(
