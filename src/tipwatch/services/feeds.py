@@ -481,7 +481,8 @@ def misp_export(
     if not collected.indicators:
         raise FeedError("nothing_to_share", "this network or case holds no identifier or picture hash")
     event = misp_event(collected.indicators, collected.networks, marking=marking, created=datetime.now(UTC))
-    text = event.to_json(indent=2)
+    # Wrapped in {"Event": ...}: the form MISP's "add event from JSON" and pymisp's MISPEvent.load both read.
+    text = orjson.dumps({"Event": orjson.loads(event.to_json())}, option=orjson.OPT_INDENT_2).decode()
     by_kind = _by_kind(collected.indicators)
     audit.append(
         store,
