@@ -80,5 +80,12 @@ def test_publish_pull_and_misp_export_from_the_command_line(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     event = json.loads(out.read_text())["Event"]
     assert {a["value"] for a in event["Attribute"]} == {v for _, v in expected}
+    bundle = tmp_path / "n.stix.json"
+    done = tw("feeds", "export", "--network", net, "--out", str(bundle), *WHY, "--db", url_a, data=data)
+    assert done.returncode == 0, done.stderr
+    objects = json.loads(bundle.read_text())["objects"]
+    definitions = {o["name"] for o in objects if o["type"] == "extension-definition"}
+    assert definitions == {"tipwatch phone number", "tipwatch crypto wallet", "tipwatch image PDQ hash"}
+    assert sum(o["type"] == "indicator" for o in objects) == len(expected)
     done = tw("feeds", "misp-export", "--out", str(out), *WHY, "--db", url_a, data=data)
     assert done.returncode == 2 and "--network or --case" in done.stderr

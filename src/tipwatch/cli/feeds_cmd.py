@@ -183,8 +183,43 @@ def misp_export(
         text, by_kind = run(
             store, scope, purpose=purpose, legal_basis=legal_basis, actor=by or getpass.getuser(), level=tlp
         )
+    _write_whole(out, text)
+    kinds = ", ".join(f"{k} {v}" for k, v in by_kind.items())
+    console.print(f"{sum(by_kind.values())} attribute(s) ({kinds}) written to {out}")
+
+
+@app.command("export")
+def export(
+    out: Path = typer.Option(..., "--out", help="The STIX 2.1 bundle file to write (JSON)."),
+    network: str | None = NETWORK,
+    case: int | None = CASE,
+    tlp: str | None = TLP,
+    include_text: bool = typer.Option(False, "--include-text", help="Also write the posts' ad text (STIX Notes)."),
+    purpose: str = PURPOSE,
+    legal_basis: str = LEGAL_BASIS,
+    by: str | None = BY,
+    db: str | None = DB_OPTION,
+) -> None:
+    """Write the STIX 2.1 bundle `publish` would send (with the extension definitions) to a file."""
+    from tipwatch.services.feeds import export_bundle
+
+    scope = _scope(network, case)
+    with _opened(db) as store:
+        text, by_kind = export_bundle(
+            store,
+            scope,
+            purpose=purpose,
+            legal_basis=legal_basis,
+            actor=by or getpass.getuser(),
+            level=tlp,
+            include_text=include_text,
+        )
+    _write_whole(out, text)
+    kinds = ", ".join(f"{k} {v}" for k, v in by_kind.items())
+    console.print(f"{sum(by_kind.values())} indicator(s) ({kinds}) written to {out}")
+
+
+def _write_whole(out: Path, text: str) -> None:
     tmp = out.with_name(f".{out.name}.part")  # the file appears whole or not at all
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
-    kinds = ", ".join(f"{k} {v}" for k, v in by_kind.items())
-    console.print(f"{sum(by_kind.values())} attribute(s) ({kinds}) written to {out}")

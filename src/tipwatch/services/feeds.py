@@ -40,6 +40,7 @@ __all__ = [
     "ValueScope",
     "bundle_for",
     "collect",
+    "export_bundle",
     "misp_export",
     "open_collection",
     "publish",
@@ -154,6 +155,41 @@ def _scope_details(scope: ValueScope) -> dict[str, Any]:
 
 def _by_kind(indicators: Iterable[FeedIndicator]) -> dict[str, int]:
     return dict(sorted(Counter(i.kind for i in indicators).items()))
+
+
+def export_bundle(
+    store: Store,
+    scope: ValueScope,
+    *,
+    purpose: str,
+    legal_basis: str,
+    actor: str,
+    level: str | None = None,
+    include_text: bool = False,
+) -> tuple[str, dict[str, int]]:
+    """The STIX 2.1 bundle (JSON text, extension definitions included) of one network's or case's indicators, for a
+    partner without a TAXII server, and the indicator count by kind; audited ("feeds.export")."""
+    purpose, legal_basis = check_why(purpose, legal_basis)
+    bundle, collected, marking = bundle_for(store, scope, level=level, include_text=include_text)
+    text = str(bundle.serialize(pretty=True))
+    by_kind = _by_kind(collected.indicators)
+    audit.append(
+        store,
+        actor,
+        "feeds.export",
+        "stix-file",
+        purpose,
+        {
+            "legal_basis": legal_basis,
+            "scope": _scope_details(scope),
+            "tlp": marking.level,
+            "include_text": include_text,
+            "objects": len(bundle.objects),
+            "by_kind": by_kind,
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        },
+    )
+    return text, by_kind
 
 
 # --- TAXII 2.1 publish ------------------------------------------------------------------------------------------
