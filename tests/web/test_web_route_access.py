@@ -106,6 +106,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/banks/{name}/export"): "supervisor",
     ("POST", "/api/v1/exchange/export"): "analyst",
     ("POST", "/api/v1/exchange/match"): "analyst",
+    ("POST", "/api/v1/feeds/export"): "analyst",
+    ("POST", "/api/v1/feeds/import"): "supervisor",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
     # Audit, watchlists and face search (pages and API).

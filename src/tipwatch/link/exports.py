@@ -462,11 +462,13 @@ class FeedNetwork:
 
 @dataclass(frozen=True, slots=True)
 class FeedNote:
-    """Ad text, only when the publisher asked for it and may share it (a Note about the network's grouping)."""
+    """Ad text, only when the publisher asked for it and may share it: a Note about the indicators of the values
+    the post holds (``values``: (kind, value)) and about its network's grouping when it is in one."""
 
-    network: str
+    network: str | None
     post_id: str
     text: str
+    values: tuple[tuple[str, str], ...] = ()
 
 
 def stix_string(value: str) -> str:
@@ -597,19 +599,24 @@ def indicator_bundle(
             )
             for ref in refs
         ]
-        for note in notes:
-            if note.network == net.id:
-                objects.append(
-                    stix2.Note(
-                        id=_feed_id("note", net.id, note.post_id),
-                        created=created,
-                        modified=created,
-                        abstract=f"ad text of post {note.post_id}",
-                        content=note.text,
-                        object_refs=[grouping.id],
-                        **common,
-                    )
+    emitted = {o.id for o in objects if o.type in ("indicator", "grouping")}
+    for note in notes:
+        about = [_feed_id("indicator", kind, value) for kind, value in note.values]
+        if note.network is not None:
+            about.append(_feed_id("grouping", "network", note.network))
+        about = [ref for ref in about if ref in emitted]
+        if about:
+            objects.append(
+                stix2.Note(
+                    id=_feed_id("note", note.post_id),
+                    created=created,
+                    modified=created,
+                    abstract=f"ad text of post {note.post_id}",
+                    content=note.text,
+                    object_refs=about,
+                    **common,
                 )
+            )
     return stix2.Bundle(objects=objects, allow_custom=True)
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "collect",
     "export_bundle",
     "misp_export",
+    "objects_in_file",
     "open_collection",
     "publish",
     "pull",
@@ -58,8 +59,8 @@ TAXII_LEFT_OUT = frozenset({"extension-definition"})
 
 
 class FeedError(ExchangeError):
-    """A request refused. ``reason``: bad_scope, nothing_to_share, bad_tlp, bad_feed, taxii_failed, and the
-    exchange's bad_purpose / bad_legal_basis."""
+    """A request refused. ``reason``: bad_scope, nothing_to_share, bad_tlp, bad_feed, bad_bundle, taxii_failed, and
+    the exchange's bad_purpose / bad_legal_basis."""
 
 
 # --- what goes out ---------------------------------------------------------------------------------------------
@@ -70,6 +71,7 @@ class Collected:
     indicators: list[FeedIndicator]
     networks: list[FeedNetwork]
     post_ids: list[str]
+    holders: list[tuple[str, str, str]]  # (kind, value, post id)
 
 
 @dataclass(slots=True)
@@ -112,7 +114,8 @@ def collect(store: Store, scope: ValueScope) -> Collected:
     ]
     net_ids = sorted({n for i in indicators for n in i.networks})
     networks = [FeedNetwork(n.id, n.score, "; ".join(n.reasons)) for n in store.links.networks(ids=net_ids)]
-    return Collected(indicators, networks, post_ids)
+    holders = [(kind, value, p) for (kind, value), s in seen.items() for p in sorted(s.posts)]
+    return Collected(indicators, networks, post_ids, holders)
 
 
 def _marking(level: str | None) -> Tlp:
@@ -124,12 +127,13 @@ def _marking(level: str | None) -> Tlp:
 
 def _notes(store: Store, collected: Collected) -> list[FeedNote]:
     nets_of = store.exchange.networks_of(collected.post_ids)
+    values: dict[str, list[tuple[str, str]]] = {}
+    for kind, value, post_id in collected.holders:
+        values.setdefault(post_id, []).append((kind, value))
     out = []
     for post in store.posts.posts(collected.post_ids, text=True):
-        net = nets_of.get(post.id)
-        if net is not None:
-            text = f"{post.title}\n\n{post.body}".strip()[:MAX_NOTE_CHARS]
-            out.append(FeedNote(net, post.id, text))
+        text = f"{post.title}\n\n{post.body}".strip()[:MAX_NOTE_CHARS]
+        out.append(FeedNote(nets_of.get(post.id), post.id, text, tuple(values.get(post.id, ()))))
     return out
 
 
@@ -370,6 +374,19 @@ def taxii_objects(collection: Any, *, added_after: str | None = None, per_reques
             yield from objects
     except (TAXIIServiceException, OSError, ValueError) as exc:
         raise FeedError("taxii_failed", f"the TAXII server refused or failed: {str(exc)[:300]}") from None
+
+
+def objects_in_file(data: bytes) -> list[Any]:
+    """The objects of a STIX 2.1 bundle or a TAXII envelope given as a file (a partner without a TAXII server);
+    FeedError("bad_bundle") when it is neither. Each object is then checked by ``pull``."""
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise FeedError("bad_bundle", "the file is not JSON") from None
+    objects = parsed.get("objects") if isinstance(parsed, dict) else None
+    if not isinstance(objects, list):
+        raise FeedError("bad_bundle", "not a STIX bundle or TAXII envelope (no list of objects)")
+    return objects
 
 
 @dataclass(slots=True)

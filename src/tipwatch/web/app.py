@@ -40,6 +40,7 @@ from tipwatch.web.routes import (
     evidence,
     exchange,
     faces,
+    feeds,
     health,
     jobs,
     networks,
@@ -110,6 +111,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(faces.router)
     app.include_router(jobs.router)
     app.include_router(exchange.router)
+    app.include_router(feeds.router)
     app.include_router(notices.router)
     return app
 
