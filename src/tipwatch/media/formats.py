@@ -25,17 +25,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tipwatch.media.signal_types import lookup, names, signal_type, signal_types
+from tipwatch.media.entries import EntryIn, meta_value, normalize_hash
+from tipwatch.media.signal_types import lookup, names, signal_types
 
 _GENERIC_HASH_COLUMNS = ("hash", "signal", "value", "signal_value", "hash_value")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
-
-
-@dataclass(slots=True, frozen=True)
-class EntryIn:
-    signal_type: str
-    value: str  # lower-case hex
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -61,11 +55,6 @@ def signal_type_name(text: str) -> str | None:
     return None if found is None else found.name
 
 
-def normalize_hash(name: str, value: str) -> str:
-    """Lower-case hex of the right length for the signal type; ValueError with the reason otherwise."""
-    return signal_type(name).normalize(value)
-
-
 def parse(text: str, fmt: str, *, default_signal_type: str | None = None) -> Parsed:
     """Parse a whole hash list in format ``fmt`` (see ``formats()``)."""
     out = Parsed()
@@ -89,7 +78,7 @@ def iter_parse(
     if fmt == "te":
         return _iter_te(lines)
     if fmt == "threatexchange":
-        from tipwatch.media import threatexchange_format
+        from tipwatch.media import threatexchange_format  # the hma extra's library: imported when used
 
         return threatexchange_format.iter_parse(lines)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(formats())}")
@@ -175,7 +164,7 @@ def _iter_csv(lines: Iterable[str], default_signal_type: str | None) -> Iterator
             yield (number, str(exc))
             continue
         meta = {
-            header[i]: _meta_value(cell)
+            header[i]: meta_value(cell)
             for i, cell in enumerate(row)
             if i not in (hash_col, type_col) and i < len(header) and header[i] and cell.strip()
         }
@@ -200,14 +189,6 @@ def _csv_columns(header: list[str]) -> tuple[int, int, str | None]:
         if name in _GENERIC_HASH_COLUMNS:
             return i, type_col, None
     return -1, type_col, None
-
-
-def _meta_value(cell: str) -> Any:
-    text = cell.strip()
-    # Only canonical integers become numbers, so "007" stays a string and round-trips unchanged.
-    if re.fullmatch(r"-?\d{1,18}", text) and str(int(text)) == text:
-        return int(text)
-    return text
 
 
 def detect(text: str) -> str | None:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, unquote
 
-from tipwatch.media.banks import BankError
+from tipwatch.media.entries import EntryIn, meta_value, normalize_hash
 
 HEADER = ("signal_type", "signal_str", "collab", "category", "tags")
 DEFAULT_CATEGORY = "POSITIVE_CLASS"
@@ -42,7 +42,7 @@ _LIBRARY_TYPES: dict[str, tuple[str, str]] = {
 }
 
 
-class MissingLibrary(BankError):
+class MissingLibrary(ValueError):
     """python-threatexchange is not installed (the ``hma`` extra)."""
 
 
@@ -68,8 +68,8 @@ def _meta_tags(meta: dict[str, Any]) -> list[str]:
     return tags
 
 
-def write(entries: Iterable[Any], *, collab: str) -> str:
-    """The dataset CSV of ``entries`` (tipwatch.media.formats.EntryIn); each hash passes the library's check."""
+def write(entries: Iterable[EntryIn], *, collab: str) -> str:
+    """The dataset CSV of ``entries``; each hash passes the library's check."""
     types = library_types()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -85,12 +85,10 @@ def write(entries: Iterable[Any], *, collab: str) -> str:
     return buf.getvalue()
 
 
-def iter_parse(lines: Iterable[str]) -> Iterator[Any]:
-    """Each entry (tipwatch.media.formats.EntryIn) or (line number, reason) for a row that cannot be used."""
+def iter_parse(lines: Iterable[str]) -> Iterator[EntryIn | tuple[int, str]]:
+    """Each entry, or (line number, reason) for a row that cannot be used."""
     by_library_name = {cls.get_name(): (name, cls) for name, cls in library_types().items()}
     from threatexchange.exchanges.fetch_state import SignalOpinion, SignalOpinionCategory
-
-    from tipwatch.media.formats import EntryIn, _meta_value, normalize_hash
 
     rows = csv.reader(lines)
     header: list[str] | None = None
@@ -138,7 +136,7 @@ def iter_parse(lines: Iterable[str]) -> Iterator[Any]:
         for tag in sorted(opinion.tags):
             key, eq, val = tag.partition("=")
             if eq and key:
-                meta[unquote(key)] = _meta_value(unquote(val))
+                meta[unquote(key)] = meta_value(unquote(val))
             else:
                 labels.append(tag)
         if labels:
