@@ -22,6 +22,7 @@ from tipwatch.services import audit
 from tipwatch.services.exchange import ExchangeError
 from tipwatch.services.feeds import (
     FeedError,
+    PullResult,
     ValueScope,
     bundle_for,
     collect,
@@ -75,6 +76,20 @@ def _collection(taxii: Taxii, name: str) -> Collection:
     return open_collection(taxii.api_root, COLLECTIONS[name], user=USER, password=PASSWORD)
 
 
+def _pull_out(store: Store, taxii: Taxii, feed: str, added_after: str | None = None) -> PullResult:
+    """Pull the "out" collection into ``store`` as ``feed``."""
+    return pull(
+        store,
+        taxii_objects(_collection(taxii, "out"), added_after=added_after),
+        feed=feed,
+        source=taxii.api_root,
+        collection=COLLECTIONS["out"],
+        actor="bo",
+        added_after=added_after,
+        **WHY,
+    )
+
+
 def test_publish_a_network_read_it_back_and_pull_it_into_another_store(
     taxii: Taxii, stores: tuple[Store, Store]
 ) -> None:
@@ -112,15 +127,7 @@ def test_publish_a_network_read_it_back_and_pull_it_into_another_store(
 
     # Pull into the second store: one watch per value, named after the feed; stored posts with the phone alert.
     feed = "partner unit 7"
-    got = pull(
-        b,
-        taxii_objects(_collection(taxii, "out")),
-        feed=feed,
-        source=taxii.api_root,
-        collection=COLLECTIONS["out"],
-        actor="bo",
-        **WHY,
-    )
+    got = _pull_out(b, taxii, feed)
     c = got.counts
     assert c.read == len(objects) == c.imported + c.already + c.skipped + c.rejected
     assert c.imported == len(expected) and c.rejected == 0 and c.already == 0
@@ -136,27 +143,10 @@ def test_publish_a_network_read_it_back_and_pull_it_into_another_store(
     # The shared phone's posts (picture watches flag new posts and scans; stored posts are backfilled by identifier).
     assert {a["post_id"].rsplit("/", 1)[-1] for a in alerts} == {"b1", "b5"}
 
-    again = pull(
-        b,
-        taxii_objects(_collection(taxii, "out")),
-        feed=feed,
-        source=taxii.api_root,
-        collection=COLLECTIONS["out"],
-        actor="bo",
-        **WHY,
-    )
+    again = _pull_out(b, taxii, feed)
     assert again.counts.imported == 0 and again.counts.already == len(expected)
     later = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    none = pull(
-        b,
-        taxii_objects(_collection(taxii, "out"), added_after=later),
-        feed=feed,
-        source=taxii.api_root,
-        collection=COLLECTIONS["out"],
-        actor="bo",
-        added_after=later,
-        **WHY,
-    )
+    none = _pull_out(b, taxii, feed, added_after=later)
     assert none.counts.read == 0
 
     # Audited on both sides with purpose and legal basis.
