@@ -87,5 +87,9 @@ def test_publish_pull_and_misp_export_from_the_command_line(tmp_path: Path) -> N
     definitions = {o["name"] for o in objects if o["type"] == "extension-definition"}
     assert definitions == {"tipwatch phone number", "tipwatch crypto wallet", "tipwatch image PDQ hash"}
     assert sum(o["type"] == "indicator" for o in objects) == len(expected)
+    url_c = f"sqlite:///{tmp_path / 'c.db'}"  # a partner without a TAXII server: the bundle as a file
+    done = tw("feeds", "import", str(bundle), "--feed", "file from unit 7", *WHY, "--db", url_c, data=data)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["imported"] == len(expected)
     done = tw("feeds", "misp-export", "--out", str(out), *WHY, "--db", url_a, data=data)
     assert done.returncode == 2 and "--network or --case" in done.stderr

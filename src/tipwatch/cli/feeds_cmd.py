@@ -149,19 +149,36 @@ def pull(
             legal_basis=legal_basis,
             actor=by or getpass.getuser(),
         )
-    for oid, reason in result.errors:
-        console.print(f"rejected {oid}: {reason}")
-    c = result.counts
-    skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(result.skipped_by_reason.items())) or "none"
-    console.print(
-        f"pull {result.pull_id}: {c.read} object(s) read = {c.imported} imported + {c.already} already watched + "
-        f"{c.skipped} skipped ({skipped}) + {c.rejected} rejected; {result.alerts} alert(s) on stored posts"
-    )
-    stdout_write(
-        orjson.dumps({"pull_id": result.pull_id, **asdict(c), "skipped_by_reason": result.skipped_by_reason}).decode()
-    )
-    if c.rejected:
-        raise CommandError(f"{c.rejected} object(s) rejected and quarantined (the rest was imported)")
+    _report_pull(result)
+
+
+@app.command("import")
+def import_file(
+    bundle: Path = typer.Argument(..., help="A partner's STIX 2.1 bundle (or TAXII envelope) file."),
+    feed: str = typer.Option(..., "--feed", help="The name watches show (the partner and what it sent)."),
+    purpose: str = PURPOSE,
+    legal_basis: str = LEGAL_BASIS,
+    by: str | None = BY,
+    db: str | None = DB_OPTION,
+) -> None:
+    """Read a partner's STIX bundle file into watches, as `pull` does for a TAXII collection."""
+    from tipwatch.services.feeds import objects_in_file
+    from tipwatch.services.feeds import pull as run
+
+    if not bundle.is_file():
+        raise UsageFailure(f"bundle file not found: {bundle}")
+    with _opened(db) as store:
+        result = run(
+            store,
+            objects_in_file(bundle.read_bytes()),
+            feed=feed,
+            source="file",
+            collection=bundle.name,
+            purpose=purpose,
+            legal_basis=legal_basis,
+            actor=by or getpass.getuser(),
+        )
+    _report_pull(result)
 
 
 @app.command("misp-export")
@@ -223,3 +240,21 @@ def _write_whole(out: Path, text: str) -> None:
     tmp = out.with_name(f".{out.name}.part")  # the file appears whole or not at all
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
+
+
+def _report_pull(result: Any) -> None:
+    """Rejected objects and the counts on stderr, the summary as one JSON line on stdout; exit 1 when some were
+    rejected (the rest was imported)."""
+    for oid, reason in result.errors:
+        console.print(f"rejected {oid}: {reason}")
+    c = result.counts
+    skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(result.skipped_by_reason.items())) or "none"
+    console.print(
+        f"pull {result.pull_id}: {c.read} object(s) read = {c.imported} imported + {c.already} already watched + "
+        f"{c.skipped} skipped ({skipped}) + {c.rejected} rejected; {result.alerts} alert(s) on stored posts"
+    )
+    stdout_write(
+        orjson.dumps({"pull_id": result.pull_id, **asdict(c), "skipped_by_reason": result.skipped_by_reason}).decode()
+    )
+    if c.rejected:
+        raise CommandError(f"{c.rejected} object(s) rejected and quarantined (the rest was imported)")
