@@ -69,6 +69,8 @@ def test_publish_pull_and_misp_export_from_the_command_line(tmp_path: Path) -> N
         assert done.returncode == 2 and "TAXII server refused" in done.stderr
         done = tw("feeds", "publish", "--network", net, *where, "--db", url_a, data=data)
         assert done.returncode == 2 and "--purpose" in done.stderr
+        done = tw("feeds", "pull", *where, "--added-after", "last week", *WHY, "--db", url_b, data=data)
+        assert done.returncode == 2 and "RFC 3339" in done.stderr
     with open_store(url_b) as b:
         assert {(r.kind, r.value) for r in b.feeds.indicators("unit 7")} == {
             ("image" if k.startswith("image_") else k, v) for k, v in expected

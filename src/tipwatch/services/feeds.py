@@ -410,6 +410,16 @@ def _tlp_of(obj: Any) -> str | None:
     return None
 
 
+def _rfc3339(text: str) -> bool:
+    if len(text) > 40:
+        return False
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def _raw(obj: Any) -> str:
     try:
         data = orjson.dumps(obj)
@@ -432,7 +442,8 @@ def pull(
     region: str = "IN",
 ) -> PullResult:
     """Import a feed's indicators as watches named after ``feed``; every other object is skipped or rejected with
-    its reason (rejected ones quarantined). Audited ("feeds.pull")."""
+    its reason (rejected ones quarantined). Audited ("feeds.pull"). ``objects`` is read only after the request is
+    checked, so a lazy TAXII reader (``taxii_objects``) asks the server nothing for a refused one."""
     from tipwatch.link.stix_read import Rejected, Skipped, read_object
     from tipwatch.link.watch import normalize
     from tipwatch.services.watches import MAX_VALUE_CHARS, backfill
@@ -441,6 +452,8 @@ def pull(
     feed = feed.strip()
     if not feed or len(feed) > MAX_FEED_NAME:
         raise FeedError("bad_feed", f"a feed name is 1-{MAX_FEED_NAME} characters")
+    if added_after is not None and not _rfc3339(added_after):
+        raise FeedError("bad_feed", "added after: an RFC 3339 time such as 2026-11-01T00:00:00Z")
     now = datetime.now(UTC)
     pull_id = store.feeds.start_pull(feed, source[:2000], collection[:200], added_after, actor, now)
     read = imported = already = skipped = rejected = alerts = 0
