@@ -140,8 +140,10 @@ def test_publish_a_network_read_it_back_and_pull_it_into_another_store(
     assert all(watches[r.watch_id]["note"].startswith(f"feed {feed}: indicator--") for r in rows)
     alerts = b.watches.alerts(unseen_only=False)
     assert got.alerts == len(alerts) > 0
-    # The shared phone's posts (picture watches flag new posts and scans; stored posts are backfilled by identifier).
+    # b1 and b5 hold the shared phone and the same picture file (shared1.jpg); PDQ near-copies are flagged as new
+    # posts come (stored posts are looked up by identifier and by SHA-256).
     assert {a["post_id"].rsplit("/", 1)[-1] for a in alerts} == {"b1", "b5"}
+    assert {a["reason"].split()[0] for a in alerts} == {"phone", "picture"}
 
     again = _pull_out(b, taxii, feed)
     assert again.counts.imported == 0 and again.counts.already == len(expected)
