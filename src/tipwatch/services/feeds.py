@@ -9,7 +9,7 @@ ids or post URLs, no picture: ad text goes only with ``include_text``, which the
 
 What comes in: indicators of a TAXII collection whose STIX pattern names one value tipwatch can watch
 (tipwatch.link.stix_read). Each becomes a watch whose note names the feed, so scans and new posts flag it, and posts
-already stored raise alerts at once (services.watches.backfill). Every object read is counted once:
+already stored raise alerts at once (services.watches.backfill: identifiers, and pictures by SHA-256). Every object read is counted once:
 ``read = imported + already + skipped + rejected``; a rejected object is quarantined with its id and reason.
 
 Every publish, export and pull is audited with purpose and legal basis (as the selector export is).
