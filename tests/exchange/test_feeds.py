@@ -120,6 +120,8 @@ def test_publish_a_network_read_it_back_and_pull_it_into_another_store(
     assert "extension-definition" not in types  # medallion cannot serve them (services.feeds.TAXII_LEFT_OUT)
     assert {"x-tipwatch-phone-number", "x-tipwatch-crypto-wallet", "x-tipwatch-image-pdq"} <= types
     assert {o["relationship_type"] for o in objects if o["type"] == "relationship"} == {"based-on", "related-to"}
+    observed = [o for o in objects if o["type"] == "observed-data"]
+    assert observed and all(o[k].endswith("T00:00:00Z") for o in observed for k in ("first_observed", "last_observed"))
     text = json.dumps(objects)
     assert AD_TEXT not in text and "note" not in types and "/f1" not in text  # no ad text, no post ids
     for o in objects:  # every object is valid STIX 2.1 for the stix2 library

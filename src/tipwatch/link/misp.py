@@ -58,7 +58,7 @@ def misp_event(
     nets = list(networks)
     event = MISPEvent()
     names = ", ".join(n.id for n in nets[:10]) + (" ..." if len(nets) > 10 else "")
-    event.info = f"tipwatch network(s) {names}: leads for human review"
+    event.info = f"tipwatch network(s) {names}: leads for human review" if nets else "tipwatch: leads for human review"
     event.distribution = 0  # your organisation only
     event.threat_level_id = 4  # undefined: a lead, not an assessed threat
     event.analysis = 0  # initial

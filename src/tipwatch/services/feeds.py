@@ -9,8 +9,9 @@ ids or post URLs, no picture: ad text goes only with ``include_text``, which the
 
 What comes in: indicators of a TAXII collection whose STIX pattern names one value tipwatch can watch
 (tipwatch.link.stix_read). Each becomes a watch whose note names the feed, so scans and new posts flag it, and posts
-already stored raise alerts at once (services.watches.backfill: identifiers, and pictures by SHA-256). Every object read is counted once:
-``read = imported + already + skipped + rejected``; a rejected object is quarantined with its id and reason.
+already stored raise alerts at once (services.watches.backfill: identifiers, and pictures by SHA-256). Every object
+read is counted once: ``read = imported + already + skipped + rejected``; a rejected object is quarantined with its
+id and reason.
 
 Every publish, export and pull is audited with purpose and legal basis (as the selector export is).
 """
@@ -81,6 +82,12 @@ class _Seen:
     last: datetime | None = None
 
 
+def _day(at: datetime) -> datetime:
+    """Midnight UTC of the day: feeds say on which days a value was seen, not when a post was made to the second."""
+    at = at.astimezone(UTC)
+    return datetime(at.year, at.month, at.day, tzinfo=UTC)
+
+
 def _check_scope(scope: ValueScope) -> None:
     if (scope.network_id is None) == (scope.case_id is None):
         raise FeedError("bad_scope", "name one network or one case")
@@ -100,20 +107,21 @@ def collect(store: Store, scope: ValueScope) -> Collected:
             s.last = row.seen if s.last is None else max(s.last, row.seen)
     post_ids = sorted({p for s in seen.values() for p in s.posts})
     nets_of = store.exchange.networks_of(post_ids)
-    now = datetime.now(UTC)
+    today = _day(datetime.now(UTC))
     indicators = [
         FeedIndicator(
             kind,
             value,
             tuple(sorted({nets_of[p] for p in s.posts if p in nets_of})),
-            s.first or now,
-            s.last or s.first or now,
+            _day(s.first) if s.first else today,
+            _day(s.last) if s.last else today,
             len(s.posts),
         )
         for (kind, value), s in seen.items()
     ]
     net_ids = sorted({n for i in indicators for n in i.networks})
-    networks = [FeedNetwork(n.id, n.score, "; ".join(n.reasons)) for n in store.links.networks(ids=net_ids)]
+    found = store.links.networks(ids=net_ids) if net_ids else []  # (no ids must not mean every network)
+    networks = [FeedNetwork(n.id, n.score, "; ".join(n.reasons)) for n in found]
     holders = [(kind, value, p) for (kind, value), s in seen.items() for p in sorted(s.posts)]
     return Collected(indicators, networks, post_ids, holders)
 
