@@ -149,8 +149,13 @@ def test_logs_and_faces_areas(store: Store, db_url: str) -> None:
                 created_at=NOW - timedelta(days=400),
             )
         )
+    # Objects two feed pulls refused: the old pull's go, the new one's stay.
+    for age in (400, 1):
+        pull_id = store.feeds.start_pull(f"feed {age}", "file", "c", None, "ann", NOW - timedelta(days=age))
+        store.feeds.add_reject(pull_id, f"indicator--{age}", "bad pattern", "{}")
     dry = {c.area: c for c in run(store, {"logs": 90, "faces": 180}, actor="dpo").areas}
     assert dry["logs"].tables["quarantine"] == 1 and dry["faces"].due == 1
+    assert dry["logs"].tables["feed_rejects"] == 1
     run(store, {"logs": 90, "faces": 180}, actor="dpo", apply=True, relink=None)
     with engine.connect() as conn:
         assert [r[0] for r in conn.execute(sa.select(quarantine.c.key).where(quarantine.c.key.like("k-%")))] == [
@@ -158,6 +163,7 @@ def test_logs_and_faces_areas(store: Store, db_url: str) -> None:
         ]
         assert conn.execute(sa.select(sa.func.count()).select_from(face_persons)).scalar_one() == 0
     engine.dispose()
+    assert [r["object_id"] for p in store.feeds.pulls() for r in store.feeds.rejects(p["id"])] == ["indicator--1"]
     with pytest.raises(RetentionError):
         run(store, {"everything": 1}, actor="dpo")
 

@@ -26,14 +26,15 @@ from tipwatch.store.media_tables import media_items, media_matches
 
 def test_builtin_types_names_and_aliases() -> None:
     assert names() == ("pdq", "md5", "sha256")
-    assert formats() == ("csv", "md5", "sha256", "te")
+    assert formats() == ("csv", "md5", "sha256", "te", "threatexchange")
     for alias, name in [("photo_pdq", "pdq"), ("PDQ_HASH", "pdq"), ("video_md5", "md5"), ("photo_md5", "md5")]:
         found = lookup(alias)
         assert found is not None and found.name == name
     assert lookup(" SHA-256 ") is signal_type("sha256") and lookup("tlsh") is None
     assert [signal_type(n).exact for n in names()] == [False, True, True]
     assert signal_type("pdq").default_threshold == pdq.DEFAULT_THRESHOLD
-    assert [signal_type(n).te_name for n in names()] == ["pdq", "md5", "sha256"]  # te exports unchanged
+    # te exports use python-threatexchange's names, so an HMA local-file exchange reads them.
+    assert [signal_type(n).te_name for n in names()] == ["pdq", "video_md5", "video_sha256"]
 
 
 def test_unknown_type_names_the_known_ones() -> None:

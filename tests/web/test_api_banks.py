@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_helpers import SessionFor, cookie_client
+from web_helpers import SessionFor, as_role, cookie_client
 
 from tipwatch.media.formats import formats
 from tipwatch.media.signal_types import names
 from tipwatch.services import audit, banks
 from tipwatch.store.facade import Store
-from tipwatch.web.auth import CSRF_HEADER
 from tipwatch.web.routes.banks import ExportFormat, ImportFormat, SignalType
 
 PDQ = Path(__file__).resolve().parents[1] / "data" / "pdq" / "expected.csv"
@@ -24,13 +23,6 @@ PDQ = Path(__file__).resolve().parents[1] / "data" / "pdq" / "expected.csv"
 def pdq_hashes(n: int) -> list[str]:
     rows = [line.split(",") for line in PDQ.read_text().splitlines()[1:]]
     return list(dict.fromkeys(r[2] for r in rows if len(r) > 2 and len(r[2]) == 64))[:n]
-
-
-def as_role(app: FastAPI, session_for: SessionFor, role: str) -> TestClient:
-    session_id, csrf = session_for(role)
-    c = cookie_client(app, session_id)
-    c.headers[CSRF_HEADER] = csrf
-    return c
 
 
 def new_bank(boss: TestClient, name: str = "hotline", **extra: object) -> dict[str, object]:

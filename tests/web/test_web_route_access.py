@@ -127,6 +127,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/exports"): "viewer",
     ("POST", "/exports/networks"): "viewer",
     ("POST", "/exports/case"): "viewer",
+    ("POST", "/api/v1/feeds/export"): "analyst",
+    ("POST", "/api/v1/feeds/import"): "supervisor",
     ("POST", "/api/v1/banks/{name}/enable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/disable"): "supervisor",
     ("POST", "/api/v1/banks/{name}/threshold"): "supervisor",

@@ -82,3 +82,11 @@ def astronaut_photos() -> tuple[bytes, bytes]:
     Image.fromarray(img[0:300, 100:350]).save(enrol, "PNG")
     Image.fromarray(np.ascontiguousarray(img[:, ::-1])).resize((400, 400)).save(query, "JPEG", quality=60)
     return enrol.getvalue(), query.getvalue()
+
+
+def as_role(app: FastAPI, session_for: SessionFor, role: str) -> TestClient:
+    """A client signed in as the test user of ``role``, sending its CSRF token."""
+    session_id, csrf = session_for(role)
+    c = cookie_client(app, session_id)
+    c.headers[CSRF_HEADER] = csrf
+    return c

@@ -13,7 +13,7 @@ from tipwatch.media.signal_types import names
 
 # From the signal registry (cheap: no numpy or Pillow), so a type added in media/signals/ needs no edit here.
 _TYPES = ", ".join(names())
-_FORMATS = ", ".join(f for f in formats() if f != "te")
+_FORMATS = ", ".join(f for f in formats() if f not in ("te", "threatexchange"))
 
 app = typer.Typer(help="Hash banks: known victims, hotline lists, abuse material (hashes only).", no_args_is_help=True)
 
@@ -70,7 +70,11 @@ def list_(db: str | None = DB_OPTION) -> None:
 def import_(
     name: str = typer.Argument(..., help="Bank to add to."),
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Hash list."),
-    fmt: str = typer.Option("auto", "--format", help=f"{_FORMATS}, te (ThreatExchange/HMA), or auto."),
+    fmt: str = typer.Option(
+        "auto",
+        "--format",
+        help=f"{_FORMATS}, te (HMA local-file exchange), threatexchange (dataset CSV), or auto.",
+    ),
     signal_type: str | None = typer.Option(None, "--signal-type", help="For a CSV whose hash column is unnamed."),
     db: str | None = DB_OPTION,
 ) -> None:
@@ -109,7 +113,11 @@ def import_(
 @app.command("export")
 def export(
     name: str = typer.Argument(...),
-    fmt: str = typer.Option("csv", "--format", help=f"csv (with metadata), {', '.join(plain_formats())}, te."),
+    fmt: str = typer.Option(
+        "csv",
+        "--format",
+        help=f"csv, {', '.join(plain_formats())}, te (HMA local-file exchange), threatexchange (with metadata).",
+    ),
     out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
     db: str | None = DB_OPTION,
 ) -> None:

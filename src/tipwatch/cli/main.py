@@ -87,9 +87,10 @@ def _register() -> None:
 
     app.add_typer(jobs_cmd.app, name="jobs")
 
-    from tipwatch.cli import exchange_cmd, retention_cmd  # partner exchange and data protection (issue 13)
+    from tipwatch.cli import exchange_cmd, feeds_cmd, retention_cmd  # partner exchange and data protection (issue 13)
 
     app.add_typer(exchange_cmd.app, name="exchange")
+    app.add_typer(feeds_cmd.app, name="feeds")
     app.add_typer(retention_cmd.app, name="retention")
 
     from tipwatch.cli import notices_cmd  # takedown notices (issue 11)

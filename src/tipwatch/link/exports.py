@@ -232,6 +232,22 @@ def write_ftm(g: ExportGraph, path: Path) -> int:
 
 PHONE_EXTENSION = "extension-definition--2f6b4a6e-6e53-5e47-9a39-9e7e4c6b8f21"
 WALLET_EXTENSION = "extension-definition--8d3b9a0c-1e7f-5b0a-b4e2-7a9c4f1d2e63"
+PDQ_EXTENSION = "extension-definition--5c1e7a2d-3b4f-5e6a-8c9d-0a1b2c3d4e5f"
+# Our observable types (new STIX Cyber-observable objects, each defined by an extension-definition in the bundle):
+# STIX has no phone number, crypto wallet or perceptual-hash object. SHA-256 of a picture is a standard File.
+PHONE_TYPE = "x-tipwatch-phone-number"
+WALLET_TYPE = "x-tipwatch-crypto-wallet"
+PDQ_TYPE = "x-tipwatch-image-pdq"
+_EXTENSIONS = (
+    (PHONE_EXTENSION, "tipwatch phone number", "value: E.164 phone number as normalized by tipwatch"),
+    (WALLET_EXTENSION, "tipwatch crypto wallet", "value: cryptocurrency address as written (checksummed)"),
+    (
+        PDQ_EXTENSION,
+        "tipwatch image PDQ hash",
+        "value: Meta's PDQ perceptual hash of a picture, 64 lower-case hex digits (256 bits); two pictures within "
+        "Hamming distance 31 are near-copies (Meta's threshold). The picture itself is never shared.",
+    ),
+)
 _stix_types: dict[str, Any] = {}
 
 
@@ -260,26 +276,38 @@ def _stix_classes() -> dict[str, Any]:
     class CryptoWallet:
         pass
 
-    _stix_types.update(phone=PhoneNumber, wallet=CryptoWallet)
+    @stix2.v21.CustomObservable(
+        PDQ_TYPE,
+        [("value", StringProperty(required=True))],
+        ["value"],
+        extension_name=PDQ_EXTENSION,
+    )
+    class ImagePdq:
+        pass
+
+    _stix_types.update(phone=PhoneNumber, wallet=CryptoWallet, image_pdq=ImagePdq)
     return _stix_types
 
 
-def stix_bundle(g: ExportGraph, created: datetime) -> Any:
-    """A STIX 2.1 bundle: tipwatch's identity, the extension definitions, observables and a Grouping per network."""
+def _identity(created: datetime) -> Any:
     import stix2
 
-    classes = _stix_classes()
-    identity = stix2.Identity(
+    return stix2.Identity(
         id=f"identity--{uuid.uuid5(_NS, 'tipwatch')}",
         name="tipwatch",
         identity_class="system",
         created=created,
         modified=created,
     )
-    exts = [
+
+
+def _extension_definitions(identity_id: str, created: datetime) -> list[Any]:
+    import stix2
+
+    return [
         stix2.ExtensionDefinition(
             id=ext_id,
-            created_by_ref=identity.id,
+            created_by_ref=identity_id,
             name=name,
             version="1.0.0",
             schema=schema,
@@ -287,28 +315,37 @@ def stix_bundle(g: ExportGraph, created: datetime) -> Any:
             created=created,
             modified=created,
         )
-        for ext_id, name, schema in (
-            (PHONE_EXTENSION, "tipwatch phone number", "E.164 phone number as normalized by tipwatch"),
-            (WALLET_EXTENSION, "tipwatch crypto wallet", "cryptocurrency address as written (checksummed)"),
-        )
+        for ext_id, name, schema in _EXTENSIONS
     ]
-    objects: dict[str, Any] = {}
 
-    def observable(node: Node) -> Any:
-        if node.kind == "email":
-            return stix2.EmailAddress(value=node.label)
-        if node.kind == "url":
-            return stix2.URL(value=node.label)
-        if node.kind == "handle":
-            platform, _, name = node.label.partition(":")
-            return stix2.UserAccount(account_login=name or platform, account_type=platform if name else None)
-        if node.kind == "image_sha256":
-            return stix2.File(hashes={"SHA-256": node.label})
-        if node.kind == "phone":
-            return classes["phone"](value=node.label)
-        if node.kind == "wallet":
-            return classes["wallet"](value=node.label)
-        return None
+
+def stix_observable(kind: str, value: str, **extra: Any) -> Any:
+    """The STIX Cyber-observable of one identifier or picture hash (tipwatch's stored form); None for other kinds.
+    Handles are stored as ``platform:name``. ``extra``: common properties (object_marking_refs)."""
+    import stix2
+
+    classes = _stix_classes()
+    if kind == "email":
+        return stix2.EmailAddress(value=value, **extra)
+    if kind == "url":
+        return stix2.URL(value=value, **extra)
+    if kind == "handle":
+        platform, _, name = value.partition(":")
+        return stix2.UserAccount(account_login=name or platform, account_type=platform if name else None, **extra)
+    if kind == "image_sha256":
+        return stix2.File(hashes={"SHA-256": value}, **extra)
+    if kind in ("phone", "wallet", "image_pdq"):
+        return classes[kind](value=value, **extra)
+    return None
+
+
+def stix_bundle(g: ExportGraph, created: datetime) -> Any:
+    """A STIX 2.1 bundle: tipwatch's identity, the extension definitions, observables and a Grouping per network."""
+    import stix2
+
+    identity = _identity(created)
+    exts = _extension_definitions(identity.id, created)
+    objects: dict[str, Any] = {}
 
     refs: dict[str, list[str]] = {}
     for e in g.edges:
@@ -317,7 +354,8 @@ def stix_bundle(g: ExportGraph, created: datetime) -> Any:
         post = g.nodes[e.source]
         net = str(post.attrs.get("network_id"))
         if e.target.startswith("entity:"):
-            obs = observable(g.nodes[e.target])
+            target = g.nodes[e.target]
+            obs = stix_observable(target.kind, target.label)
         elif e.kind == "member_of" and isinstance(post.attrs.get("url"), str):
             obs = stix2.URL(value=str(post.attrs["url"]))
         else:
@@ -347,6 +385,239 @@ def stix_bundle(g: ExportGraph, created: datetime) -> Any:
 
 def write_stix(g: ExportGraph, path: Path, created: datetime) -> None:
     path.write_text(stix_bundle(g, created).serialize(pretty=True), encoding="utf-8")
+
+
+# --- STIX 2.1 indicator feeds (tipwatch feeds publish) ------------------------------------------------------------
+
+# The kinds a feed carries, in bundle order: identifiers first, then picture hashes.
+FEED_KINDS: tuple[str, ...] = ("phone", "email", "handle", "wallet", "url", "image_sha256", "image_pdq")
+
+
+@dataclass(frozen=True, slots=True)
+class Tlp:
+    level: str  # clear, green, amber, amber+strict, red
+    marking: dict[str, Any]  # the marking-definition object as published
+
+
+def _tlp_data() -> dict[str, Any]:
+    import yaml
+
+    with open(Path(__file__).with_name("tlp.yaml"), encoding="utf-8") as fh:
+        data: dict[str, Any] = yaml.safe_load(fh)
+    return data
+
+
+def tlp_level_of(marking_id: str) -> str | None:
+    """The TLP 2.0 level a marking-definition id stands for; None for any other id."""
+    for level, known in _tlp_data()["levels"].items():
+        if known == marking_id:
+            return str(level)
+    return None
+
+
+def tlp_levels() -> tuple[str, ...]:
+    return tuple(_tlp_data()["levels"])
+
+
+def default_tlp() -> str:
+    return str(_tlp_data()["default"])
+
+
+def tlp(level: str) -> Tlp:
+    """The TLP 2.0 marking-definition for ``level`` ("TLP:" prefix and case ignored); ValueError for another."""
+    data = _tlp_data()
+    key = level.strip().lower().removeprefix("tlp:")
+    if key not in data["levels"]:
+        raise ValueError(f"unknown TLP level {level!r}: use one of {', '.join(data['levels'])}")
+    marking = {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": data["levels"][key],
+        "created": data["created"],
+        "name": f"TLP:{key.upper()}",
+        "extensions": {data["extension"]: {"extension_type": "property-extension", "tlp_2_0": key}},
+    }
+    return Tlp(key, marking)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedIndicator:
+    """One value a feed shares: its kind (FEED_KINDS), the stored value, the networks holding it, when it was seen
+    and by how many posts."""
+
+    kind: str
+    value: str
+    networks: tuple[str, ...]
+    first_seen: datetime
+    last_seen: datetime
+    posts: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedNetwork:
+    id: str
+    score: float
+    reasons: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedNote:
+    """Ad text, only when the publisher asked for it and may share it: a Note about the indicators of the values
+    the post holds (``values``: (kind, value)) and about its network's grouping when it is in one."""
+
+    network: str | None
+    post_id: str
+    text: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+def stix_string(value: str) -> str:
+    """A STIX pattern string literal: quotes and backslashes escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def indicator_pattern(kind: str, value: str) -> str:
+    """The STIX pattern matching one value (the inverse of tipwatch.link.stix_read.read_pattern)."""
+    if kind == "email":
+        return f"[email-addr:value = {stix_string(value)}]"
+    if kind == "url":
+        return f"[url:value = {stix_string(value)}]"
+    if kind == "handle":
+        platform, _, name = value.partition(":")
+        if not name:
+            return f"[user-account:account_login = {stix_string(platform)}]"
+        return (
+            f"[user-account:account_login = {stix_string(name)} AND "
+            f"user-account:account_type = {stix_string(platform)}]"
+        )
+    if kind == "image_sha256":
+        return f"[file:hashes.'SHA-256' = {stix_string(value)}]"
+    if kind == "phone":
+        return f"[{PHONE_TYPE}:value = {stix_string(value)}]"
+    if kind == "wallet":
+        return f"[{WALLET_TYPE}:value = {stix_string(value)}]"
+    if kind == "image_pdq":
+        return f"[{PDQ_TYPE}:value = {stix_string(value)}]"
+    raise ValueError(f"no STIX pattern for {kind!r}")
+
+
+def _feed_id(prefix: str, *parts: str) -> str:
+    # Deterministic: publishing the same value again names the same objects, so a TAXII server keeps versions of
+    # one indicator instead of piling up copies.
+    return f"{prefix}--{uuid.uuid5(_NS, chr(31).join(parts))}"
+
+
+def indicator_bundle(
+    indicators: Iterable[FeedIndicator],
+    networks: Iterable[FeedNetwork],
+    *,
+    created: datetime,
+    marking: Tlp,
+    notes: Iterable[FeedNote] = (),
+) -> Any:
+    """A STIX 2.1 bundle of a network's (or case's) indicators, every object marked with ``marking``:
+
+    - tipwatch's identity, the TLP marking-definition, the extension definitions of our observable types;
+    - per value: its observable (SCO), an Observed Data (first/last seen, number of posts), an Indicator with a STIX
+      pattern, and the relationship "indicator based-on observed-data";
+    - per network: a Grouping of its indicators (context "suspicious-activity": a lead for human review), and a
+      "related-to" relationship from each indicator to the network's grouping;
+    - ``notes``: ad text, only when asked for (tipwatch.services.feeds decides who may).
+    """
+    import stix2
+
+    identity = _identity(created)
+    marks = [marking.marking["id"]]
+    common: dict[str, Any] = {"created_by_ref": identity.id, "object_marking_refs": marks}
+    objects: list[Any] = [identity, stix2.parse(marking.marking, allow_custom=True)]
+    objects += _extension_definitions(identity.id, created)
+    by_network: dict[str, list[str]] = {}
+    for ind in sorted(indicators, key=lambda i: (FEED_KINDS.index(i.kind), i.value)):
+        sco = stix_observable(ind.kind, ind.value, object_marking_refs=marks)
+        if sco is None:
+            continue
+        observed = stix2.ObservedData(
+            id=_feed_id("observed-data", ind.kind, ind.value),
+            created=created,
+            modified=created,
+            first_observed=ind.first_seen,
+            last_observed=max(ind.last_seen, ind.first_seen),
+            number_observed=max(ind.posts, 1),
+            object_refs=[sco.id],
+            allow_custom=True,
+            **common,
+        )
+        indicator = stix2.Indicator(
+            id=_feed_id("indicator", ind.kind, ind.value),
+            created=created,
+            modified=created,
+            name=f"{ind.kind} seen in {ind.posts} post(s)",
+            description="A lead for human review, not a verdict: this value was shared by posts tipwatch linked.",
+            indicator_types=["unknown"],
+            pattern=indicator_pattern(ind.kind, ind.value),
+            pattern_type="stix",
+            valid_from=ind.first_seen,
+            labels=[f"tipwatch-{ind.kind}"],
+            **common,
+        )
+        based = stix2.Relationship(
+            id=_feed_id("relationship", "based-on", indicator.id),
+            source_ref=indicator.id,
+            relationship_type="based-on",
+            target_ref=observed.id,
+            created=created,
+            modified=created,
+            **common,
+        )
+        objects += [sco, observed, indicator, based]
+        for net_id in ind.networks:
+            by_network.setdefault(net_id, []).append(indicator.id)
+    for net in networks:
+        refs = by_network.get(net.id)
+        if not refs:
+            continue
+        grouping = stix2.Grouping(
+            id=_feed_id("grouping", "network", net.id),
+            created=created,
+            modified=created,
+            name=f"tipwatch network {net.id}",
+            description=f"Lead for human review (score {net.score:.3f}): {net.reasons}",
+            context="suspicious-activity",
+            object_refs=refs,
+            **common,
+        )
+        objects.append(grouping)
+        objects += [
+            stix2.Relationship(
+                id=_feed_id("relationship", "related-to", ref, grouping.id),
+                source_ref=ref,
+                relationship_type="related-to",
+                target_ref=grouping.id,
+                created=created,
+                modified=created,
+                **common,
+            )
+            for ref in refs
+        ]
+    emitted = {o.id for o in objects if o.type in ("indicator", "grouping")}
+    for note in notes:
+        about = [_feed_id("indicator", kind, value) for kind, value in note.values]
+        if note.network is not None:
+            about.append(_feed_id("grouping", "network", note.network))
+        about = [ref for ref in about if ref in emitted]
+        if about:
+            objects.append(
+                stix2.Note(
+                    id=_feed_id("note", note.post_id),
+                    created=created,
+                    modified=created,
+                    abstract=f"ad text of post {note.post_id}",
+                    content=note.text,
+                    object_refs=about,
+                    **common,
+                )
+            )
+    return stix2.Bundle(objects=objects, allow_custom=True)
 
 
 def check_format(fmt: str) -> None:

@@ -7,7 +7,10 @@
 - ``md5`` / ``sha256`` (every type with ``plain_format``): one hash per line, ``#`` comments and blank lines ignored;
   ``md5sum``/``sha256sum`` output (``<hex>  <filename>``) keeps the filename as metadata.
 - ``te``: the ThreatExchange / HMA hash-and-signal-type form: ``<signal_type> <hash>`` per line (python-threatexchange's
-  local-file exchange and ``threatexchange hash`` output), also accepted with a comma and in either order.
+  local-file exchange and ``threatexchange hash`` output), also accepted with a comma and in either order; written
+  with python-threatexchange's type names (``pdq``, ``video_md5``, ``video_sha256``).
+- ``threatexchange``: python-threatexchange's dataset CSV with metadata, read and written through the library
+  (tipwatch.media.threatexchange_format; needs the ``hma`` extra).
 
 Signal types are the registered ones (``tipwatch.media.signal_types``: pdq, md5, sha256 built in), read by name or
 alias (ThreatExchange's ``photo_md5`` / ``video_md5`` read as ``md5``) and written by name (``te``: export name).
@@ -22,17 +25,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tipwatch.media.signal_types import lookup, names, signal_type, signal_types
+from tipwatch.media.entries import EntryIn, meta_value, normalize_hash
+from tipwatch.media.signal_types import lookup, names, signal_types
 
 _GENERIC_HASH_COLUMNS = ("hash", "signal", "value", "signal_value", "hash_value")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
-
-
-@dataclass(slots=True, frozen=True)
-class EntryIn:
-    signal_type: str
-    value: str  # lower-case hex
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -48,19 +45,14 @@ def plain_formats() -> tuple[str, ...]:
 
 
 def formats() -> tuple[str, ...]:
-    """Every format ``parse`` and ``write`` take: csv, the plain lists, te."""
-    return ("csv", *plain_formats(), "te")
+    """Every format ``parse`` and ``write`` take: csv, the plain lists, te, threatexchange."""
+    return ("csv", *plain_formats(), "te", "threatexchange")
 
 
 def signal_type_name(text: str) -> str | None:
     """The registered signal type a name or alias means; None if none."""
     found = lookup(text)
     return None if found is None else found.name
-
-
-def normalize_hash(name: str, value: str) -> str:
-    """Lower-case hex of the right length for the signal type; ValueError with the reason otherwise."""
-    return signal_type(name).normalize(value)
 
 
 def parse(text: str, fmt: str, *, default_signal_type: str | None = None) -> Parsed:
@@ -85,6 +77,10 @@ def iter_parse(
         return _iter_plain(lines, fmt)
     if fmt == "te":
         return _iter_te(lines)
+    if fmt == "threatexchange":
+        from tipwatch.media import threatexchange_format  # the hma extra's library: imported when used
+
+        return threatexchange_format.iter_parse(lines)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(formats())}")
 
 
@@ -168,7 +164,7 @@ def _iter_csv(lines: Iterable[str], default_signal_type: str | None) -> Iterator
             yield (number, str(exc))
             continue
         meta = {
-            header[i]: _meta_value(cell)
+            header[i]: meta_value(cell)
             for i, cell in enumerate(row)
             if i not in (hash_col, type_col) and i < len(header) and header[i] and cell.strip()
         }
@@ -195,18 +191,12 @@ def _csv_columns(header: list[str]) -> tuple[int, int, str | None]:
     return -1, type_col, None
 
 
-def _meta_value(cell: str) -> Any:
-    text = cell.strip()
-    # Only canonical integers become numbers, so "007" stays a string and round-trips unchanged.
-    if re.fullmatch(r"-?\d{1,18}", text) and str(int(text)) == text:
-        return int(text)
-    return text
-
-
 def detect(text: str) -> str | None:
     """Guess the format from the first content line; None when it is ambiguous (a bare 64-hex line could be PDQ or
     SHA-256, so the caller must say)."""
     for _number, line in _content_lines(text.splitlines()):
+        if line.lower().replace(" ", "").startswith("signal_type,signal_str,collab"):
+            return "threatexchange"
         parts = [p for p in re.split(r"[,\s]+", line) if p]
         if len(parts) >= 2:
             a, b = parts[0], parts[1]
@@ -222,9 +212,14 @@ def detect(text: str) -> str | None:
     return None
 
 
-def write(entries: Iterable[EntryIn], fmt: str) -> str:
-    """Serialize entries in ``fmt``; plain lists keep only their own signal type."""
+def write(entries: Iterable[EntryIn], fmt: str, *, collab: str = "tipwatch") -> str:
+    """Serialize entries in ``fmt``; plain lists keep only their own signal type. ``collab``: the collaboration the
+    threatexchange format names (a bank's name)."""
     items = list(entries)
+    if fmt == "threatexchange":
+        from tipwatch.media import threatexchange_format
+
+        return threatexchange_format.write(items, collab=collab)
     buf = io.StringIO()
     if fmt in plain_formats():
         for e in items:

@@ -146,6 +146,13 @@ def choose_format(path: Path, fmt: str = "auto") -> str:
 def check_format(fmt: str) -> None:
     if fmt not in formats():
         raise BankError(f"unknown format {fmt!r}; one of {', '.join(formats())}")
+    if fmt == "threatexchange":  # needs python-threatexchange (the hma extra): say so before reading anything
+        from tipwatch.media.threatexchange_format import MissingLibrary, library_types
+
+        try:
+            library_types()
+        except MissingLibrary as exc:
+            raise BankError(str(exc)) from None
 
 
 def import_file(
@@ -208,7 +215,7 @@ def import_stream(
 def export_bank(store: Store, name: str, fmt: str = "csv") -> str:
     """A bank's entries in one of the exchange formats (``tipwatch.media.formats.formats()``)."""
     check_format(fmt)
-    return write((EntryIn(e.signal_type, e.value, e.meta) for e in iter_entries(store, name)), fmt)
+    return write((EntryIn(e.signal_type, e.value, e.meta) for e in iter_entries(store, name)), fmt, collab=name)
 
 
 def add_images(

@@ -231,7 +231,9 @@ def group_keys(store: Store, secret: bytes, group: str) -> list[tuple[str, bytes
     return keys
 
 
-def _why(purpose: str, legal_basis: str) -> tuple[str, str]:
+def check_why(purpose: str, legal_basis: str) -> tuple[str, str]:
+    """Purpose and legal basis, trimmed; ExchangeError when either is missing or too long (every sharing step,
+    selectors and feeds, asks for both and keeps them in the audit log)."""
     purpose, legal_basis = (purpose or "").strip(), (legal_basis or "").strip()
     # NUL: PostgreSQL refuses it in text, and the audit entry keeps both.
     if not purpose or len(purpose) > MAX_TEXT or "\x00" in purpose:
@@ -282,7 +284,7 @@ def export_selectors(
 ) -> ExportSummary:
     """Write one JSON line per selector of the posts in ``scope`` to ``out``: type, selector, key id, first and last
     day seen, how many posts hold it. No plain value and no text leaves."""
-    purpose, legal_basis = _why(purpose, legal_basis)
+    purpose, legal_basis = check_why(purpose, legal_basis)
     key_id, key = group_keys(store, secret, group)[0]
     if scope.min_risk is not None and not 0.0 <= scope.min_risk <= 1.0:
         raise ExchangeError("bad_scope", "min risk must be between 0 and 1")
@@ -406,7 +408,7 @@ def match_selectors(
 
     Only matches are returned; nothing about local values without a match. The file is read first (its wanted
     selectors are kept, not the store's), then the store's values are streamed once."""
-    purpose, legal_basis = _why(purpose, legal_basis)
+    purpose, legal_basis = check_why(purpose, legal_basis)
     keys = group_keys(store, secret, group)
     wanted: dict[tuple[str, str], None] = {}
     errors: list[tuple[int, str]] = []

@@ -49,13 +49,18 @@ def remove(store: Store, watch_id: int) -> bool:
 
 
 def backfill(store: Store, watch: Watch) -> int:
-    """Alerts for posts already stored that match ``watch`` (identifier and network watches); returns how many."""
+    """Alerts for posts already stored that match ``watch`` (identifier, network and picture-file watches); returns
+    how many."""
     if watch.kind in identifier_kinds():
         pids = store.posts.ids_with_identifier(watch.kind, watch.value)
         reason = f"{watch.kind} {watch.value}"
     elif watch.kind == "network":
         pids = sorted(store.links.membership([watch.value]))
         reason = f"in network {watch.value}"
+    elif watch.kind == "image":
+        # The same file (SHA-256, indexed); PDQ near-copies are found as new posts come (link.watch.Matcher).
+        pids = store.media.posts_with_sha256(watch.value)
+        reason = f"picture SHA-256 {watch.value}"
     else:
         return 0
     return store.watches.raise_alerts([Hit(watch.id, pid, reason) for pid in pids])

@@ -15,6 +15,7 @@ from tipwatch.store.interface.cases import CaseStore
 from tipwatch.store.interface.evidence import EvidenceStore
 from tipwatch.store.interface.exchange import ExchangeStore
 from tipwatch.store.interface.faces import FaceStore
+from tipwatch.store.interface.feeds import FeedStore
 from tipwatch.store.interface.jobs import JobStore
 from tipwatch.store.interface.labels import LabelStore
 from tipwatch.store.interface.links import LinkStateStore, LinkStore
@@ -33,6 +34,7 @@ from tipwatch.store.sql.cases import SqlCases
 from tipwatch.store.sql.evidence import SqlEvidence
 from tipwatch.store.sql.exchange import SqlExchange
 from tipwatch.store.sql.faces import SqlFaces
+from tipwatch.store.sql.feeds import SqlFeeds
 from tipwatch.store.sql.jobs import SqlJobs
 from tipwatch.store.sql.labels import SqlLabels
 from tipwatch.store.sql.link_state import SqlLinkState
@@ -81,6 +83,8 @@ class Store:
         # Partner exchange keys and selector values; retention and legal hold (issue 13).
         self.exchange: ExchangeStore = SqlExchange(self._engine)
         self.retention: RetentionStore = SqlRetention(self._engine)
+        # Indicators pulled from partners' TAXII feeds, their pulls and quarantine (issue 13).
+        self.feeds: FeedStore = SqlFeeds(self._engine)
 
     @property
     def dialect(self) -> str:

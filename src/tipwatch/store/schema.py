@@ -9,6 +9,7 @@ from tipwatch.store import (
     case_tables,
     evidence_tables,
     exchange_tables,
+    feed_tables,
     job_tables,
     link_tables,
     media_tables,
@@ -27,6 +28,7 @@ TABLE_MODULES = (
     case_tables,
     job_tables,
     exchange_tables,
+    feed_tables,
     notice_tables,
     evidence_tables,
 )

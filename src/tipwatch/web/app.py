@@ -43,6 +43,7 @@ from tipwatch.web.routes import (
     exchange,
     exports,
     faces,
+    feeds,
     health,
     jobs,
     networks,
@@ -120,6 +121,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(exchange_page.router)
     app.include_router(exports.router)
     app.include_router(exports_page.router)
+    app.include_router(feeds.router)
     app.include_router(notices.router)
     return app
 

@@ -200,6 +200,10 @@ class MediaStore(ABC):
     def restricted_images(self, sha256s: Iterable[str]) -> set[str]:
         """Those of the SHA-256s that ever matched an abuse-material bank."""
 
+    @abstractmethod
+    def posts_with_sha256(self, sha256: str) -> list[str]:
+        """The posts holding an image file of this SHA-256 (sorted)."""
+
     def is_restricted_image(self, sha256: str) -> bool:
         """True when this file ever matched an abuse-material bank: show its hash only, never the image."""
         return bool(self.restricted_images([sha256]))

@@ -2,7 +2,8 @@
 
 The areas (``AREAS``): posts (whole posts with everything hanging off them), identifiers (the structured values
 extracted from posts), media (image references, hashes and bank matches of posts), faces (enrolled persons; their
-own retention date applies too) and logs (quarantined records, login attempts, expired sessions). The audit log and
+own retention date applies too) and logs (quarantined records, login attempts, expired sessions, objects that
+feed pulls refused). The audit log and
 the face-search log are append-only hash chains and are never touched here (docs/dpia.md says how they are kept).
 
 A post is on **legal hold** while it is in a case that is not closed (directly, or through one of the case's

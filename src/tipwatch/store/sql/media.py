@@ -339,6 +339,11 @@ class SqlMedia(MediaStore):
         with self._engine.connect() as conn:
             return _restricted_sha256s(conn, sha256s)
 
+    def posts_with_sha256(self, sha256: str) -> list[str]:
+        stmt = select(media_items.c.post_id).where(media_items.c.sha256 == sha256).distinct()
+        with self._engine.connect() as conn:
+            return sorted(r[0] for r in conn.execute(stmt))
+
     def restricted_posts(self, post_ids: Iterable[str] | None = None) -> set[str]:
         with self._engine.connect() as conn:
             return restricted_posts(conn, post_ids)

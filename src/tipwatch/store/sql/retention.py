@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from tipwatch.store.account_tables import login_attempts, web_sessions
 from tipwatch.store.case_tables import case_networks, case_posts, cases
+from tipwatch.store.feed_tables import feed_pulls, feed_rejects
 from tipwatch.store.interface.retention import AREAS, AreaCount, RetentionStore
 from tipwatch.store.link_tables import alerts, links, network_posts
 from tipwatch.store.media_tables import face_embeddings, face_persons, mandatory_reports, media_items, media_matches
@@ -106,6 +107,12 @@ def _held_posts(cutoff: datetime) -> Select[Any]:
     return _old_posts(cutoff).where(posts.c.id.in_(_held()))
 
 
+def _old_rejects(cutoff: datetime) -> Select[Any]:
+    """Objects partners' feeds sent that a pull refused (kept as received): as old as their pull."""
+    pulls = select(feed_pulls.c.id).where(feed_pulls.c.started_at < cutoff)
+    return select(feed_rejects.c.id).where(feed_rejects.c.pull_id.in_(pulls))
+
+
 def _count(conn: Connection, stmt: Select[Any]) -> int:
     return int(conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
 
@@ -148,6 +155,7 @@ class SqlRetention(RetentionStore):
             "quarantine": _count(conn, select(quarantine.c.id).where(quarantine.c.created_at < cutoff)),
             "login_attempts": _count(conn, select(login_attempts.c.id).where(login_attempts.c.at < cutoff)),
             "web_sessions": _count(conn, select(web_sessions.c.id_hash).where(web_sessions.c.expires_at < cutoff)),
+            "feed_rejects": _count(conn, _old_rejects(cutoff)),
         }
         return AreaCount(area, sum(logs.values()), 0, logs)
 
@@ -192,6 +200,7 @@ class SqlRetention(RetentionStore):
                 conn.execute(delete(quarantine).where(quarantine.c.created_at < cutoff))
                 conn.execute(delete(login_attempts).where(login_attempts.c.at < cutoff))
                 conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < cutoff))
+                conn.execute(delete(feed_rejects).where(feed_rejects.c.id.in_(_old_rejects(cutoff))))
         return counted
 
     def held(self, post_ids: Sequence[str]) -> set[str]:

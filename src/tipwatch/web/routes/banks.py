@@ -27,11 +27,11 @@ Supervisor = Annotated[Principal, Depends(require_role("supervisor"))]
 # No control characters (PostgreSQL refuses NUL in text; no bank name holds one).
 BankName = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 # Literal choices keep the OpenAPI document exact; tests/web/test_api_banks.py checks they match the registry.
-ImportFormat = Literal["auto", "csv", "md5", "sha256", "te"]
-ExportFormat = Literal["csv", "md5", "sha256", "te"]
+ImportFormat = Literal["auto", "csv", "md5", "sha256", "te", "threatexchange"]
+ExportFormat = Literal["csv", "md5", "sha256", "te", "threatexchange"]
 SignalType = Literal["pdq", "md5", "sha256"]
 LISTED = 200  # bad lines and refused entries listed in an answer (all are counted)
-_MEDIA_TYPES = {"csv": "text/csv; charset=utf-8"}
+_MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "threatexchange": "text/csv; charset=utf-8"}
 
 
 @dataclass(slots=True)

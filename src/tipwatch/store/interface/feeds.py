@@ -1,0 +1,69 @@
+"""Feeds as stored: the pulls from partners' TAXII collections (with their counts), the indicators they brought in
+(each tied to the watch it became) and the objects they refused."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class PullCounts:
+    """``read`` = imported + already + skipped + rejected."""
+
+    read: int = 0
+    imported: int = 0
+    already: int = 0
+    skipped: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedIndicatorRow:
+    feed: str
+    kind: str
+    value: str
+    stix_id: str
+    watch_id: int
+    pull_id: int
+    tlp: str | None
+    valid_until: datetime | None
+    pulled_at: datetime
+
+
+class FeedStore(ABC):
+    @abstractmethod
+    def start_pull(
+        self, feed: str, source: str, collection: str, added_after: str | None, actor: str, at: datetime
+    ) -> int:
+        """Record a pull as started; returns its id."""
+
+    @abstractmethod
+    def finish_pull(self, pull_id: int, counts: PullCounts, at: datetime) -> None:
+        """Record a pull's counts."""
+
+    @abstractmethod
+    def has_indicator(self, feed: str, kind: str, value: str) -> bool:
+        """True when this feed already brought this value in."""
+
+    @abstractmethod
+    def add_indicator(self, row: FeedIndicatorRow) -> None:
+        """Keep a pulled indicator (the watch it became is made first)."""
+
+    @abstractmethod
+    def add_reject(self, pull_id: int, object_id: str, reason: str, raw: str) -> None:
+        """Quarantine an object a pull refused."""
+
+    @abstractmethod
+    def indicators(self, feed: str | None = None) -> list[FeedIndicatorRow]:
+        """Pulled indicators (of one feed, or all), oldest first."""
+
+    @abstractmethod
+    def rejects(self, pull_id: int) -> list[dict[str, Any]]:
+        """The objects a pull refused: object_id, reason, raw."""
+
+    @abstractmethod
+    def pulls(self) -> list[dict[str, Any]]:
+        """Every pull with its counts, newest first."""
