@@ -95,7 +95,7 @@ def test_spark_links_what_local_links(spark: Any, analysed: tuple[Path, Path], t
         assert summary.full and summary.posts >= N_POSTS
 
     local = _dump(dbs["local"])
-    assert len(local["members"]) > 5000 and len(local["networks"]) > 100
+    assert len(local["members"]) > 2000 and len(local["networks"]) > 50
     signals = {row[3] for row in local["links"]}
     assert {"text", "phone", "image"} <= signals, signals  # text pairs, identifier groups and picture clusters
     for name in ("spark", "parquet"):
