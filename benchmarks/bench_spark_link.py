@@ -82,7 +82,7 @@ def _session(master: str) -> Any:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         # Local mode: the driver JVM is the executor. Results (prepared chunks, accepted pairs) come back to it.
-        .config("spark.driver.memory", "4g")
+        .config("spark.driver.memory", os.environ.get("BENCH_DRIVER_MEMORY", "4g"))
         .config("spark.driver.maxResultSize", "0")
         .config("spark.sql.shuffle.partitions", "16")
         .getOrCreate()
@@ -191,7 +191,7 @@ def simulated_columns(n: int, seed: int) -> tuple[Any, Any]:
     return np.concatenate(ptrs), np.concatenate(idss)
 
 
-def run_simulated(n: int, seed: int, master: str, deadline: float) -> dict[str, object]:
+def run_simulated(n: int, seed: int, master: str, deadline: float, with_candidates: bool = True) -> dict[str, object]:
     """The Spark kernels on ``n`` simulated posts; stops after ``deadline`` seconds and says how far it got."""
     import numpy as np
 
@@ -237,6 +237,12 @@ def run_simulated(n: int, seed: int, master: str, deadline: float) -> dict[str, 
     t = time.perf_counter()
     keys = band_keys(sigs, tc.bands, tc.rows)
     stop_if_late("band_keys", t)
+    if not with_candidates:
+        timer.cancel()
+        out["total_s"] = round(sum(float(out[f"{s}_s"]) for s in out["done"]), 1)  # type: ignore[attr-defined,arg-type]
+        out["peak_tree_rss_mb"] = mem.stop()
+        out["load_after"] = _load()
+        return out
     t = time.perf_counter()
     members = np.arange(n, dtype=np.int64)
     pa, _, _ = kernels.similar(keys, members, np.ones(n, bool), tc.max_bucket, sigs, tc.min_jaccard, None)
@@ -257,6 +263,7 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--deadline", type=float, default=3600.0, help="seconds per simulated size")
+    ap.add_argument("--signatures-only", action="store_true", help="simulated sizes: stop after MinHash and band keys")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -265,7 +272,8 @@ def main() -> None:
             spool = [Path(p) for p in job["spool"]]
             print(json.dumps(run_corpus(job["n"], args.seed, job["engine"], args.master, spool)), flush=True)
         else:
-            print(json.dumps(run_simulated(job["n"], args.seed, args.master, args.deadline)), flush=True)
+            done = run_simulated(job["n"], args.seed, args.master, args.deadline, not args.signatures_only)
+            print(json.dumps(done), flush=True)
         return
     print(f"machine: {machine()}", flush=True)
     for n in [int(s) for s in args.sizes.split(",") if s]:
@@ -283,12 +291,15 @@ def main() -> None:
 
 def _child(job: dict[str, object], args: argparse.Namespace) -> None:
     cmd = [sys.executable, __file__, "--one", json.dumps(job), "--seed", str(args.seed), "--master", args.master]
-    cmd += ["--deadline", str(args.deadline)]
+    cmd += ["--deadline", str(args.deadline)] + (["--signatures-only"] if args.signatures_only else [])
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     lines = res.stdout.strip().splitlines()
     if lines:
         print(lines[-1], flush=True)
     if res.returncode not in (0, 3):
+        # The stages a failed size finished (printed as it goes), then the end of its error.
+        progress = [line for line in res.stderr.splitlines() if line.startswith("{")]
+        print(json.dumps({"failed": job, "returncode": res.returncode, "last_progress": progress[-1:]}), flush=True)
         print(res.stderr[-3000:], file=sys.stderr)
 
 

@@ -244,8 +244,14 @@ class SparkKernels(Kernels):
             (indptr[lo : hi + 1] - indptr[lo], ids[indptr[lo] : indptr[hi]]) for lo, hi in itertools.pairwise(cuts)
         ]
         ab = self.sc.broadcast((a, b))
+        # One Spark job per window of ranges: the driver's JVM holds one window's results at a time (collecting 10M
+        # signatures, 2.5 GB, in one job lost results from a 4 GB driver's block manager).
+        window = 2 * max(1, int(self.sc.defaultParallelism))
+        out: list[U32] = []
         try:
-            out = self.sc.parallelize(pieces, len(pieces)).mapPartitions(partial(_sign, ab)).collect()
+            for at in range(0, len(pieces), window):
+                group = pieces[at : at + window]
+                out.extend(self.sc.parallelize(group, len(group)).mapPartitions(partial(_sign, ab)).collect())
         finally:
             ab.unpersist()
         return np.concatenate(out)
