@@ -29,8 +29,14 @@ def _run(cfg: LinkConfig, kernels: Kernels, batches: list[list[PostInput]]) -> L
 
 
 @pytest.mark.parametrize(("seed", "max_bucket"), [(41, 2), (42, 4), (43, None)])
-def test_spark_kernels_equal_local_kernels_incrementally(spark: Any, seed: int, max_bucket: int | None) -> None:
+def test_spark_kernels_equal_local_kernels_incrementally(
+    spark: Any, seed: int, max_bucket: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tipwatch.link import spark as on_spark_module
     from tipwatch.link.spark import SparkKernels
+
+    # Small MinHash tasks, so that their results come back over several windows of jobs.
+    monkeypatch.setattr(on_spark_module, "SIGN_CHUNK", 16)
 
     cfg = small_config(max_bucket=max_bucket)
     c = Corpus(seed)
