@@ -7,11 +7,9 @@ One Spark session for the module (starting a JVM costs seconds); the UI is off, 
 from __future__ import annotations
 
 import gzip
-import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,26 +33,6 @@ BAD_LINES: dict[int, bytes] = {
     12_345: b'{"id": "x", "body": ' + b'"' + b"a" * 50 + b"",  # cut short
     19_999: b"   ",  # blank: not a record
 }
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    from pyspark.sql import SparkSession
-
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    os.environ["PYSPARK_PYTHON"] = sys.executable  # the workers import tipwatch from this environment
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("tipwatch-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

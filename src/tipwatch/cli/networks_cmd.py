@@ -23,11 +23,25 @@ STATE_HELP = "Link state directory (default: TIPWATCH_LINK_STATE, the config fil
 CONFIG_HELP = "Linking thresholds (YAML like the packaged tipwatch/link/link.yaml)."
 
 
-def link_networks(db: str | None, rebuild: bool, state: Path | None, config: Path | None) -> Store:
+def link_networks(
+    db: str | None,
+    rebuild: bool,
+    state: Path | None,
+    config: Path | None,
+    engine: str = "local",
+    spark_master: str | None = None,
+    parquet: str | None = None,
+) -> Store:
     """Open the store and bring its networks up to date, with a progress bar and a summary line."""
     from tipwatch.cli.progress import progress_bar
+    from tipwatch.engines.base import EngineUnavailable
     from tipwatch.link.config import load_config
-    from tipwatch.services.networks import state_store, update_networks
+    from tipwatch.services.networks import ENGINES, LinkEngine, ParquetMismatch, state_store, update_networks
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"{engine!r} is not one of {', '.join(ENGINES)}", param_hint="--engine")
+    if engine != "spark" and (spark_master or parquet):
+        raise typer.BadParameter("--spark-master and --parquet need --engine spark", param_hint="--engine")
 
     if config is not None and not config.is_file():
         fail(f"config file not found: {config}")
@@ -43,7 +57,17 @@ def link_networks(db: str | None, rebuild: bool, state: Path | None, config: Pat
         def report(_stage: str, done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        summary = update_networks(store, state=kept, config=cfg, rebuild=rebuild, progress=report)
+        try:
+            summary = update_networks(
+                store,
+                state=kept,
+                config=cfg,
+                rebuild=rebuild,
+                progress=report,
+                engine=LinkEngine(engine, spark_master, parquet),
+            )
+        except (EngineUnavailable, ParquetMismatch) as exc:
+            fail(str(exc))
     console.print(link_summary_line(summary))
     return store
 
@@ -56,11 +80,18 @@ def networks(
     profile: bool = typer.Option(False, "--profile", help="Add each network's profile to its line."),
     state: Path | None = typer.Option(None, "--state", help=STATE_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    engine: str = typer.Option("local", "--engine", help="Where linking runs: local (this machine) or spark."),
+    spark_master: str | None = typer.Option(
+        None, "--spark-master", help="Spark master URL (spark://host:7077, yarn, local[4]); default: spark-submit's."
+    ),
+    parquet: str | None = typer.Option(
+        None, "--parquet", help="With --engine spark: read the posts from the Parquet that analyze --parquet wrote."
+    ),
 ) -> None:
     """Link posts into networks and write them, best first: {"network_id", "post_ids", "score", "reasons"}."""
     from tipwatch.services.networks import iter_networks
 
-    store = open_store(db) if no_update else link_networks(db, rebuild, state, config)
+    store = open_store(db) if no_update else link_networks(db, rebuild, state, config, engine, spark_master, parquet)
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with open(out, "wb") as fh:

@@ -203,3 +203,41 @@ def concat_batches(parts: Sequence[Batch]) -> Batch:
         np.concatenate([p.contact for p in parts]).astype(bool),
         np.concatenate([p.memb_footer for p in parts]).astype(bool),
     )
+
+
+def take_batch(batch: Batch, rows: npt.NDArray[np.int64]) -> Batch:
+    """The posts ``rows`` of ``batch``, in that order: the batch ``prepare_batch`` gives for those posts in that order
+    (preparing is per post). Memberships and pictures keep their order within a post."""
+    rows = np.asarray(rows, dtype=np.int64)
+    new_of = np.full(batch.n, -1, dtype=np.int64)
+    new_of[rows] = np.arange(len(rows), dtype=np.int64)
+    starts = batch.sh_indptr[rows]
+    lengths = batch.sh_indptr[rows + 1] - starts
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    pos = np.repeat(starts - indptr[:-1], lengths) + np.arange(int(indptr[-1]), dtype=np.int64)
+
+    def moved(post: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        new = new_of[post]
+        at = np.flatnonzero(new >= 0)
+        order = at[np.argsort(new[at], kind="stable")]
+        return order, new[order]
+
+    m_at, m_post = moved(batch.memb_post)
+    i_at, i_post = moved(batch.img_post)
+    return Batch(
+        [batch.ids[i] for i in rows.tolist()],
+        [batch.platform[i] for i in rows.tolist()],
+        [batch.kind[i] for i in rows.tolist()],
+        indptr,
+        batch.sh_ids[pos],
+        m_post,
+        batch.memb_key[m_at],
+        batch.memb_type[m_at],
+        dict(batch.values),
+        i_post,
+        batch.img_pdq[i_at],
+        batch.img_key[i_at],
+        batch.contact[rows],
+        batch.memb_footer[m_at],
+    )

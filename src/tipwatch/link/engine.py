@@ -44,7 +44,7 @@ from tipwatch.link.entities import (
 from tipwatch.link.lsh import band_keys, on_threads, over_bound, similar_pairs
 from tipwatch.link.pictures import near_pairs, table_bytes
 from tipwatch.link.state import PAIR_SIGNALS, SIGNAL_CODE, LinkState
-from tipwatch.link.textsig import I64, filter_csr, jaccard_estimate, minhash, perm_params
+from tipwatch.link.textsig import I64, U32, U64, filter_csr, jaccard_estimate, minhash, perm_params
 
 Bool = npt.NDArray[np.bool_]
 F64 = npt.NDArray[np.float64]
@@ -73,6 +73,55 @@ class Delta:
     timings: dict[str, float] = field(default_factory=dict)
     # Per network: which signals link its posts and how much each weighed (bits), for its reasons.
     evidence: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Kernels:
+    """Where an update's bulk per-post and per-pair work runs: MinHash signatures and the LSH candidate search with
+    its Jaccard check. This class runs them here, on ``threads`` threads; link.spark.SparkKernels runs the same
+    functions on a Spark cluster. Everything else in ``update`` is shared, and both give bit-identical results.
+    """
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
+
+    def signatures(self, indptr: I64, ids: npt.NDArray[np.uint32], a: U64, b: U64) -> U32:
+        """MinHash signatures of the CSR sets (textsig.minhash), rows split into one contiguous range per thread
+        (MinHash's array arithmetic releases the GIL)."""
+        n_sets = len(indptr) - 1
+        cuts = np.linspace(0, n_sets, max(1, min(self.threads, n_sets)) + 1).astype(np.int64)
+        parts = on_threads(
+            lambda k: minhash(
+                indptr[cuts[k] : cuts[k + 1] + 1] - indptr[cuts[k]], ids[indptr[cuts[k]] : indptr[cuts[k + 1]]], a, b
+            ),
+            len(cuts) - 1,
+            self.threads,
+        )
+        return np.concatenate(parts)
+
+    def similar(
+        self,
+        keys: U64,
+        members: I64,
+        search: Bool,
+        max_bucket: int | None,
+        sigs: U32,
+        min_jaccard: float,
+        big_keys: list[U64] | None,
+    ) -> tuple[I64, I64, npt.NDArray[np.float32]]:
+        """Pairs of ``members`` (post indices) meeting in an LSH band (``keys`` (len(members), bands)) within
+        ``max_bucket``, one end in ``search``, whose Jaccard estimate reaches ``min_jaccard``: (a, b, J) sorted by
+        (a, b), a < b (lsh.similar_pairs)."""
+        a, b, j, _ = similar_pairs(
+            keys,
+            members,
+            search,
+            max_bucket,
+            lambda x, y: jaccard_estimate(sigs, x, y),
+            min_jaccard,
+            big_keys,
+            self.threads,
+        )
+        return a, b, j
 
 
 def csr_take(indptr: I64, ids: npt.NDArray[np.uint32], rows: I64) -> tuple[I64, npt.NDArray[np.uint32]]:
@@ -203,7 +252,7 @@ def _update_signatures(
     present: npt.NDArray[np.uint32],
     shingle_bits: IdTable,
     cfg: LinkConfig,
-    threads: int = 1,
+    kernels: Kernels,
 ) -> tuple[IdTable, npt.NDArray[np.bool_]]:
     """Mark the specific shingles, re-sign every post whose specific set changed; returns the specific-shingle
     mask and the dirty (re-signed) posts.
@@ -230,20 +279,7 @@ def _update_signatures(
     first, inv = _distinct_sets(indptr, ids)
     sub_ptr, sub_ids = csr_take(indptr, ids, first)
     a, b = perm_params(tc.num_perm, tc.seed)
-    # Rows split into one contiguous range per thread (MinHash's array arithmetic releases the GIL).
-    n_sets = len(sub_ptr) - 1
-    cuts = np.linspace(0, n_sets, max(1, min(threads, n_sets)) + 1).astype(np.int64)
-    parts = on_threads(
-        lambda k: minhash(
-            sub_ptr[cuts[k] : cuts[k + 1] + 1] - sub_ptr[cuts[k]],
-            sub_ids[sub_ptr[cuts[k]] : sub_ptr[cuts[k + 1]]],
-            a,
-            b,
-        ),
-        len(cuts) - 1,
-        threads,
-    )
-    state.sigs[rows] = np.concatenate(parts)[inv]
+    state.sigs[rows] = kernels.signatures(sub_ptr, sub_ids, a, b)[inv]
     state.textable[rows] = np.diff(indptr) >= tc.min_shingles
     return specific, dirty
 
@@ -276,7 +312,7 @@ def _post_text_bits(state: LinkState, specific: IdTable, shingle_bits: IdTable) 
     return n_spec, total / np.maximum(n_spec, 1.0)
 
 
-def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig, threads: int = 1) -> None:
+def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig, kernels: Kernels) -> None:
     """All text pairs from the template signatures.
 
     Posts with identical signatures (a template reposted with only masked slots changed) are chained to the first
@@ -308,7 +344,7 @@ def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig, threads: int = 1
     # Buckets over the bound now (similar_pairs reports them) against last time's: a representative in a bucket
     # that crossed the bound is searched again (its pairs may have appeared or gone).
     sizes_known = tc.max_bucket is not None and len(reps) > 0
-    big_now: list[npt.NDArray[np.uint64]] = over_bound(keys, tc.max_bucket, threads) if sizes_known else []
+    big_now: list[npt.NDArray[np.uint64]] = over_bound(keys, tc.max_bucket, kernels.threads) if sizes_known else []
     for band, big in enumerate(big_now):
         crossed = np.setxor1d(big, state.big_key[state.big_band == band], assume_unique=True)
         if len(crossed):
@@ -318,16 +354,8 @@ def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig, threads: int = 1
     kept = np.zeros(state.n, dtype=bool)
     kept[reps[clean_rep]] = True
     keep = kept[state.cand_a] & kept[state.cand_b]
-    sigs = state.sigs
-    a, b, j, _ = similar_pairs(
-        keys,
-        reps,
-        search,
-        tc.max_bucket,
-        lambda x, y: jaccard_estimate(sigs, x, y),
-        tc.min_jaccard,
-        big_now if sizes_known else None,
-        threads,
+    a, b, j = kernels.similar(
+        keys, reps, search, tc.max_bucket, state.sigs, tc.min_jaccard, big_now if sizes_known else None
     )
     ok = np.ones(len(a), dtype=bool)
     state.big_band = np.repeat(np.arange(len(big_now), dtype=np.uint8), [len(k) for k in big_now])
@@ -609,6 +637,7 @@ def update(
     external: Sequence[ExternalPairs] = (),
     prior: Mapping[str, str] | None = None,
     threads: int | None = None,
+    kernels: Kernels | None = None,
 ) -> Delta:
     """Add ``batch`` to ``state`` (in place): new links, then networks.
 
@@ -618,11 +647,12 @@ def update(
     Evidence depends on corpus-wide counts (how many poster groups use a value or a phrase), so every update
     rescores all links and reclusters every post; only text signatures and candidate pairs are incremental (posts
     whose specific shingles did not change keep their pairs). ``prior`` maps post id -> network id from an earlier
-    run (used by a full rebuild to keep network ids).
+    run (used by a full rebuild to keep network ids). ``kernels``: where MinHash and the LSH candidate search run
+    (default: here, on ``threads`` threads; link.spark.SparkKernels: on a Spark cluster); the result is the same.
     """
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    threads = threads or default_workers()
+    kernels = kernels or Kernels(threads or default_workers())
     n_old = state.n
     _append(state, batch, cfg)
     _update_images(state, batch, n_old, cfg)
@@ -634,9 +664,9 @@ def update(
             state.values[k] = batch.values[k]
     t["entities"] = time.perf_counter() - t0
     present, sbits = _shingle_bits(state, group, n_groups, cfg)
-    specific, dirty = _update_signatures(state, n_old, present, sbits, cfg, threads)
+    specific, dirty = _update_signatures(state, n_old, present, sbits, cfg, kernels)
     t["signatures"] = time.perf_counter() - t0 - sum(t.values())
-    _text_pairs(state, dirty, cfg, threads)
+    _text_pairs(state, dirty, cfg, kernels)
     _add_external(state, external, cfg)
     n_spec, unit_bits = _post_text_bits(state, specific, sbits)
     _score_text_pairs(state, n_spec, unit_bits, stats.threshold, _reposted(state, group, known, cfg), cfg)

@@ -24,6 +24,7 @@ from tipwatch.link.engine import update as link_update
 from tipwatch.link.entities import entity_types
 from tipwatch.link.exports import ExportGraph, build_graph, check_format, write_graph
 from tipwatch.link.producers import chunks, post_inputs
+from tipwatch.link.spark import ParquetMismatch as ParquetMismatch  # raised by update_networks
 from tipwatch.link.state import LinkState, from_snapshot, to_snapshot
 from tipwatch.link.watch import Hit, Matcher
 from tipwatch.store.facade import Store
@@ -69,34 +70,81 @@ def state_store(store: Store, state_dir: Path | None = None, backend: str = "dir
     return DirectoryLinkState(state_dir or default_state_dir(store.url))
 
 
+@dataclass(frozen=True, slots=True)
+class LinkEngine:
+    """Where linking runs: ``local`` (this machine: worker processes and threads) or ``spark`` (a Spark cluster, or
+    ``local[N]``; ``master`` as for analyze). With ``parquet``, the Spark engine reads the posts from the Parquet that
+    ``analyze --engine spark --parquet`` wrote instead of from the store. Both store the same links and networks."""
+
+    name: str = "local"
+    master: str | None = None
+    parquet: str | None = None
+
+
+ENGINES = ("local", "spark")
+
+
+def _store_inputs(
+    store: Store, ids: list[str], cfg: LinkConfig, progress: Progress | None, matcher: Matcher | None, hits: list[Hit]
+) -> Iterator[PostInput]:
+    """The posts ``ids`` as the linker's input, read chunk by chunk (watch hits collected on the way)."""
+    posts = store.posts
+    done = 0
+    for part in chunks(ids):
+        chunk = post_inputs(
+            posts.posts(part, text=True, images=True),
+            posts.identifiers(part),
+            posts.image_hashes(part),
+            min_quality=cfg.images.pdq_min_quality,
+        )
+        if matcher is not None:
+            hits.extend(matcher.match_posts(chunk))
+        done += len(chunk)
+        if progress:
+            progress("read", done, len(ids))
+        yield from chunk
+
+
 def _read_batch(
     store: Store, ids: list[str], cfg: LinkConfig, progress: Progress | None, matcher: Matcher | None
 ) -> tuple[Batch, list[Hit]]:
     hits: list[Hit] = []
-    posts = store.posts
-
-    def inputs() -> Iterator[PostInput]:
-        # Read here, chunk by chunk (watch hits on the way); tokenized in worker processes for a large corpus.
-        done = 0
-        for part in chunks(ids):
-            chunk = post_inputs(
-                posts.posts(part, text=True, images=True),
-                posts.identifiers(part),
-                posts.image_hashes(part),
-                min_quality=cfg.images.pdq_min_quality,
-            )
-            if matcher is not None:
-                hits.extend(matcher.match_posts(chunk))
-            done += len(chunk)
-            if progress:
-                progress("read", done, len(ids))
-            yield from chunk
-
+    # Tokenized in worker processes for a large corpus.
     workers = default_workers() if len(ids) >= PARALLEL_MIN_POSTS else 1
-    parts = list(prepare_posts(inputs(), cfg.text, workers=workers))
+    parts = list(prepare_posts(_store_inputs(store, ids, cfg, progress, matcher, hits), cfg.text, workers=workers))
     if not parts:
         return prepare_batch([], cfg.text), hits
     return concat_batches(parts), hits
+
+
+def _read_batch_spark(
+    spark: Any,
+    engine: LinkEngine,
+    store: Store,
+    ids: list[str],
+    cfg: LinkConfig,
+    progress: Progress | None,
+    matcher: Matcher | None,
+) -> tuple[Batch, list[Hit]]:
+    """As ``_read_batch``, with posts prepared by Spark tasks (from the store, or from Parquet parts)."""
+    from tipwatch.link.spark import prepare_on_spark, prepare_parquet
+
+    hits: list[Hit] = []
+    sc = spark.sparkContext
+    if engine.parquet is None:
+        parts = list(prepare_on_spark(sc, _store_inputs(store, ids, cfg, progress, matcher, hits), cfg.text))
+        return (concat_batches(parts) if parts else prepare_batch([], cfg.text)), hits
+    if matcher is not None and (matcher.by_value or matcher.keywords or matcher.pdq_ids):
+        # Watches match the stored posts themselves (few watches, read once; the Parquet serves the linking).
+        for _ in _store_inputs(store, ids, cfg, None, matcher, hits):
+            pass
+    # The posts in the order the store path reads them (chunk by chunk, as the store returns each chunk): the order
+    # decides which of identical signatures represents them, so it must be the same for equal links.
+    order = [p.id for part in chunks(ids) for p in store.posts.posts(part)]
+    batch = prepare_parquet(sc, engine.parquet, order, cfg.text, cfg.images.pdq_min_quality)
+    if progress:
+        progress("read", len(ids), len(ids))
+    return batch, hits
 
 
 def _write(store: Store, state: LinkState, delta: Delta, cfg: LinkConfig, *, full: bool) -> str:
@@ -120,11 +168,38 @@ def update_networks(
     config: LinkConfig | None = None,
     rebuild: bool = False,
     progress: Progress | None = None,
+    engine: LinkEngine | None = None,
 ) -> LinkSummary:
     """Bring links and networks up to date with the posts in the store; returns what changed.
 
-    The link state is ``state``, else a directory: ``state_dir`` or the default beside the database.
+    The link state is ``state``, else a directory: ``state_dir`` or the default beside the database. ``engine``:
+    where the linking runs (default: here); the stored result does not depend on it.
     """
+    engine = engine or LinkEngine()
+    if engine.name not in ENGINES:
+        raise ValueError(f"unknown link engine {engine.name!r}: use one of {', '.join(ENGINES)}")
+    if engine.name == "local":
+        return _update(store, state, state_dir, config, rebuild, progress, None, engine)
+    from tipwatch.engines.spark import start_session
+
+    spark, started = start_session(engine.master, "tipwatch networks")
+    try:
+        return _update(store, state, state_dir, config, rebuild, progress, spark, engine)
+    finally:
+        if started:
+            spark.stop()
+
+
+def _update(
+    store: Store,
+    state: LinkStateStore | None,
+    state_dir: Path | None,
+    config: LinkConfig | None,
+    rebuild: bool,
+    progress: Progress | None,
+    spark: Any,
+    engine: LinkEngine,
+) -> LinkSummary:
     t0 = time.perf_counter()
     cfg = config or load_config()
     kept = state or state_store(store, state_dir)
@@ -157,9 +232,16 @@ def update_networks(
         # Watches raise alerts for posts new to the store; a rebuild of posts already linked raises none.
         first_run = token is None
         matcher = Matcher.build(store.watches.active()) if not full or first_run else None
-        batch, hits = _read_batch(store, new_ids, cfg, progress, matcher)
+        if spark is None:
+            batch, hits = _read_batch(store, new_ids, cfg, progress, matcher)
+            kernels = None
+        else:
+            from tipwatch.link.spark import SparkKernels
+
+            batch, hits = _read_batch_spark(spark, engine, store, new_ids, cfg, progress, matcher)
+            kernels = SparkKernels(spark, default_workers())
         timings["read_prepare"] = time.perf_counter() - t0 - sum(timings.values())
-        delta = link_update(st, batch, cfg, prior=prior)
+        delta = link_update(st, batch, cfg, prior=prior, kernels=kernels)
         timings.update({f"update_{k}": v for k, v in delta.timings.items()})
         if matcher is not None and matcher.networks:
             new = set(new_ids)
