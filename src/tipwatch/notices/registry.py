@@ -54,7 +54,10 @@ class Registry:
 
     def for_url(self, url: str) -> Platform | None:
         """The platform hosting ``url``: its host equals one of the platform's domains or is a subdomain of one."""
-        host = host_of(url)
+        return self.for_host(host_of(url))
+
+    def for_host(self, host: str) -> Platform | None:
+        """The platform whose domain is ``host`` (lower case, no trailing dot) or a parent of it."""
         if not host:
             return None
         for platform in self.platforms.values():

@@ -154,12 +154,15 @@ def platforms_for_network(store: Store, network_id: str, settings: NoticeSetting
     """How many of the network's ads each hosting platform (of the registry) holds, for the network page's "draft
     notices" form; ads without a URL or on a host the registry does not know are counted under those names."""
     reg = registry(settings)
-    members = [p for p, n in store.links.membership([network_id]).items() if n == network_id]
+    by_host: dict[str | None, int] = {}  # a network's ads are spread over few hosts: look each up once
+    for url, n in store.links.member_urls(network_id).items():
+        host = host_of(url) if url else None
+        by_host[host] = by_host.get(host, 0) + n
     counts: dict[str, int] = {}
-    for post in store.posts.posts(members):
-        platform = reg.for_url(post.url) if post.url else None
-        name = platform.name if platform else ("no URL" if not post.url else "a host not in the registry")
-        counts[name] = counts.get(name, 0) + 1
+    for host, n in by_host.items():
+        platform = reg.for_host(host) if host else None
+        name = platform.name if platform else ("no URL" if host is None else "a host not in the registry")
+        counts[name] = counts.get(name, 0) + n
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 

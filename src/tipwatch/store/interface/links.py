@@ -172,6 +172,11 @@ class LinkStore(ABC):
         list shows, in one statement."""
 
     @abstractmethod
+    def member_urls(self, network_id: str) -> dict[str | None, int]:
+        """How many member posts of ``network_id`` have each URL (None: no URL), counted by the database: the
+        network page groups them by hosting platform without reading each post."""
+
+    @abstractmethod
     def count_members(self, network_id: str) -> int:
         """How many posts ``network_id`` holds."""
 

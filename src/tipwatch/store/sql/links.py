@@ -244,6 +244,18 @@ class SqlLinks(LinkStore):
         with self._engine.connect() as conn:
             return [PostRecord(*row) for row in conn.execute(stmt.offset(offset).limit(limit))]
 
+    def member_urls(self, network_id: str) -> dict[str | None, int]:
+        np = network_posts
+        stmt = (
+            select(posts.c.url, func.count())
+            .select_from(np)
+            .join(posts, posts.c.id == np.c.post_id)
+            .where(np.c.network_id == network_id)
+            .group_by(posts.c.url)
+        )
+        with self._engine.connect() as conn:
+            return {url: int(n) for url, n in conn.execute(stmt)}
+
     def count_members(self, network_id: str) -> int:
         stmt = select(func.count()).select_from(network_posts).where(network_posts.c.network_id == network_id)
         with self._engine.connect() as conn:
