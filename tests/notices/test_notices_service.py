@@ -99,8 +99,13 @@ def test_a_draft_has_the_art_16_elements_per_platform(store: Store, tmp_path: Pa
     for pid, why in [("s/3", "no URL"), ("s/4", "unknown.example")]:
         res = notices.draft(store, post_id=pid, drafted_by="ann", settings=settings)
         assert res.notices == [] and why in res.skipped[0][1]
-    assert notices.draft(store, post_id="s/2", drafted_by="ann", settings=settings).notices[0].platform == "hooksite"
+    b = notices.draft(store, post_id="s/2", drafted_by="ann", settings=settings).notices[0]
+    assert b.platform == "hooksite"
     assert [e.action for e in audit.entries(store)].count("notice.draft") == 2
+    # a case's notices are those naming its posts, newest first
+    assert [n.id for n in notices.notices_for_posts(store, {"s/2"})] == [b.id]
+    assert [n.id for n in notices.notices_for_posts(store, {"s/1", "s/2", "s/9"})] == [b.id, a.notices[0].id]
+    assert notices.notices_for_posts(store, {"s/9"}) == [] and notices.notices_for_posts(store, set()) == []
 
 
 def test_a_network_gives_one_notice_per_hosting_platform(store: Store, tmp_path: Path, site: Site) -> None:

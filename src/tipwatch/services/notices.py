@@ -147,7 +147,7 @@ def notices_for_posts(store: Store, post_ids: set[str]) -> list[Notice]:
     """Every notice (newest first) that names at least one of these posts (a case's)."""
     if not post_ids:
         return []
-    return [n for n in store.notices.find(limit=100_000) if any(u.post_id in post_ids for u in n.urls)]
+    return store.notices.find(post_ids=sorted(post_ids), limit=100_000)
 
 
 def platforms_for_network(store: Store, network_id: str, settings: NoticeSettings) -> dict[str, int]:

@@ -96,9 +96,14 @@ class NoticeStore(ABC):
 
     @abstractmethod
     def find(
-        self, *, states: Sequence[str] | None = None, platform: str | None = None, limit: int = 500
+        self,
+        *,
+        states: Sequence[str] | None = None,
+        platform: str | None = None,
+        post_ids: Sequence[str] | None = None,
+        limit: int = 500,
     ) -> list[Notice]:
-        """Notices with their URLs, newest first (by id)."""
+        """Notices with their URLs, newest first (by id); with ``post_ids``, only those naming one of these posts."""
 
     @abstractmethod
     def transition(

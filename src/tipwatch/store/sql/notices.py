@@ -120,7 +120,12 @@ class SqlNotices(NoticeStore):
             return None if row is None else _with_urls(conn, [row])[0]
 
     def find(
-        self, *, states: Sequence[str] | None = None, platform: str | None = None, limit: int = 500
+        self,
+        *,
+        states: Sequence[str] | None = None,
+        platform: str | None = None,
+        post_ids: Sequence[str] | None = None,
+        limit: int = 500,
     ) -> list[Notice]:
         stmt = select(notices)
         if states is not None:
@@ -128,6 +133,12 @@ class SqlNotices(NoticeStore):
         if platform is not None:
             stmt = stmt.where(notices.c.platform == platform)
         with self._engine.connect() as conn:
+            if post_ids is not None:
+                naming: set[int] = set()
+                for part in chunked(list(post_ids)):
+                    by_post = select(notice_urls.c.notice_id).where(notice_urls.c.post_id.in_(part))
+                    naming.update(int(n) for n in conn.scalars(by_post))
+                stmt = stmt.where(notices.c.id.in_(sorted(naming)))
             rows = list(conn.execute(stmt.order_by(notices.c.id.desc()).limit(limit)))
             return _with_urls(conn, rows)
 
