@@ -21,6 +21,7 @@ are the local engine's by construction: the kernels return bit-identical arrays,
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -169,10 +170,13 @@ def _sign(ab: Any, pieces: Iterable[tuple[I64, npt.NDArray[np.uint32]]]) -> Iter
         yield minhash(indptr, ids, a, b)
 
 
+_BAND_FIELDS = ("keys", "big", "sigs", "search", "members")
+
+
 @dataclass(frozen=True, slots=True)
 class _Bands:
-    """What every candidate task needs (one broadcast): per representative its band keys, whether each key's bucket
-    is over the bound, its signature, whether it is searched, and its post index."""
+    """What every candidate task needs: per representative its band keys, whether each key's bucket is over the
+    bound, its signature, whether it is searched, and its post index."""
 
     keys: U64
     big: Bool
@@ -181,12 +185,54 @@ class _Bands:
     members: I64
 
 
-def _band_rows(bands: Any, batches: Iterable[Any]) -> Iterator[Any]:
+@dataclass(frozen=True, slots=True)
+class _BandFiles:
+    """Where a task finds the _Bands: one .npy file per field, shipped to every node with ``SparkContext.addFile``
+    and memory-mapped there.
+
+    Why files and not a broadcast: a broadcast is unpickled into every Python worker (about 400 bytes per
+    representative, so 4 GB per worker at 10M posts, times the workers, plus the driver's copies). A mapped file is
+    read through the node's page cache, once per node, whatever the number of workers, and the tasks only touch the
+    rows of their own buckets. ``np.load(allow_pickle=False)`` reads plain arrays only: no code in the file can run.
+    """
+
+    names: tuple[str, ...]
+
+    def load(self) -> _Bands:
+        from pyspark import SparkFiles
+
+        got = _MAPPED.get(self.names)
+        if got is None:
+            arrays = [np.load(SparkFiles.get(name), mmap_mode="r", allow_pickle=False) for name in self.names]
+            got = _Bands(*arrays)
+            _MAPPED.clear()  # one search's table at a time per worker
+            _MAPPED[self.names] = got
+        return got
+
+
+_MAPPED: dict[tuple[str, ...], _Bands] = {}
+
+
+def _ship(sc: Any, table: _Bands, folder: str) -> _BandFiles:
+    """Write ``table`` under ``folder`` as .npy files with names no other search uses, and add them to ``sc``."""
+    import uuid
+
+    tag = uuid.uuid4().hex
+    names = []
+    for name in _BAND_FIELDS:
+        path = f"{folder}/tipwatch-lsh-{tag}-{name}.npy"
+        np.save(path, getattr(table, name), allow_pickle=False)
+        sc.addFile(path)
+        names.append(path.rsplit("/", 1)[1])
+    return _BandFiles(tuple(names))
+
+
+def _band_rows(files: _BandFiles, batches: Iterable[Any]) -> Iterator[Any]:
     """Runs on an executor: (band, key, representative) rows for a range of representatives; keys in buckets over
     the bound are left out here (they are never expanded)."""
     import pyarrow as pa
 
-    t: _Bands = bands.value
+    t = files.load()
     for batch in batches:
         pos = batch.column(0).to_numpy()
         for j in range(t.keys.shape[1]):
@@ -197,13 +243,13 @@ def _band_rows(bands: Any, batches: Iterable[Any]) -> Iterator[Any]:
             )
 
 
-def _bucket_pairs(bands: Any, min_jaccard: float, batches: Iterable[Any]) -> Iterator[Any]:
+def _bucket_pairs(files: _BandFiles, min_jaccard: float, batches: Iterable[Any]) -> Iterator[Any]:
     """Runs on an executor: the pairs of a batch of buckets with one end searched, not met in an earlier band within
     the bound (lsh.similar_pairs' rule, so each pair is scored in one band only), whose Jaccard estimate reaches
     ``min_jaccard``: (a, b, J) in post indices, a < b."""
     import pyarrow as pa
 
-    t: _Bands = bands.value
+    t = files.load()
     for batch in batches:
         band = batch.column(0).to_numpy()
         lists = batch.column(1)
@@ -275,19 +321,18 @@ class SparkKernels(Kernels):
         over = big_keys if big_keys is not None else over_bound(keys, max_bucket, self.threads)
         big = np.stack([isin_sorted(np.ascontiguousarray(keys[:, j]), over[j]) for j in range(n_bands)], axis=1)
         table = _Bands(np.ascontiguousarray(keys), big, np.ascontiguousarray(sigs[members]), search[members], members)
-        bands = self.sc.broadcast(table)
-        try:
+        with tempfile.TemporaryDirectory(prefix="tipwatch-lsh-") as folder:
+            files = _ship(self.sc, table, folder)
+            del table, big
             parts = max(2, int(self.sc.defaultParallelism) * 2, n // 250_000)
             rows = self.spark.range(0, n, numPartitions=parts).mapInArrow(
-                partial(_band_rows, bands), "band int, key long, pos long"
+                partial(_band_rows, files), "band int, key long, pos long"
             )
             buckets = rows.groupBy("band", "key").agg(F.collect_list("pos").alias("posts")).where(F.size("posts") >= 2)
             found = buckets.select("band", "posts").mapInArrow(
-                partial(_bucket_pairs, bands, float(min_jaccard)), "a long, b long, j float"
+                partial(_bucket_pairs, files, float(min_jaccard)), "a long, b long, j float"
             )
             got = found.toArrow()
-        finally:
-            bands.unpersist()
         a = got.column("a").to_numpy().astype(np.int64)
         b = got.column("b").to_numpy().astype(np.int64)
         j = got.column("j").to_numpy().astype(np.float32)
