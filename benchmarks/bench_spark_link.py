@@ -167,13 +167,13 @@ def run_corpus(n: int, seed: int, engine: str, master: str, spool: list[Path]) -
     }
 
 
-def simulated_columns(n: int, seed: int) -> tuple[Any, Any]:
-    """Template shingle sets for ``n`` posts as CSR (indptr, ids), generated in chunks."""
+def simulated_columns(n: int, seed: int) -> tuple[Any, Any, Any]:
+    """Template shingle sets for ``n`` posts as CSR (indptr, ids), generated in chunks, and each post's template."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    ptrs, idss = [np.zeros(1, np.int64)], []
-    done, offset = 0, 0
+    ptrs, idss, tmpls = [np.zeros(1, np.int64)], [], []
+    done, offset, t_off = 0, 0, 0
     while done < n:
         m = min(1_000_000, n - done)
         sizes = rng.integers(4, 16, size=m // 4 + 2)
@@ -186,9 +186,150 @@ def simulated_columns(n: int, seed: int) -> tuple[Any, Any]:
         counts = (rows >= 0).sum(axis=1)
         ptrs.append(np.cumsum(counts) + offset)
         idss.append(flat.astype(np.uint32))
+        tmpls.append(tmpl + t_off)
         offset += int(counts.sum())
+        t_off += len(sizes)
         done += m
-    return np.concatenate(ptrs), np.concatenate(idss)
+    return np.concatenate(ptrs), np.concatenate(idss), np.concatenate(tmpls)
+
+
+def _mix(x: Any, salt: int) -> Any:
+    """A 64-bit key per integer (splitmix64 finaliser): stable entity keys for simulated values."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        z = x.astype(np.uint64) + np.uint64(salt) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def simulated_batch(n: int, seed: int) -> Any:
+    """A whole link Batch for ``n`` simulated posts, generated as compact columns (no text), in chunks of 1M.
+
+    Operators own about 2 text templates each (geometric; templates are groups of 4-15 posts, as ``simulated_columns``). A post carries its operator's
+    phone (70%) and e-mail (20%), a phone of its own (15%), one of 5 platform support numbers on a footer line (3%),
+    and a picture (15%): its operator's PDQ hash with 0-8 bits flipped. What the link must find: operators' posts
+    joined by shared contacts, templates and pictures; the support numbers recognised as hubs, not links.
+    """
+    import numpy as np
+
+    from tipwatch.link.batch import Batch
+    from tipwatch.link.entities import type_codes
+
+    codes = type_codes()
+    indptr, sh_ids, tmpl = simulated_columns(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    posts = np.arange(n, dtype=np.int64)
+    t_off = int(tmpl[-1]) + 1
+    op_of_tmpl = np.cumsum(rng.random(t_off) < 0.5)  # about 2 templates per operator
+    op = op_of_tmpl[tmpl]
+    rows_post, rows_key, rows_type, rows_footer = [], [], [], []
+    values: dict[int, tuple[str, str]] = {}
+
+    def add(who: Any, ids: Any, kind: str, salt: int, fmt: str, footer: bool = False) -> None:
+        keys = _mix(ids, salt)
+        rows_post.append(who)
+        rows_key.append(keys)
+        rows_type.append(np.full(len(who), codes[kind], np.uint8))
+        rows_footer.append(np.full(len(who), footer, bool))
+        uniq = np.unique(ids)
+        for k, v in zip(_mix(uniq, salt).tolist(), uniq.tolist(), strict=True):
+            values[k] = (kind, fmt.format(v))
+
+    sel = posts[rng.random(n) < 0.7]
+    add(sel, op[sel], "phone", 1, "+9170{:08d}")
+    sel = posts[rng.random(n) < 0.2]
+    add(sel, op[sel], "email", 2, "op{}@example.org")
+    sel = posts[rng.random(n) < 0.15]
+    add(sel, sel, "phone", 3, "+9180{:08d}")
+    sel = posts[rng.random(n) < 0.03]
+    add(sel, rng.integers(0, 5, len(sel)), "phone", 4, "+9118{:08d}", footer=True)
+    m_post = np.concatenate(rows_post)
+    order = np.argsort(m_post, kind="stable")
+    m_post = m_post[order]
+    contact = np.zeros(n, bool)
+    contact[m_post] = True
+    img_post = posts[rng.random(n) < 0.15]
+    op_pdq = np.random.default_rng(seed + 2).integers(0, 256, size=(int(op.max()) + 1, 32), dtype=np.uint8)
+    pdq = op_pdq[op[img_post]].copy()
+    flips = rng.integers(0, 9, len(img_post))
+    for f in range(8):
+        hit = np.flatnonzero(flips > f)
+        bit = rng.integers(0, 256, len(hit))
+        pdq[hit, bit // 8] ^= (1 << (bit % 8)).astype(np.uint8)
+    img_key = _mix(np.frombuffer(pdq.tobytes(), dtype=np.uint64).reshape(-1, 4).sum(axis=1), 5)
+    platforms = ["olx", "locanto", "skokka", "facebook", "instagram", "telegram"]
+    return Batch(
+        [f"s{i:09d}" for i in range(n)],
+        [platforms[i % len(platforms)] for i in range(n)],
+        ["ad"] * n,
+        indptr,
+        sh_ids,
+        m_post,
+        np.concatenate(rows_key)[order],
+        np.concatenate(rows_type)[order],
+        values,
+        img_post,
+        pdq,
+        img_key,
+        contact,
+        np.concatenate(rows_footer)[order],
+    ), op
+
+
+def run_simulated_link(n: int, seed: int, engine: str, master: str) -> dict[str, object]:
+    """The whole link (engine.update) of ``n`` simulated posts with the local or the Spark kernels."""
+    import numpy as np
+
+    from tipwatch.engines.local import default_workers
+    from tipwatch.link.config import load_config
+    from tipwatch.link.engine import update
+    from tipwatch.link.state import LinkState
+
+    cfg = load_config()
+    mem = TreeMemory()
+    out: dict[str, object] = {"kind": "simulated link", "engine": engine, "posts": n, "load_before": _load()}
+    t = time.perf_counter()
+    batch, op = simulated_batch(n, seed)
+    out["generate_s"] = round(time.perf_counter() - t, 1)
+    out["shingles"] = int(batch.sh_indptr[-1])
+    out["memberships"] = len(batch.memb_post)
+    out["pictures"] = len(batch.img_post)
+    print(json.dumps(out), file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    kernels = None
+    if engine == "spark":
+        from tipwatch.link.spark import SparkKernels
+
+        kernels = SparkKernels(_session(master), default_workers())
+    out["session_s"] = round(time.perf_counter() - t0, 1)
+    state = LinkState.empty(cfg.fingerprint(), cfg.text.num_perm, cfg.text.shingle_bits)
+    t1 = time.perf_counter()
+    delta = update(state, batch, cfg, kernels=kernels)
+    out["update_s"] = round(time.perf_counter() - t1, 1)
+    out["stages"] = {k: round(v, 1) for k, v in delta.timings.items()}
+    sizes = np.array([len(v) for v in delta.networks.values()])
+    out["networks"] = len(sizes)
+    out["largest_network"] = int(sizes.max()) if len(sizes) else 0
+    out["posts_in_networks"] = int(sizes.sum())
+    out["links"] = len(state.pair_a)
+    out["text_pairs"] = int((state.pair_signal == 0).sum())
+    # How the networks sit against the simulated operators: a network should hold one operator's posts.
+    net = state.net
+    inn = net >= 0
+    mixed = 0
+    if inn.any():
+        ops_per_net = np.unique(np.stack([net[inn], op[inn]], axis=1), axis=0)[:, 0]
+        mixed = int((np.bincount(ops_per_net) > 1).sum())
+    out["networks_with_several_operators"] = mixed
+    digest = hashlib.sha256()
+    for members in sorted(sorted(v.tolist()) for v in delta.networks.values()):
+        digest.update(np.asarray(members, dtype=np.int64).tobytes())
+    out["networks_sha256"] = digest.hexdigest()[:16]
+    out["peak_tree_rss_mb"] = mem.stop()
+    out["load_after"] = _load()
+    return out
 
 
 def run_simulated(n: int, seed: int, master: str, deadline: float, with_candidates: bool = True) -> dict[str, object]:
@@ -205,7 +346,7 @@ def run_simulated(n: int, seed: int, master: str, deadline: float, with_candidat
     mem = TreeMemory()
     out: dict[str, object] = {"posts": n, "load_before": _load(), "done": []}
     t = time.perf_counter()
-    indptr, ids = simulated_columns(n, seed)
+    indptr, ids, _ = simulated_columns(n, seed)
     out["generate_s"] = round(time.perf_counter() - t, 1)
     out["shingles"] = len(ids)
 
@@ -259,6 +400,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="", help="generator corpus sizes: local and Spark engines, full link")
     ap.add_argument("--simulate", default="", help="simulated sizes: the Spark kernels alone")
+    ap.add_argument("--simulate-link", default="", help="simulated sizes: the whole link (engine.update), --engines")
     ap.add_argument("--engines", default="local,spark")
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--seed", type=int, default=11)
@@ -268,7 +410,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.one:
         job = json.loads(args.one)
-        if job["kind"] == "corpus":
+        if job["kind"] == "simulated link":
+            print(json.dumps(run_simulated_link(job["n"], args.seed, job["engine"], args.master)), flush=True)
+        elif job["kind"] == "corpus":
             spool = [Path(p) for p in job["spool"]]
             print(json.dumps(run_corpus(job["n"], args.seed, job["engine"], args.master, spool)), flush=True)
         else:
@@ -287,6 +431,9 @@ def main() -> None:
         spool[0].parent.rmdir()
     for n in [int(s) for s in args.simulate.split(",") if s]:
         _child({"kind": "simulated", "n": n}, args)
+    for n in [int(s) for s in args.simulate_link.split(",") if s]:
+        for engine in args.engines.split(","):
+            _child({"kind": "simulated link", "n": n, "engine": engine}, args)
 
 
 def _child(job: dict[str, object], args: argparse.Namespace) -> None:
