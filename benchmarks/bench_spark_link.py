@@ -207,10 +207,11 @@ def _mix(x: Any, salt: int) -> Any:
 def simulated_batch(n: int, seed: int) -> Any:
     """A whole link Batch for ``n`` simulated posts, generated as compact columns (no text), in chunks of 1M.
 
-    Operators own about 2 text templates each (geometric; templates are groups of 4-15 posts, as ``simulated_columns``). A post carries its operator's
-    phone (70%) and e-mail (20%), a phone of its own (15%), one of 5 platform support numbers on a footer line (3%),
-    and a picture (15%): its operator's PDQ hash with 0-8 bits flipped. What the link must find: operators' posts
-    joined by shared contacts, templates and pictures; the support numbers recognised as hubs, not links.
+    Operators own about 2 text templates each (geometric; templates are groups of 4-15 posts, as
+    ``simulated_columns``). A post carries its operator's phone (70%) and e-mail (20%), a phone of its own (15%),
+    one of 5 platform support numbers on a footer line (3%), and a picture (15%): its operator's PDQ hash with 0-8
+    bits flipped. What the link must find: operators' posts joined by shared contacts, templates and pictures; the
+    support numbers recognised as hubs, not links.
     """
     import numpy as np
 

@@ -125,7 +125,9 @@ class Kernels:
 
 
 def csr_take(indptr: I64, ids: npt.NDArray[np.uint32], rows: I64) -> tuple[I64, npt.NDArray[np.uint32]]:
-    """The CSR rows ``rows`` as a new CSR."""
+    """The CSR rows ``rows`` as a CSR; all rows in order: the arrays themselves (not written to), no copy."""
+    if len(rows) == len(indptr) - 1 and (len(rows) == 0 or (rows[0] == 0 and bool((np.diff(rows) == 1).all()))):
+        return indptr, ids
     starts = indptr[rows]
     lengths = indptr[rows + 1] - starts
     out = np.zeros(len(rows) + 1, dtype=np.int64)
@@ -150,28 +152,38 @@ def _pair_code(a: I64, b: I64) -> npt.NDArray[np.uint64]:
     return (np.minimum(a, b).astype(np.uint64) << np.uint64(32)) | np.maximum(a, b).astype(np.uint64)
 
 
+def _joined(old: npt.NDArray[Any], new: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``old`` then ``new``; ``new`` itself when ``old`` is empty (a first build shares the batch's columns instead of
+    copying them: 1 GB of shingle ids at 10M posts). The state never writes into these columns in place."""
+    return new if len(old) == 0 and old.dtype == new.dtype else np.concatenate([old, new])
+
+
 def _append(state: LinkState, batch: Batch, cfg: LinkConfig) -> None:
     n_old = state.n
     state.ids.extend(batch.ids)
     state.platform = np.concatenate([state.platform, _codes(state.platforms, batch.platform)])
     state.kind = np.concatenate([state.kind, _codes(state.kinds, batch.kind)])
     state.sh_indptr = np.concatenate([state.sh_indptr, batch.sh_indptr[1:] + state.sh_indptr[-1]])
-    state.sh_ids = np.concatenate([state.sh_ids, batch.sh_ids])
+    state.sh_ids = _joined(state.sh_ids, batch.sh_ids)
     state.sigs = np.concatenate([state.sigs, np.zeros((batch.n, cfg.text.num_perm), np.uint32)])
     state.textable = np.concatenate([state.textable, np.zeros(batch.n, bool)])
-    state.contact = np.concatenate([state.contact, batch.contact])
+    state.contact = _joined(state.contact, batch.contact)
     state.memb_post = np.concatenate([state.memb_post, batch.memb_post + n_old])
-    state.memb_key = np.concatenate([state.memb_key, batch.memb_key])
-    state.memb_type = np.concatenate([state.memb_type, batch.memb_type])
-    state.memb_footer = np.concatenate([state.memb_footer, batch.memb_footer])
+    state.memb_key = _joined(state.memb_key, batch.memb_key)
+    state.memb_type = _joined(state.memb_type, batch.memb_type)
+    state.memb_footer = _joined(state.memb_footer, batch.memb_footer)
     state.comp = np.concatenate([state.comp, np.full(batch.n, -1, np.int64)])
     state.net = np.concatenate([state.net, np.full(batch.n, -1, np.int64)])
     state.text_rep = np.concatenate([state.text_rep, np.zeros(batch.n, bool)])
 
 
-def _post_of_entry(indptr: I64) -> I64:
-    """Post index of every CSR entry."""
-    return np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+def _post_of_entry(indptr: I64) -> npt.NDArray[np.int32] | I64:
+    """Post index of every CSR entry: int32 below 2**31 posts (one entry per shingle, 250M at 10M posts: half the
+    memory of int64)."""
+    n = len(indptr) - 1
+    if n < 2**31:
+        return np.repeat(np.arange(n, dtype=np.int32), np.diff(indptr))
+    return np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
 
 
 def poster_groups(n: int, memb_post: I64, memb_key: npt.NDArray[np.uint64], personal: Bool) -> tuple[I64, int]:
@@ -233,14 +245,19 @@ def _shingle_bits(
     A shingle used by one group is as telling as a rare phone; a stock phrase used by many otherwise unrelated
     posters tells little.
     """
-    post = _post_of_entry(state.sh_indptr)
-    code = (group[post].astype(np.uint64) << np.uint64(32)) | state.sh_ids.astype(np.uint64)
+    # (group, shingle) codes, each counted once per group; the temporaries are freed as soon as they are used (at
+    # 10M posts each is 1-2 GB).
+    code = group[_post_of_entry(state.sh_indptr)].astype(np.uint64)
+    code <<= np.uint64(32)
+    code |= state.sh_ids
     code.sort()
     first = np.ones(len(code), dtype=bool)
     first[1:] = code[1:] != code[:-1]
-    sh = np.sort((code[first] & np.uint64(0xFFFFFFFF)).astype(np.int64))
+    sh = (code[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    del code, first
+    sh.sort()
     starts = np.flatnonzero(np.concatenate(([True], sh[1:] != sh[:-1]))) if len(sh) else np.zeros(0, np.int64)
-    present: npt.NDArray[np.uint32] = sh[starts].astype(np.uint32)
+    present: npt.NDArray[np.uint32] = sh[starts]
     gf = np.diff(np.append(starts, len(sh)))
     bits = np.log2(cfg.evidence.text_m * max(n_groups, 2) / gf).astype(np.float32)
     return present, IdTable.build(present, bits, 1 << cfg.text.shingle_bits)
@@ -304,11 +321,21 @@ def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
 
 
 def _post_text_bits(state: LinkState, specific: IdTable, shingle_bits: IdTable) -> tuple[F64, F64]:
-    """Per post: the number of specific shingles and the mean bits of one of them."""
-    spec = specific[state.sh_ids]
-    post = _post_of_entry(state.sh_indptr)
-    n_spec = np.bincount(post[spec], minlength=state.n).astype(np.float64)
-    total = np.bincount(post[spec], weights=shingle_bits[state.sh_ids[spec]], minlength=state.n)
+    """Per post: the number of specific shingles and the mean bits of one of them.
+
+    In slices of posts: each post's sum is the same (its own entries, in order), and the temporaries stay a slice's
+    size (over all posts at once they were about 7 GB at 10M posts).
+    """
+    n_spec = np.zeros(state.n, dtype=np.float64)
+    total = np.zeros(state.n, dtype=np.float64)
+    step = 1_000_000
+    for lo in range(0, state.n, step):
+        hi = min(lo + step, state.n)
+        ids = state.sh_ids[state.sh_indptr[lo] : state.sh_indptr[hi]]
+        spec = specific[ids]
+        post = _post_of_entry(state.sh_indptr[lo : hi + 1] - state.sh_indptr[lo])[spec]
+        n_spec[lo:hi] = np.bincount(post, minlength=hi - lo)
+        total[lo:hi] = np.bincount(post, weights=shingle_bits[ids[spec]], minlength=hi - lo)
     return n_spec, total / np.maximum(n_spec, 1.0)
 
 
@@ -331,6 +358,7 @@ def _text_pairs(state: LinkState, dirty: Bool, cfg: LinkConfig, kernels: Kernels
     members = np.flatnonzero(state.textable)
     sig = np.ascontiguousarray(state.sigs[members]).view(np.dtype((np.void, state.sigs.shape[1] * 4))).ravel()
     _, first, inv = np.unique(sig, return_index=True, return_inverse=True)
+    del sig  # a copy of every signature: 2.5 GB at 10M posts, not needed past here
     inv = inv.ravel()
     reps = members[first]
     rep_of = reps[inv]

@@ -117,12 +117,10 @@ def shingle_csr(token_hashes: Sequence[Sequence[int]], size: int, bits: int) -> 
 
 def filter_csr(indptr: I64, ids: U32, keep: npt.NDArray[np.bool_]) -> tuple[I64, U32]:
     """Keep the entries of a CSR set array where ``keep`` is True."""
-    n = len(indptr) - 1
-    doc = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    counts = np.bincount(doc[keep], minlength=n)
-    out = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=out[1:])
-    return out, ids[keep]
+    # Kept entries before each row start are the new row starts (one running count, no per-entry row index).
+    kept = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return kept[indptr], ids[keep]
 
 
 def perm_params(num_perm: int, seed: int) -> tuple[U64, U64]:
