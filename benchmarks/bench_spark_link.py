@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import pickle
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,13 +43,20 @@ CHUNK = 20_000
 
 
 class TreeMemory:
-    """Peak summed RSS of this process and its descendants, sampled on a thread."""
+    """Peak memory, sampled on a thread: the summed RSS of this process and its descendants, and the machine's used
+    memory (total - available).
+
+    The RSS sum counts a page shared by several processes once per process: Spark's Python workers memory-map the
+    LSH table (link.spark), so at 10M posts the sum overstates. The machine's used memory counts each page once but
+    includes anything else running (the load average says whether something was).
+    """
 
     def __init__(self) -> None:
         import psutil
 
         self._proc = psutil.Process()
         self.peak = 0
+        self.peak_used = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -62,6 +70,8 @@ class TreeMemory:
                 with contextlib.suppress(psutil.Error):  # a worker that just ended
                     total += p.memory_info().rss
             self.peak = max(self.peak, total)
+            vm = psutil.virtual_memory()
+            self.peak_used = max(self.peak_used, vm.total - vm.available)
 
     def stop(self) -> int:
         self._stop.set()
@@ -329,6 +339,8 @@ def run_simulated_link(n: int, seed: int, engine: str, master: str) -> dict[str,
         digest.update(np.asarray(members, dtype=np.int64).tobytes())
     out["networks_sha256"] = digest.hexdigest()[:16]
     out["peak_tree_rss_mb"] = mem.stop()
+    out["peak_machine_used_mb"] = round(mem.peak_used / 2**20)
+    out["peak_driver_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # Linux: KiB
     out["load_after"] = _load()
     return out
 

@@ -320,7 +320,9 @@ def _distinct_sets(indptr: I64, ids: npt.NDArray[np.uint32]) -> tuple[I64, I64]:
     return first, inv
 
 
-def _post_text_bits(state: LinkState, specific: IdTable, shingle_bits: IdTable) -> tuple[F64, F64]:
+def _post_text_bits(
+    state: LinkState, specific: IdTable, shingle_bits: IdTable, step: int = 1_000_000
+) -> tuple[F64, F64]:
     """Per post: the number of specific shingles and the mean bits of one of them.
 
     In slices of posts: each post's sum is the same (its own entries, in order), and the temporaries stay a slice's
@@ -328,7 +330,6 @@ def _post_text_bits(state: LinkState, specific: IdTable, shingle_bits: IdTable) 
     """
     n_spec = np.zeros(state.n, dtype=np.float64)
     total = np.zeros(state.n, dtype=np.float64)
-    step = 1_000_000
     for lo in range(0, state.n, step):
         hi = min(lo + step, state.n)
         ids = state.sh_ids[state.sh_indptr[lo] : state.sh_indptr[hi]]
