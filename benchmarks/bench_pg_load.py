@@ -22,6 +22,9 @@ the workspace calls (review next and decision, post view, network view, identifi
 At 10M: the same command with ``--n 10000000`` (about 10x the 1M figures: see docs/benchmarks.md for the measured
 rate and docs/scale.md for the server settings a load of that size wants). ``--url`` names the server (any database
 on it, used to create and drop ``--db-name``); the database ``--db-name`` is dropped first when it exists.
+A 10M build can be split: ``--link-engine none`` analyzes and stores, then ``--skip-analyze --link-engine spark``
+links the stored posts on Spark (the local link of 10M posts wants more memory than a small machine has) and
+measures the workspace.
 """
 
 from __future__ import annotations
@@ -171,11 +174,16 @@ def build_mode(args: argparse.Namespace) -> None:
     if not corpus.exists():
         synth = [tipwatch, "synth", "--n", str(args.n), "--seed", str(args.seed), "--out", str(corpus)]
         run_logged([*synth, "--truth", str(args.work / f"truth-{args.n}.jsonl")], env)
-    url = recreate(args.url, args.db_name)
-    analyze_cmd = [tipwatch, "analyze", str(corpus), "--db", url, "--no-media", "--no-link"]
-    analyze_s = run_logged(analyze_cmd, env)
-    networks = [tipwatch, "networks", "--db", url, "--out", str(args.work / f"networks-{args.n}.jsonl")]
-    link_s = run_logged(networks, env, quiet=True)
+    if args.skip_analyze:  # a store built earlier (a 10M build is hours: analyze one sitting, link the next)
+        url, analyze_s = server_url(args.url, args.db_name), float("nan")
+    else:
+        url = recreate(args.url, args.db_name)
+        analyze_cmd = [tipwatch, "analyze", str(corpus), "--db", url, "--no-media", "--no-link"]
+        analyze_s = run_logged(analyze_cmd, env)
+    link_s = float("nan")
+    if args.link_engine != "none":
+        networks = [tipwatch, "networks", "--db", url, "--out", str(args.work / f"networks-{args.n}.jsonl")]
+        link_s = run_logged([*networks, "--engine", args.link_engine], env, quiet=True)
     engine = create_engine(url)
     with engine.connect() as conn:
         counts = {
@@ -185,11 +193,13 @@ def build_mode(args: argparse.Namespace) -> None:
     engine.dispose()
     stored_rows = counts["posts"] + counts["identifiers"] + counts["indicator_hits"]
     print(f"rows: {counts}")
-    print(
-        f"analyze (read, extract, score, store by COPY): {analyze_s:,.1f} s, "
-        f"{counts['posts'] / analyze_s:,.0f} posts/s,"
-        f" {stored_rows / analyze_s:,.0f} rows/s; link: {link_s:,.1f} s"
+    done = (
+        "analyze: skipped (--skip-analyze)"
+        if args.skip_analyze
+        else f"analyze (read, extract, score, store by COPY): {analyze_s:,.1f} s, "
+        f"{counts['posts'] / analyze_s:,.0f} posts/s, {stored_rows / analyze_s:,.0f} rows/s"
     )
+    print(f"{done}; link ({args.link_engine}): {link_s:,.1f} s")
     for name, size in sizes(url):
         print(f"  size {name}: {size / 2**20:,.0f} MiB")
     if args.workspace:
@@ -212,6 +222,10 @@ def main() -> None:
     ap.add_argument("--no-workspace", dest="workspace", action="store_false", help="skip the workspace p95")
     ap.add_argument("--requests", type=int, default=200, help="timed requests per workspace call")
     ap.add_argument("--drop", action="store_true", help="drop the built database at the end")
+    ap.add_argument(
+        "--link-engine", choices=["local", "spark", "none"], default="local", help="the link stage's engine, or none"
+    )
+    ap.add_argument("--skip-analyze", action="store_true", help="link and measure the existing --db-name as it is")
     args = ap.parse_args()
     if not args.url.startswith("postgresql"):
         sys.exit("--url must name a PostgreSQL server")
