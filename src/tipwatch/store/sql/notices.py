@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, false, insert, or_, select, update
 
 from tipwatch.store.interface.notices import (
     NoSuchNotice,
@@ -134,11 +134,9 @@ class SqlNotices(NoticeStore):
             stmt = stmt.where(notices.c.platform == platform)
         with self._engine.connect() as conn:
             if post_ids is not None:
-                naming: set[int] = set()
-                for part in chunked(list(post_ids)):
-                    by_post = select(notice_urls.c.notice_id).where(notice_urls.c.post_id.in_(part))
-                    naming.update(int(n) for n in conn.scalars(by_post))
-                stmt = stmt.where(notices.c.id.in_(sorted(naming)))
+                # One semi-join: the posts go in as bound chunks, the notices naming them never round-trip.
+                naming = or_(false(), *(notice_urls.c.post_id.in_(part) for part in chunked(list(post_ids))))
+                stmt = stmt.where(notices.c.id.in_(select(notice_urls.c.notice_id).where(naming)))
             rows = list(conn.execute(stmt.order_by(notices.c.id.desc()).limit(limit)))
             return _with_urls(conn, rows)
 
