@@ -3,6 +3,7 @@ objects is refused, never unpickled."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ def _files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arrays: dict[str, np
     import pyspark
 
     names = []
-    for field in link_spark._BAND_FIELDS:
+    for field in (f.name for f in dataclasses.fields(link_spark._Bands)):
         path = tmp_path / f"t-{field}.npy"
         np.save(path, arrays[field], allow_pickle=True)
         names.append(path.name)

@@ -24,7 +24,7 @@ import itertools
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 from typing import Any
 
@@ -170,9 +170,6 @@ def _sign(ab: Any, pieces: Iterable[tuple[I64, npt.NDArray[np.uint32]]]) -> Iter
         yield minhash(indptr, ids, a, b)
 
 
-_BAND_FIELDS = ("keys", "big", "sigs", "search", "members")
-
-
 @dataclass(frozen=True, slots=True)
 class _Bands:
     """What every candidate task needs: per representative its band keys, whether each key's bucket is over the
@@ -219,7 +216,7 @@ def _ship(sc: Any, table: _Bands, folder: str) -> _BandFiles:
 
     tag = uuid.uuid4().hex
     names = []
-    for name in _BAND_FIELDS:
+    for name in (f.name for f in fields(_Bands)):
         path = f"{folder}/tipwatch-lsh-{tag}-{name}.npy"
         np.save(path, getattr(table, name), allow_pickle=False)
         sc.addFile(path)
