@@ -93,5 +93,18 @@ def test_publish_pull_and_misp_export_from_the_command_line(tmp_path: Path) -> N
     done = tw("feeds", "import", str(bundle), "--feed", "file from unit 7", *WHY, "--db", url_c, data=data)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["imported"] == len(expected)
+    # The partner revokes one indicator: a newer version of it, imported the same way, stops its watch.
+    first = next(o for o in objects if o["type"] == "indicator")
+    revoked = {**first, "revoked": True, "modified": "2099-01-01T00:00:00.000Z"}
+    (tmp_path / "revoked.json").write_text(json.dumps({"type": "bundle", "id": "bundle--2", "objects": [revoked]}))
+    done = tw(
+        "feeds", "import", str(tmp_path / "revoked.json"), "--feed", "file from unit 7", *WHY, "--db", url_c, data=data
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["withdrawn"] == 1 and summary["skipped_by_reason"] == {"revoked": 1}
+    assert "1 watch(es) stopped" in done.stderr
+    with open_store(url_c) as c:
+        assert len(c.watches.active()) == len(expected) - 1
     done = tw("feeds", "misp-export", "--out", str(out), *WHY, "--db", url_a, data=data)
     assert done.returncode == 2 and "--network or --case" in done.stderr

@@ -76,10 +76,18 @@ def test_export_a_case_and_import_a_partners_bundle(
     assert (r["imported"], r["rejected"]) == (2, 1)
     assert r["errors"] == [{"object_id": bad["id"], "reason": "pattern is not equality comparisons joined by AND"}]
     assert r["alerts"] == 2  # both stored posts hold a pulled value
+    assert r["withdrawn"] == 0
+    # The partner revokes one of them: a newer version read the same way stops its watch.
+    first = next(o for o in sent if o["type"] == "indicator")
+    revoked = {**first, "revoked": True, "modified": "2099-01-01T00:00:00.000Z"}
+    again = {"file": ("r.json", orjson.dumps({"type": "bundle", "id": "bundle--2", "objects": [revoked]}), "")}
+    r = boss.post("/api/v1/feeds/import", data=form, files=again).json()
+    assert (r["withdrawn"], r["skipped_by_reason"]) == (1, {"revoked": 1})
+    assert len(store.watches.active()) == 1
     garbage = {"file": ("p.json", b"{not json", "application/json")}
     assert boss.post("/api/v1/feeds/import", data=form, files=garbage).status_code == 422
 
     actions = [e.action for e in audit.entries(store)]
-    assert actions.count("feeds.export") == 2 and actions.count("feeds.pull") == 1
+    assert actions.count("feeds.export") == 2 and actions.count("feeds.pull") == 2
     entry = next(e for e in audit.entries(store) if e.action == "feeds.pull")
     assert entry.why == WHY["purpose"] and entry.details["legal_basis"] == WHY["legal_basis"]

@@ -251,10 +251,10 @@ def _report_pull(result: Any) -> None:
     skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(result.skipped_by_reason.items())) or "none"
     console.print(
         f"pull {result.pull_id}: {c.read} object(s) read = {c.imported} imported + {c.already} already watched + "
-        f"{c.skipped} skipped ({skipped}) + {c.rejected} rejected; {result.alerts} alert(s) on stored posts"
+        f"{c.skipped} skipped ({skipped}) + {c.rejected} rejected; {result.alerts} alert(s) on stored posts; "
+        f"{result.withdrawn} watch(es) stopped (revoked or expired by the feed)"
     )
-    stdout_write(
-        orjson.dumps({"pull_id": result.pull_id, **asdict(c), "skipped_by_reason": result.skipped_by_reason}).decode()
-    )
+    summary = {"pull_id": result.pull_id, **asdict(c), "skipped_by_reason": result.skipped_by_reason}
+    stdout_write(orjson.dumps({**summary, "withdrawn": result.withdrawn}).decode())
     if c.rejected:
         raise CommandError(f"{c.rejected} object(s) rejected and quarantined (the rest was imported)")

@@ -46,12 +46,22 @@ class Skipped(Exception):
     """A well-formed object that is not an indicator to import (another object type, revoked, expired)."""
 
 
+class Withdrawn(Skipped):
+    """An indicator the partner revoked or let expire: a value imported from an earlier version of it is withdrawn."""
+
+    def __init__(self, reason: str, stix_id: str, modified: datetime | None) -> None:
+        super().__init__(reason)
+        self.stix_id = stix_id
+        self.modified = modified
+
+
 @dataclass(frozen=True, slots=True)
 class FeedValue:
     stix_id: str
     kind: str  # a watch kind (tipwatch.link.watch.kinds())
     value: str  # as the feed wrote it; normalized by the caller
     valid_until: datetime | None
+    modified: datetime | None = None  # this version of the object (STIX versions share the id)
 
 
 def _unquote(text: str) -> str:
@@ -135,12 +145,13 @@ def read_object(obj: Any, now: datetime) -> FeedValue:
         raise Rejected(f"not valid STIX 2.1: {str(exc)[:200]}") from None
     if otype != "indicator":
         raise Skipped(f"not an indicator ({otype})")
+    modified = _time(parsed.get("modified"))
     if parsed.get("revoked"):
-        raise Skipped("revoked")
+        raise Withdrawn("revoked", oid, modified)
     if parsed.get("pattern_type") != "stix":
         raise Rejected(f"pattern type {parsed.get('pattern_type')!r} (only stix patterns are read)")
     valid_until = _time(parsed.get("valid_until"))
     if valid_until is not None and valid_until <= now:
-        raise Skipped("expired (valid_until has passed)")
+        raise Withdrawn("expired (valid_until has passed)", oid, modified)
     kind, value = read_pattern(str(parsed["pattern"]))
-    return FeedValue(oid, kind, value, valid_until)
+    return FeedValue(oid, kind, value, valid_until, modified)

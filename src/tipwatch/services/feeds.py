@@ -405,6 +405,7 @@ class PullResult:
     errors: list[tuple[str, str]]  # (object id, reason) of rejected objects, the first MAX_ERRORS_KEPT
     alerts: int  # raised at once for posts already stored
     audit_seq: int
+    withdrawn: int = 0  # watches stopped: the partner revoked their indicator or its valid_until passed
 
 
 def _tlp_of(obj: Any) -> str | None:
@@ -451,8 +452,14 @@ def pull(
 ) -> PullResult:
     """Import a feed's indicators as watches named after ``feed``; every other object is skipped or rejected with
     its reason (rejected ones quarantined). Audited ("feeds.pull"). ``objects`` is read only after the request is
-    checked, so a lazy TAXII reader (``taxii_objects``) asks the server nothing for a refused one."""
-    from tipwatch.link.stix_read import Rejected, Skipped, read_object
+    checked, so a lazy TAXII reader (``taxii_objects``) asks the server nothing for a refused one.
+
+    A partner takes an indicator back by sending a newer version of it with ``revoked`` set, or lets it lapse
+    (``valid_until``): the value imported from it is then withdrawn and its watch stopped, so posts stop being
+    flagged on a partner's word the partner no longer gives (a wrongly listed number is a person's). A version
+    older than the one that withdrew a value does not bring it back; a newer live one, or another indicator of
+    the same value, does (with a new watch)."""
+    from tipwatch.link.stix_read import Rejected, Skipped, Withdrawn, read_object
     from tipwatch.link.watch import normalize
     from tipwatch.services.watches import MAX_VALUE_CHARS, backfill
 
@@ -467,6 +474,10 @@ def pull(
     read = imported = already = skipped = rejected = alerts = 0
     skip_reasons: Counter[str] = Counter()
     errors: list[tuple[str, str]] = []
+    stopped: list[int] = []
+    # Withdrawals read in this pull (STIX id -> the withdrawing version), so an older version read after them in
+    # the same pull is not imported: a collection may hold several versions of one indicator, in any order.
+    taken_back: dict[str, datetime | None] = {}
 
     def reject(obj: Any, reason: str) -> None:
         nonlocal rejected
@@ -477,6 +488,11 @@ def pull(
         if len(errors) < MAX_ERRORS_KEPT:
             errors.append((oid[:200], reason))
 
+    def skip(reason: str) -> None:
+        nonlocal skipped
+        skipped += 1
+        skip_reasons[reason] += 1
+
     for obj in objects:
         read += 1
         try:
@@ -484,9 +500,14 @@ def pull(
         except Rejected as exc:
             reject(obj, str(exc))
             continue
+        except Withdrawn as exc:
+            skip(str(exc))
+            earlier = taken_back.get(exc.stix_id, exc.modified)
+            taken_back[exc.stix_id] = _later(earlier, exc.modified)
+            stopped += _stop(store, store.feeds.withdraw(feed, exc.stix_id, exc.modified, str(exc), now))
+            continue
         except Skipped as exc:
-            skipped += 1
-            skip_reasons[str(exc)] += 1
+            skip(str(exc))
             continue
         try:
             value = normalize(found.kind, found.value, region)
@@ -496,18 +517,46 @@ def pull(
         if not value or len(value) > MAX_VALUE_CHARS:
             reject(obj, f"{found.kind} value empty or longer than {MAX_VALUE_CHARS} characters")
             continue
-        if store.feeds.has_indicator(feed, found.kind, value):
+        held = store.feeds.indicator(feed, found.kind, value)
+        if found.stix_id in taken_back and not _newer(found.modified, taken_back[found.stix_id]):
+            skip(SUPERSEDED)
+            continue
+        if held is not None and held.live:
             already += 1
+            if _newer(found.modified, held.modified) or found.modified == held.modified:
+                store.feeds.refresh(
+                    feed,
+                    found.kind,
+                    value,
+                    stix_id=found.stix_id,
+                    tlp=_tlp_of(obj),
+                    valid_until=found.valid_until,
+                    modified=found.modified,
+                )
+            continue
+        if held is not None and held.stix_id == found.stix_id and not _newer(found.modified, held.modified):
+            skip(SUPERSEDED)
             continue
         note = f"feed {feed}: {found.stix_id}"[:2000]
         watch = store.watches.add(found.kind, value, note=note, by=f"feed:{feed}"[:200])
         alerts += backfill(store, watch)
         store.feeds.add_indicator(
             FeedIndicatorRow(
-                feed, found.kind, value, found.stix_id, watch.id, pull_id, _tlp_of(obj), found.valid_until, now
+                feed,
+                found.kind,
+                value,
+                found.stix_id,
+                watch.id,
+                pull_id,
+                _tlp_of(obj),
+                found.valid_until,
+                now,
+                found.modified,
             )
         )
         imported += 1
+    # Values imported by earlier pulls whose valid_until has passed since.
+    stopped += _stop(store, store.feeds.withdraw_expired(feed, now))
     counts = PullCounts(read, imported, already, skipped, rejected)
     store.feeds.finish_pull(pull_id, counts, datetime.now(UTC))
     entry = audit.append(
@@ -528,9 +577,30 @@ def pull(
             "skipped": skipped,
             "rejected": rejected,
             "alerts": alerts,
+            "withdrawn": len(stopped),
+            "stopped_watches": stopped,
         },
     )
-    return PullResult(pull_id, counts, dict(skip_reasons), errors, alerts, entry.seq)
+    return PullResult(pull_id, counts, dict(skip_reasons), errors, alerts, entry.seq, len(stopped))
+
+
+SUPERSEDED = "superseded (a later version was revoked or expired)"
+
+
+def _newer(version: datetime | None, than: datetime | None) -> bool:
+    """True when ``version`` is known to be later than ``than`` (an unknown one is not newer)."""
+    return version is not None and (than is None or version > than)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if _newer(b, a) else a
+
+
+def _stop(store: Store, watch_ids: list[int]) -> list[int]:
+    """Stop the watches of withdrawn indicators (their alerts stay, with their history)."""
+    for watch_id in watch_ids:
+        store.watches.deactivate(watch_id)
+    return watch_ids
 
 
 # --- MISP -------------------------------------------------------------------------------------------------------

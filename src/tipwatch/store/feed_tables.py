@@ -1,5 +1,5 @@
-"""Feed tables (migration 0010_feeds): indicators pulled from partners' TAXII feeds, the pulls, and the objects a
-pull refused (the quarantine, by object id and reason).
+"""Feed tables (migrations 0010_feeds, 0011_feed_withdrawn): indicators pulled from partners' TAXII feeds, the
+pulls, and the objects a pull refused (the quarantine, by object id and reason).
 
 A pulled indicator becomes a watch (``watches``), so scans and new posts flag it like any watch; ``feed_indicators``
 names the feed it came from, its STIX id and TLP. ``watch_id`` has no foreign key: the watch tables live on the core
@@ -45,8 +45,14 @@ feed_indicators = Table(
     Column("tlp", String(32), nullable=True),
     Column("valid_until", DateTime(timezone=True), nullable=True),
     Column("pulled_at", DateTime(timezone=True), nullable=False),
+    # Migration 0011_feed_withdrawn: the STIX "modified" of the version that set this row's state, and when and why
+    # the partner withdrew it (revoked, or valid_until passed): its watch is then stopped.
+    Column("modified", DateTime(timezone=True), nullable=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
+    Column("withdrawn_why", String(200), nullable=True),
     UniqueConstraint("feed", "kind", "value", name="uq_feed_indicators_value"),
     Index("ix_feed_indicators_watch", "watch_id"),
+    Index("ix_feed_indicators_stix", "feed", "stix_id"),
 )
 
 feed_rejects = Table(

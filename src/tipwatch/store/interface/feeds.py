@@ -31,6 +31,13 @@ class FeedIndicatorRow:
     tlp: str | None
     valid_until: datetime | None
     pulled_at: datetime
+    modified: datetime | None = None  # the STIX version that set this state (None: not given)
+    withdrawn_at: datetime | None = None  # revoked by the partner or expired: its watch is stopped
+    withdrawn_why: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.withdrawn_at is None
 
 
 class FeedStore(ABC):
@@ -45,12 +52,36 @@ class FeedStore(ABC):
         """Record a pull's counts."""
 
     @abstractmethod
-    def has_indicator(self, feed: str, kind: str, value: str) -> bool:
-        """True when this feed already brought this value in."""
+    def indicator(self, feed: str, kind: str, value: str) -> FeedIndicatorRow | None:
+        """What this feed brought in for this value (live or withdrawn), or None."""
 
     @abstractmethod
     def add_indicator(self, row: FeedIndicatorRow) -> None:
-        """Keep a pulled indicator (the watch it became is made first)."""
+        """Keep a pulled indicator (the watch it became is made first). A withdrawn row of the same value is
+        replaced: the value is live again, watched by ``row.watch_id``."""
+
+    @abstractmethod
+    def refresh(
+        self,
+        feed: str,
+        kind: str,
+        value: str,
+        *,
+        stix_id: str,
+        tlp: str | None,
+        valid_until: datetime | None,
+        modified: datetime | None,
+    ) -> None:
+        """A live indicator sent again in a newer version: keep that version's id, marking and validity."""
+
+    @abstractmethod
+    def withdraw(self, feed: str, stix_id: str, modified: datetime | None, why: str, at: datetime) -> list[int]:
+        """Withdraw this feed's live indicators of ``stix_id`` whose version is not newer than ``modified`` (all of
+        them when either is unknown); returns their watch ids (the caller stops them)."""
+
+    @abstractmethod
+    def withdraw_expired(self, feed: str, at: datetime) -> list[int]:
+        """Withdraw this feed's live indicators whose ``valid_until`` is not after ``at``; returns their watch ids."""
 
     @abstractmethod
     def add_reject(self, pull_id: int, object_id: str, reason: str, raw: str) -> None:

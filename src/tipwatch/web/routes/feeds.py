@@ -92,5 +92,6 @@ def import_bundle(
         skipped_by_reason=result.skipped_by_reason,
         errors=[Rejected(object_id=o, reason=r) for o, r in result.errors],
         alerts=result.alerts,
+        withdrawn=result.withdrawn,
         audit_seq=result.audit_seq,
     )

@@ -40,4 +40,5 @@ class PullOut(BaseModel):
     skipped_by_reason: dict[str, int]
     errors: list[Rejected]
     alerts: int
+    withdrawn: int = Field(description="Watches stopped: the partner revoked their indicators or let them expire.")
     audit_seq: int
