@@ -308,6 +308,40 @@ def test_export_refuses_an_object_changed_on_disk(world: World, tmp_path: Path) 
         export_case(world.store, data, world.case_id, tmp_path / "x.wacz", actor="ana", pdf=False)
 
 
+def test_a_failed_export_is_recorded_in_custody_and_leaves_no_bundle(world: World, tmp_path: Path) -> None:
+    """The timestamp authority does not answer: the "exported" events are already in the append-only chain, so an
+    "export_failed" event follows each, naming the bundle and the reason; no bundle (nor a partial one) is left."""
+    from tipwatch.evidence.custody import check_chain
+    from tipwatch.services.evidence import EvidenceError
+
+    data = tmp_path / "data"
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        case = cases.create_case(store, "tsa down", created_by="ana")
+        item = capture(store, data, world.site.url("/ad/1"), case_id=case.id, actor="ana", options=LAB)
+        (tmp_path / "out").mkdir()
+        out = tmp_path / "out" / "case.wacz"
+        with pytest.raises(EvidenceError) as down:
+            export_case(
+                store, data, case.id, out, actor="ana", why="court", pdf=False,
+                tsa_url="http://127.0.0.1:9/none", tsa_allow_private=True,
+            )  # fmt: skip
+        assert down.value.reason == "timestamp_error"
+        events = store.evidence.events(item.id)
+        assert [e.action for e in events] == ["captured", "exported", "export_failed"]
+        failed = events[-1].details
+        assert failed["bundle"] == "case.wacz" and failed["case"] == case.id
+        assert "timestamp authority http://127.0.0.1:9/none" in failed["error"]
+        assert check_chain(events, keys.load_or_create(data).public_key()) is None
+        assert list(out.parent.iterdir()) == []
+        # The next export carries the whole history, the failed attempt included, and verifies.
+        export_case(store, data, case.id, out, actor="ana", why="court", pdf=False)
+        verdict = verify_bundle(out)
+        assert verdict.ok, verdict.failure
+        with zipfile.ZipFile(out) as zf:
+            logged = [orjson.loads(line)["action"] for line in zf.read("evidence/custody.jsonl").splitlines()]
+        assert logged == ["captured", "exported", "export_failed", "exported"]
+
+
 def test_a_page_with_an_abuse_bank_image_is_not_captured(world: World, tmp_path: Path) -> None:
     from tipwatch.media.formats import EntryIn
     from tipwatch.services import banks

@@ -173,17 +173,23 @@ def write_bundle(
     }
     token = None if timestamp is None else timestamp(data)
     tmp = out.with_name(f".{out.name}.partial")
-    with zipfile.ZipFile(tmp, "w") as zf:
-        for f in files:
-            # WARCs are already gzipped, and replay tools read them by offset: stored, not deflated.
-            method = zipfile.ZIP_STORED if f.path.startswith("archive/") else zipfile.ZIP_DEFLATED
-            zf.writestr(zipfile.ZipInfo(f.path, date_time=utc(created).timetuple()[:6]), f.data, compress_type=method)
-        zf.writestr(MANIFEST, data, compress_type=zipfile.ZIP_DEFLATED)
-        zf.writestr(DIGEST, orjson.dumps({"path": MANIFEST, "hash": f"sha256:{digest}"}, option=orjson.OPT_INDENT_2))
-        zf.writestr(SIGNATURE, orjson.dumps(signature, option=orjson.OPT_INDENT_2))
-        if token is not None:
-            zf.writestr(TIMESTAMP, token)
-    tmp.replace(out)
+    try:
+        with zipfile.ZipFile(tmp, "w") as zf:
+            for f in files:
+                # WARCs are already gzipped, and replay tools read them by offset: stored, not deflated.
+                method = zipfile.ZIP_STORED if f.path.startswith("archive/") else zipfile.ZIP_DEFLATED
+                info = zipfile.ZipInfo(f.path, date_time=utc(created).timetuple()[:6])
+                zf.writestr(info, f.data, compress_type=method)
+            zf.writestr(MANIFEST, data, compress_type=zipfile.ZIP_DEFLATED)
+            digest_json = orjson.dumps({"path": MANIFEST, "hash": f"sha256:{digest}"}, option=orjson.OPT_INDENT_2)
+            zf.writestr(DIGEST, digest_json)
+            zf.writestr(SIGNATURE, orjson.dumps(signature, option=orjson.OPT_INDENT_2))
+            if token is not None:
+                zf.writestr(TIMESTAMP, token)
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a disk full or an interrupt leaves no half bundle behind
+        raise
     return digest
 
 

@@ -21,7 +21,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 GENESIS = "0" * 64
-ACTIONS = ("captured", "viewed", "exported", "transferred")
+# "export_failed" follows the "exported" events of an export that did not complete (a timestamp authority down, an
+# object changed on disk): the chain is append-only, so the failure is recorded, not the events taken back.
+ACTIONS = ("captured", "viewed", "exported", "transferred", "export_failed")
 
 Signer = Callable[[bytes], bytes]
 

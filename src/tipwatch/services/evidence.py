@@ -28,6 +28,7 @@ from tipwatch.evidence.report import render
 from tipwatch.services import audit
 from tipwatch.services.cases import get_case
 from tipwatch.store.facade import Store
+from tipwatch.store.interface.cases import Case
 from tipwatch.store.interface.evidence import Artifact, EvidenceItem, NoSuchItem
 
 __all__ = [
@@ -234,12 +235,55 @@ def export_case(
 ) -> str:
     """Write the case's bundle to ``out`` (an "exported" custody event for each item first, so the bundle carries
     it); returns the SHA-256 of its manifest. With ``tsa_url``, the manifest is timestamped by that RFC 3161
-    authority (``timestamp_error`` when it does not answer with a token covering it)."""
+    authority (``timestamp_error`` when it does not answer with a token covering it). When the export fails after
+    the "exported" events were written, each of those items gets an "export_failed" event naming the bundle and
+    the reason, and no bundle file is left: the custody log says the export was tried and did not happen."""
     case = get_case(store, case_id)
     items = store.evidence.items(case_id)
     if not items:
         raise EvidenceError("empty", f"case {case_id} holds no evidence: capture pages into it first")
     reason = _why(why)
+    marked: list[int] = []
+    try:
+        return _export(
+            store,
+            data_dir,
+            case,
+            items,
+            out,
+            marked,
+            actor=actor,
+            reason=reason,
+            pdf=pdf,
+            chromium=chromium,
+            progress=progress,
+            tsa_url=tsa_url,
+            tsa_allow_private=tsa_allow_private,
+        )
+    except Exception as exc:
+        failed = {"bundle": out.name, "case": case.id, "error": str(exc)[:500] or type(exc).__name__}
+        for item_id in marked:
+            _event(store, data_dir, item_id, actor, "export_failed", reason, failed)
+        raise
+
+
+def _export(
+    store: Store,
+    data_dir: Path,
+    case: Case,
+    items: list[EvidenceItem],
+    out: Path,
+    marked: list[int],
+    *,
+    actor: str,
+    reason: str,
+    pdf: bool,
+    chromium: str,
+    progress: Callable[[str], None] | None,
+    tsa_url: str | None,
+    tsa_allow_private: bool,
+) -> str:
+    """export_case's work; ``marked`` collects the items given an "exported" event."""
     objects = ObjectStore(data_dir)
     key = keys.load_or_create(data_dir)
     files: list[BundleFile] = []
@@ -249,6 +293,7 @@ def export_case(
     index: list[str] = []
     for item in items:
         _event(store, data_dir, item.id, actor, "exported", reason, {"bundle": out.name, "case": case.id})
+        marked.append(item.id)
         artifacts = store.evidence.artifacts(item.id)
         events = store.evidence.events(item.id)
         item_files, item_artifacts = _item_files(objects, item, artifacts)
