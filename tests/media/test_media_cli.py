@@ -77,6 +77,58 @@ def test_banks_and_match_through_the_cli(tmp_path: Path) -> None:
     assert rows[0]["restricted"] is False and int(rows[0]["distance"]) <= 31  # type: ignore[call-overload]
 
 
+def test_every_bank_change_from_the_cli_is_audited(tmp_path: Path) -> None:
+    """What a bank matches decides which posts are flagged: a change made at the command line is in the audit log
+    with who, why and the numbers, as one made in the web app (services.bank_admin)."""
+    import hashlib
+
+    from tipwatch.services import audit
+    from tipwatch.store.facade import open_store
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    image = tmp_path / "known.jpg"
+    photo(63, (600, 400)).save(image, quality=90)
+    hashes = tmp_path / "list.txt"
+    hashes.write_text("9e107d9d372bb6826bd81d3542a419d6\nnot-a-hash\n")
+    steps = [
+        ["banks", "create", "hotline", "--source", "hotline X", "--licence", "members", "--abuse-material"],
+        ["banks", "import", "hotline", str(hashes), "--why", "list of 2026-11"],
+        ["banks", "add", "hotline", str(image), "--why", "case 12 photo"],
+        ["banks", "threshold", "hotline", "40", "--why", "too many misses"],
+        ["banks", "disable", "hotline", "--why", "list withdrawn by the hotline"],
+        ["banks", "enable", "hotline"],
+        ["banks", "export", "hotline", "--format", "md5", "--out", str(tmp_path / "out.txt"), "--why", "to unit 7"],
+        ["banks", "delete", "hotline", "--yes", "--why", "licence ended"],
+    ]
+    for args in steps:
+        done = runner.invoke(app, [*args, "--db", db])
+        assert done.exit_code in (0, 1), (args, done.output)  # the import has a bad line: exit 1, rest imported
+    with open_store(db) as store:
+        entries = [e for e in audit.entries(store) if e.action.startswith("bank.")]
+    assert [e.action for e in entries] == [
+        "bank.create",
+        "bank.import",
+        "bank.add_images",
+        "bank.threshold",
+        "bank.disable",
+        "bank.enable",
+        "bank.export",
+        "bank.delete",
+    ]
+    assert all(e.actor.startswith("cli:") and e.target == "bank:hotline" for e in entries)
+    by = {e.action: e for e in entries}
+    assert by["bank.create"].details["abuse_material"] is True
+    imported = by["bank.import"]
+    assert imported.why == "list of 2026-11" and imported.details["file"] == "list.txt"
+    assert imported.details["sha256"] == hashlib.sha256(hashes.read_bytes()).hexdigest()
+    assert (imported.details["added"], imported.details["bad_lines"]) == (1, 1)
+    assert by["bank.add_images"].details["added"] == 3 and by["bank.add_images"].details["entries"] == 4
+    assert by["bank.threshold"].details == {"old": 31, "new": 40} and by["bank.threshold"].why == "too many misses"
+    assert by["bank.disable"].why == "list withdrawn by the hotline"
+    assert by["bank.export"].details == {"format": "md5", "entries": 4}
+    assert by["bank.delete"].details["entries"] == 4 and by["bank.delete"].why == "licence ended"
+
+
 def test_import_reports_bad_lines(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     runner.invoke(app, ["banks", "create", "list", "--source", "s", "--licence", "l", "--db", db])

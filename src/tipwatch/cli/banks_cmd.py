@@ -1,5 +1,6 @@
 """`tipwatch banks ...`: named hash banks (create, list, import, export, add images, enable/disable, threshold),
-and the mandatory-reporting queue of posts whose images matched an abuse-material bank."""
+and the mandatory-reporting queue of posts whose images matched an abuse-material bank. Every change to a bank and
+every export is audited (services.bank_admin), as from the web app; ``--why`` is kept with the entry."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import typer
 
 from tipwatch.cli.common import DB_OPTION, console, fail, open_store, stdout_write
+from tipwatch.cli.users import WHY_OPTION, cli_actor
 from tipwatch.media.formats import formats, plain_formats
 from tipwatch.media.signal_types import names
 
@@ -29,16 +31,19 @@ def create(
         False, "--abuse-material", help="Known abuse material: matches are flagged, images never shown."
     ),
     threshold: int = typer.Option(31, "--threshold", help="PDQ match threshold (Hamming distance, 0-64)."),
-    by: str = typer.Option("", "--by", help="Who created the bank."),
+    by: str = typer.Option("", "--by", help="Who created the bank (default: the operating-system user)."),
+    why: str = WHY_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
     """Create an empty bank."""
-    from tipwatch.services.banks import BankError, create_bank
+    from tipwatch.services import bank_admin
+    from tipwatch.services.banks import BankError
 
     try:
         with open_store(db) as store:
-            bank = create_bank(
+            bank = bank_admin.create(
                 store,
+                by or cli_actor(),
                 name,
                 source=source,
                 licence=licence,
@@ -46,7 +51,7 @@ def create(
                 signal_types=[s.strip() for s in signal_types.split(",") if s.strip()],
                 is_abuse_material=abuse_material,
                 pdq_threshold=threshold,
-                created_by=by,
+                why=why,
             )
     except BankError as exc:
         fail(str(exc))
@@ -76,10 +81,12 @@ def import_(
         help=f"{_FORMATS}, te (HMA local-file exchange), threatexchange (dataset CSV), or auto.",
     ),
     signal_type: str | None = typer.Option(None, "--signal-type", help="For a CSV whose hash column is unnamed."),
+    why: str = WHY_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
     """Import a hash list. Lines that cannot be used are listed with their line number and reason."""
-    from tipwatch.services.banks import BankError, choose_format, import_file
+    from tipwatch.services import bank_admin
+    from tipwatch.services.banks import BankError, choose_format
 
     shown = 0
 
@@ -93,7 +100,9 @@ def import_(
     try:
         chosen = choose_format(file, fmt)
         with open_store(db) as store:
-            got = import_file(store, name, file, fmt=chosen, signal_type=signal_type, on_bad_line=bad_line)
+            got = bank_admin.import_file(
+                store, cli_actor(), name, file, fmt=chosen, signal_type=signal_type, why=why, on_bad_line=bad_line
+            )
     except BankError as exc:
         fail(str(exc))
         return
@@ -119,15 +128,17 @@ def export(
         help=f"csv, {', '.join(plain_formats())}, te (HMA local-file exchange), threatexchange (with metadata).",
     ),
     out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    why: str = WHY_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
     """Export a bank in one of the exchange formats."""
-    from tipwatch.services.banks import BankError, check_format, export_bank
+    from tipwatch.services import bank_admin
+    from tipwatch.services.banks import BankError, check_format
 
     try:
         check_format(fmt)
         with open_store(db) as store:
-            text = export_bank(store, name, fmt)
+            _, text = bank_admin.export(store, cli_actor(), name, fmt, why)
     except BankError as exc:
         fail(str(exc))
         return
@@ -143,18 +154,20 @@ def add_images(
     name: str = typer.Argument(..., help="Bank to add to."),
     files: list[Path] = typer.Argument(..., help="Images to hash into the bank (the images are not stored)."),
     note: str = typer.Option("", "--note", help="Metadata kept with each entry."),
+    why: str = WHY_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
     """Hash images into a bank: PDQ, MD5, SHA-256 (and any other registered signal type) as the bank's signal types
     allow. Only hashes are kept."""
+    from tipwatch.services import bank_admin
     from tipwatch.services.banks import BankError
-    from tipwatch.services.banks import add_images as run
+
+    def problem(path: str, msg: str) -> None:
+        console.print(f"{path}: {msg}")
 
     try:
         with open_store(db) as store:
-            result, bad = run(
-                store, name, files, note=note, on_problem=lambda path, msg: console.print(f"{path}: {msg}")
-            )
+            result, bad = bank_admin.add_images(store, cli_actor(), name, files, note=note, why=why, on_problem=problem)
     except BankError as exc:
         fail(str(exc))
         return
@@ -163,41 +176,44 @@ def add_images(
         raise typer.Exit(1)
 
 
-def _set_enabled(name: str, db: str | None, enabled: bool) -> None:
-    from tipwatch.services.banks import BankError, set_enabled
+def _set_enabled(name: str, db: str | None, enabled: bool, why: str) -> None:
+    from tipwatch.services import bank_admin
+    from tipwatch.services.banks import BankError
 
     try:
         with open_store(db) as store:
-            set_enabled(store, name, enabled)
+            bank_admin.switch(store, cli_actor(), name, enabled, why)
     except BankError as exc:
         fail(str(exc))
     console.print(f"{name!r} {'enabled' if enabled else 'disabled'}")
 
 
 @app.command("enable")
-def enable(name: str = typer.Argument(...), db: str | None = DB_OPTION) -> None:
+def enable(name: str = typer.Argument(...), why: str = WHY_OPTION, db: str | None = DB_OPTION) -> None:
     """Match against this bank again."""
-    _set_enabled(name, db, True)
+    _set_enabled(name, db, True, why)
 
 
 @app.command("disable")
-def disable(name: str = typer.Argument(...), db: str | None = DB_OPTION) -> None:
+def disable(name: str = typer.Argument(...), why: str = WHY_OPTION, db: str | None = DB_OPTION) -> None:
     """Stop matching against this bank (its entries are kept; restrictions already recorded stay)."""
-    _set_enabled(name, db, False)
+    _set_enabled(name, db, False, why)
 
 
 @app.command("threshold")
 def threshold(
     name: str = typer.Argument(...),
     value: int = typer.Argument(..., help="PDQ Hamming distance, 0-64 (Meta recommends 31)."),
+    why: str = WHY_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
-    """Set a bank's PDQ match threshold."""
-    from tipwatch.services.banks import BankError, set_threshold
+    """Set a bank's PDQ match threshold (audited with the old and new value)."""
+    from tipwatch.services import bank_admin
+    from tipwatch.services.banks import BankError
 
     try:
         with open_store(db) as store:
-            set_threshold(store, name, value)
+            bank_admin.change_threshold(store, cli_actor(), name, value, why)
     except BankError as exc:
         fail(str(exc))
     console.print(f"{name!r}: PDQ threshold {value}")
@@ -207,16 +223,18 @@ def threshold(
 def delete(
     name: str = typer.Argument(...),
     yes: bool = typer.Option(False, "--yes", help="Confirm."),
+    why: str = WHY_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
     """Delete a bank and its entries (restrictions already recorded stay)."""
-    from tipwatch.services.banks import BankError, delete_bank
+    from tipwatch.services import bank_admin
+    from tipwatch.services.banks import BankError
 
     if not yes:
         fail("deleting a bank cannot be undone: add --yes")
     try:
         with open_store(db) as store:
-            delete_bank(store, name)
+            bank_admin.delete(store, cli_actor(), name, why)
     except BankError as exc:
         fail(str(exc))
     console.print(f"{name!r} deleted")

@@ -1,5 +1,6 @@
 """Hash banks: listed for analysts; created, filled from a hash list file, exported and switched on or off by
-supervisors, each act audited (``bank.create``, ``bank.import``, ``bank.export``, ``bank.enable``, ``bank.disable``).
+supervisors, each act audited by services.bank_admin (``bank.create``, ``bank.import``, ``bank.export``,
+``bank.enable``, ``bank.disable``, ``bank.threshold``), as from the command line.
 Only hashes and settings pass, never a picture.
 
 An uploaded hash list is hostile input: its size is bounded by the body limit (413), it is parsed by the same
@@ -15,7 +16,7 @@ from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Path, Query, Request, Response, UploadFile
 
-from tipwatch.services import audit, banks
+from tipwatch.services import bank_admin, banks
 from tipwatch.services.banks import Bank, BankError, ImportResult
 from tipwatch.store.facade import Store
 from tipwatch.web.auth import Principal, require_role, store_of
@@ -43,8 +44,9 @@ class ImportReport:
 
 def create_bank(store: Store, principal: Principal, body: BankIn) -> Bank:
     """Create a bank (BankError when the name is taken or a setting is wrong); audited."""
-    bank = banks.create_bank(
+    return bank_admin.create(
         store,
+        principal.actor,
         body.name,
         source=body.source,
         licence=body.licence,
@@ -52,19 +54,9 @@ def create_bank(store: Store, principal: Principal, body: BankIn) -> Bank:
         signal_types=body.signal_types,
         is_abuse_material=body.is_abuse_material,
         pdq_threshold=body.pdq_threshold,
-        created_by=principal.actor,
         enabled=body.enabled,
+        why=body.why,
     )
-    details = {
-        "source": bank.source,
-        "licence": bank.licence,
-        "signal_types": bank.signal_types,
-        "abuse_material": bank.is_abuse_material,
-        "pdq_threshold": bank.pdq_threshold,
-        "enabled": bank.enabled,
-    }
-    audit.append(store, principal.actor, "bank.create", f"bank:{bank.name}", body.why, details)
-    return bank
 
 
 def import_hashes(
@@ -85,47 +77,33 @@ def import_hashes(
         if len(bad) < LISTED:
             bad.append((line, reason[:300]))
 
-    result = banks.import_stream(store, name, stream, fmt=fmt, signal_type=signal_type, on_bad_line=bad_line)
-    bank = banks.require_bank(store, name)
-    details = {
-        "file": filename[:200],
-        "sha256": result.sha256,
-        "bytes": result.size,
-        "format": result.format,
-        "added": result.added.added,
-        "duplicates": result.added.duplicates,
-        "refused": len(result.added.refused),
-        "bad_lines": result.bad_lines,
-        "entries": bank.entries,
-    }
-    audit.append(store, principal.actor, "bank.import", f"bank:{bank.name}", why, details)
-    return ImportReport(bank, result, bad)
+    result = bank_admin.import_upload(
+        store,
+        principal.actor,
+        name,
+        stream,
+        filename=filename,
+        fmt=fmt,
+        signal_type=signal_type,
+        why=why,
+        on_bad_line=bad_line,
+    )
+    return ImportReport(banks.require_bank(store, name), result, bad)
 
 
 def switch_bank(store: Store, principal: Principal, name: str, enabled: bool, why: str) -> Bank:
     """Enable or disable a bank (BankError when unknown); audited."""
-    bank = banks.set_enabled(store, name, enabled)
-    action = "bank.enable" if enabled else "bank.disable"
-    audit.append(store, principal.actor, action, f"bank:{bank.name}", why, {})
-    return bank
+    return bank_admin.switch(store, principal.actor, name, enabled, why)
 
 
 def change_threshold(store: Store, principal: Principal, name: str, threshold: int, why: str) -> Bank:
     """Set a bank's PDQ match threshold (BankError when unknown or out of range); audited with the old and new."""
-    old = banks.require_bank(store, name).pdq_threshold
-    bank = banks.set_threshold(store, name, threshold)
-    details = {"old": old, "new": bank.pdq_threshold}
-    audit.append(store, principal.actor, "bank.threshold", f"bank:{bank.name}", why, details)
-    return bank
+    return bank_admin.change_threshold(store, principal.actor, name, threshold, why)
 
 
 def export_hashes(store: Store, principal: Principal, name: str, fmt: str) -> tuple[Bank, str]:
     """A bank's entries as text in ``fmt`` (BankError when unknown); audited."""
-    bank = banks.require_bank(store, name)
-    text = banks.export_bank(store, name, fmt)
-    details = {"format": fmt, "entries": bank.entries}
-    audit.append(store, principal.actor, "bank.export", f"bank:{bank.name}", "", details)
-    return bank, text
+    return bank_admin.export(store, principal.actor, name, fmt)
 
 
 def download_name(bank: str, fmt: str) -> str:
