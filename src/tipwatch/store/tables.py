@@ -65,7 +65,7 @@ posts = Table(
     Column("classifier_risk", Float),
     Column("model", String(200), nullable=False),
     Column("reasons", JSON, nullable=False),
-    Index("ix_posts_risk", "risk"),
+    # No index on risk alone: ix_posts_risk_id (risk, id) serves it (migration 0010_drop_posts_risk).
     Index("ix_posts_posted_at", "posted_at"),
 )
 
