@@ -50,7 +50,7 @@ evidence_custody = Table(
     Column("seq", Integer, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("actor", String(200), nullable=False),
-    Column("action", String(32), nullable=False),  # captured, viewed, exported, transferred
+    Column("action", String(32), nullable=False),  # evidence.custody.ACTIONS (captured ... export_failed)
     Column("why", Text, nullable=False),
     Column("details", Text, nullable=False),  # canonical JSON
     Column("prev_hash", String(64), nullable=False),
