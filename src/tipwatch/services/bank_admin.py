@@ -10,7 +10,6 @@ module is what the front doors call.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO
@@ -109,15 +108,8 @@ def import_file(
     on_bad_line: BadLine | None = None,
 ) -> ImportResult:
     """Import a hash list file (services.banks.import_file, streamed); the audit entry names the file by its
-    SHA-256, read in a first pass (a list of millions of lines is never held in memory)."""
-    banks.require_bank(store, name)  # before reading a large file twice
-    digest, size = hashlib.sha256(), 0
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-            size += len(block)
+    SHA-256."""
     result = banks.import_file(store, name, path, fmt=fmt, signal_type=signal_type, on_bad_line=on_bad_line)
-    result.sha256, result.size = digest.hexdigest(), size
     _imported(store, actor, name, result, path.name, why)
     return result
 

@@ -4,6 +4,7 @@ mandatory-reporting queue of posts whose images matched an abuse-material bank."
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ class ImportResult:
     format: str
     added: AddResult
     bad_lines: int  # lines of the file that hold no usable entry
-    sha256: str = ""  # of an uploaded file (import_stream), so the audit log names what was imported
+    sha256: str = ""  # of the file imported, so the audit log names what was imported
     size: int = 0
 
 
@@ -165,7 +166,8 @@ def import_file(
     on_bad_line: Callable[[int, str], None] | None = None,
 ) -> ImportResult:
     """Import a hash list file into a bank, streamed (a 10M-line list is never held in memory). Each line that
-    cannot be used goes to ``on_bad_line(line number, reason)`` as it is read."""
+    cannot be used goes to ``on_bad_line(line number, reason)`` as it is read. The result gives the file's
+    SHA-256 and size, taken in the same pass, so an audit entry can name exactly what was imported."""
     chosen = choose_format(path, fmt)
     bad = 0
 
@@ -179,9 +181,32 @@ def import_file(
             if on_bad_line is not None:
                 on_bad_line(*item)
 
-    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-        added = add_entries(store, name, entries(fh))
-    return ImportResult(chosen, added, bad)
+    with path.open("rb") as raw:
+        hashed = _Hashing(raw)
+        with io.TextIOWrapper(io.BufferedReader(hashed), encoding="utf-8", errors="replace", newline="") as fh:
+            added = add_entries(store, name, entries(fh))
+            while fh.buffer.read(1 << 20):  # the whole file is hashed, whatever the parser left unread
+                pass
+    return ImportResult(chosen, added, bad, hashed.digest.hexdigest(), hashed.size)
+
+
+class _Hashing(io.RawIOBase):
+    """A binary file read through, its SHA-256 and size taken as it goes."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
 
 
 def import_stream(
@@ -194,22 +219,16 @@ def import_stream(
     on_bad_line: Callable[[int, str], None] | None = None,
 ) -> ImportResult:
     """``import_file`` for an upload (a file object, bounded by the caller): copied to a private temporary file first
-    (the format is detected from its start, then it is streamed), removed afterwards. The bank is checked first.
-    The result also gives the upload's SHA-256 and size."""
+    (the format is detected from its start, then it is streamed), removed afterwards. The bank is checked first."""
     require_bank(store, name)
     if fmt != "auto":
         check_format(fmt)
-    digest, size = hashlib.sha256(), 0
     with tempfile.TemporaryDirectory(prefix="tipwatch-bank-") as folder:
         path = Path(folder) / "upload"
         with path.open("wb") as out:
             while chunk := stream.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
                 out.write(chunk)
-        result = import_file(store, name, path, fmt=fmt, signal_type=signal_type, on_bad_line=on_bad_line)
-    result.sha256, result.size = digest.hexdigest(), size
-    return result
+        return import_file(store, name, path, fmt=fmt, signal_type=signal_type, on_bad_line=on_bad_line)
 
 
 def export_bank(store: Store, name: str, fmt: str = "csv") -> str:
