@@ -517,10 +517,10 @@ def pull(
         if not value or len(value) > MAX_VALUE_CHARS:
             reject(obj, f"{found.kind} value empty or longer than {MAX_VALUE_CHARS} characters")
             continue
-        held = store.feeds.indicator(feed, found.kind, value)
         if found.stix_id in taken_back and not _newer(found.modified, taken_back[found.stix_id]):
             skip(SUPERSEDED)
             continue
+        held = store.feeds.indicator(feed, found.kind, value)
         if held is not None and held.live:
             already += 1
             if _newer(found.modified, held.modified) or found.modified == held.modified:
