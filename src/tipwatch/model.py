@@ -147,3 +147,15 @@ class PostResult:
     assessment: Assessment
     # When the media stage ran: what the post's images gave (hashes, matches, rejects).
     media: PostMedia | None = None
+
+
+@dataclass(slots=True)
+class AlreadyStored:
+    """A post whose id the store held before it was analysed, so it was not analysed: the writer counts it as a
+    duplicate (and notes it if its content differs from the stored post), exactly as it would the analysed post."""
+
+    post: Post
+
+
+# What an engine yields for one record read, in input order.
+Outcome = PostResult | AlreadyStored | Quarantined

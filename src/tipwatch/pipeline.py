@@ -7,12 +7,13 @@ process and calls the stages in order. Nothing here re-implements a stage. Engin
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from tipwatch.extract import extract
 from tipwatch.indicators import assess
-from tipwatch.model import Post, PostResult, Quarantined, RawRecord
+from tipwatch.model import AlreadyStored, Outcome, Post, PostResult, Quarantined, RawRecord
 from tipwatch.sources import to_post
 from tipwatch.text import normalize
 from tipwatch.text.language import detect
@@ -80,9 +81,15 @@ class Analyzer:
         options = MediaOptions(fetch=self.settings.fetch_images, fetch_options=fetch_options)
         return analyze_post_media(post, self.settings.images_dir, index=self.media_index, options=options)
 
-    def process(self, raws: list[RawRecord]) -> list[PostResult | Quarantined]:
-        """Turn raw records into results, in input order. One bad record never stops the others."""
-        out: list[PostResult | Quarantined | None] = [None] * len(raws)
+    def process(
+        self, raws: list[RawRecord], stored: Callable[[Collection[str]], set[str]] | None = None
+    ) -> list[Outcome]:
+        """Turn raw records into results, in input order. One bad record never stops the others.
+
+        ``stored`` (the store's ``PostStore.stored``) names the posts' ids the store already holds: those posts come
+        back as AlreadyStored, not analysed (the writer would count them as duplicates and keep nothing of the
+        analysis), which makes a re-run over a grown or half-loaded file cost little more than reading it."""
+        out: list[Outcome | None] = [None] * len(raws)
         posts: list[Post] = []
         slots: list[int] = []
         for i, raw in enumerate(raws):
@@ -99,6 +106,17 @@ class Analyzer:
             else:
                 posts.append(built)
                 slots.append(i)
+        if stored is not None and posts:
+            try:
+                known = stored({p.id for p in posts})
+            except Exception:  # a failed look-up only costs speed: every post is analysed and the writer decides
+                known = set()
+            if known:
+                for slot, post in zip(slots, posts, strict=True):
+                    if post.id in known:
+                        out[slot] = AlreadyStored(post)
+                slots = [slot for slot, post in zip(slots, posts, strict=True) if post.id not in known]
+                posts = [post for post in posts if post.id not in known]
         try:
             analyzed = self.analyze_posts(posts)
         except Exception:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import orjson
 import sqlalchemy as sa
 
-from tipwatch.model import Assessment, Identifier, IndicatorHit, Post, PostResult, Quarantined, Reason
+from tipwatch.model import AlreadyStored, Assessment, Identifier, IndicatorHit, Post, PostResult, Quarantined, Reason
 from tipwatch.store.tables import identifiers, indicator_hits, posts, quarantine, runs
 from tipwatch.store.writer import PostWriter, finish_run, start_run, storable
 
@@ -78,3 +78,29 @@ def test_hostile_text_is_stored(engine: sa.Engine) -> None:
 def test_storable_leaves_clean_text_alone() -> None:
     for s in ["plain", "हिंदी और বাংলা 🌹", ""]:
         assert storable(s) == s
+
+
+def test_posts_passed_over_as_already_stored_are_duplicates_and_changes_are_noted(engine: sa.Engine) -> None:
+    run = start_run(engine, "test", ["in.jsonl"], None)
+    writer = PostWriter(engine, run)
+    writer.write([_result("1"), _result("2"), _result("3")])
+    finish_run(engine, run, writer.counts, "ok")
+
+    same, changed, gone = _result("1").post, _result("2", body="other body").post, _result("3").post
+    with engine.begin() as conn:  # deleted after the engine looked it up, before the batch was written
+        conn.execute(sa.delete(identifiers).where(identifiers.c.post_id == "3"))
+        conn.execute(sa.delete(indicator_hits).where(indicator_hits.c.post_id == "3"))
+        conn.execute(sa.delete(posts).where(posts.c.id == "3"))
+    qfile = io.BytesIO()
+    run2 = start_run(engine, "test", ["in.jsonl"], None)
+    again = PostWriter(engine, run2, qfile)
+    again.write([AlreadyStored(same), AlreadyStored(changed), AlreadyStored(gone), _result("4")])
+    c = again.counts
+    assert (c.read, c.stored, c.duplicates, c.quarantined) == (4, 1, 2, 1) and c.reconciles
+    assert again.changed == 1
+    reasons = {orjson.loads(line)["reason"] for line in qfile.getvalue().splitlines()}
+    assert any("arrived before with different content" in r for r in reasons)
+    assert any("was deleted before the run wrote its batch" in r for r in reasons)
+    with engine.connect() as conn:
+        assert set(conn.execute(sa.select(posts.c.id)).scalars()) == {"1", "2", "4"}
+        assert conn.execute(sa.select(posts.c.body).where(posts.c.id == "2")).scalar_one() == "body text"

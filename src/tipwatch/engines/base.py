@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from tipwatch.model import PostResult, Quarantined
+from tipwatch.model import Outcome
 from tipwatch.pipeline import Settings
 from tipwatch.sources import ReadStats
 
@@ -42,7 +42,8 @@ class Job:
 
 
 class Engine(Protocol):
-    def run(self, inputs: Sequence[Path | str], job: Job, stats: ReadStats) -> Iterator[list[PostResult | Quarantined]]:
+    def run(self, inputs: Sequence[Path | str], job: Job, stats: ReadStats) -> Iterator[list[Outcome]]:
         """Yield the results of every record of ``inputs``, chunk by chunk, in input order (records that could not
-        be read come as Quarantined at their place). Inputs passed over on purpose are counted in ``stats``."""
+        be read come as Quarantined at their place; the local engine passes over posts the store holds as
+        AlreadyStored). Inputs passed over on purpose are counted in ``stats``."""
         ...

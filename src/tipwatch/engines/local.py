@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tipwatch.engines.base import Job
-from tipwatch.model import PostResult, Quarantined
+from tipwatch.model import Outcome
 from tipwatch.sources import ReadStats
 from tipwatch.worker_life import start_worker
 
@@ -84,19 +84,28 @@ def map_ordered(
 
 @dataclass(frozen=True, slots=True)
 class LocalEngine:
-    """This machine: the readers stream in this process, chunks are analysed by ``workers`` processes."""
+    """This machine: the readers stream in this process, chunks are analysed by ``workers`` processes.
+
+    With ``store_url`` (the run's store) each worker looks up its chunk's post ids there and passes over the posts
+    the store already holds (AlreadyStored): they would be counted as duplicates anyway, so a re-run of a grown
+    crawl file or of an interrupted load analyses only what is new."""
 
     workers: int = 1
+    store_url: str | None = None
 
-    def run(self, inputs: Sequence[Path | str], job: Job, stats: ReadStats) -> Iterator[list[PostResult | Quarantined]]:
-        from tipwatch.engines.workers import init_analyzer, process_chunk
+    def run(self, inputs: Sequence[Path | str], job: Job, stats: ReadStats) -> Iterator[list[Outcome]]:
+        from tipwatch.engines.workers import init_analyzer, process_chunk, release_store
         from tipwatch.sources import read
 
-        return map_ordered(
-            process_chunk,
-            read(inputs, columns=job.columns, fmt=job.fmt, stats=stats),
-            workers=self.workers,
-            chunk_size=job.batch,
-            initializer=init_analyzer,
-            initargs=(job.settings, job.media_index),
-        )
+        try:
+            yield from map_ordered(
+                process_chunk,
+                read(inputs, columns=job.columns, fmt=job.fmt, stats=stats),
+                workers=self.workers,
+                chunk_size=job.batch,
+                initializer=init_analyzer,
+                initargs=(job.settings, job.media_index, self.store_url),
+            )
+        finally:
+            if self.workers <= 1:  # the chunks ran in this process, which opened the store: close it
+                release_store()

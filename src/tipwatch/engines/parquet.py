@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pyarrow import fs
 
-from tipwatch.model import PostResult, Quarantined
+from tipwatch.model import Outcome, PostResult
 
 TABLES = ("posts", "identifiers", "hits", "media")
 
@@ -95,11 +95,11 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def rows(results: Sequence[PostResult | Quarantined]) -> dict[str, list[dict[str, Any]]]:
+def rows(results: Sequence[Outcome]) -> dict[str, list[dict[str, Any]]]:
     """The analysed posts of ``results`` as rows per table (quarantined records are in the run's quarantine)."""
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     for result in results:
-        if isinstance(result, Quarantined):
+        if not isinstance(result, PostResult):  # quarantined, or passed over unanalysed (never by Spark)
             continue
         post, assessment = result.post, result.assessment
         out["posts"].append(
@@ -177,7 +177,7 @@ def filesystem(directory: str) -> tuple[fs.FileSystem, str]:
     return fs.LocalFileSystem(), directory
 
 
-def write_part(directory: str, part: int, results: Sequence[PostResult | Quarantined]) -> None:
+def write_part(directory: str, part: int, results: Sequence[Outcome]) -> None:
     """Write one task's results as ``<table>/part-<part>.parquet`` (zero-row files too, so every table exists)."""
     filesys, base = filesystem(directory)
     for name, table_rows in rows(results).items():

@@ -33,14 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from tipwatch.engines.base import EngineUnavailable, Job, is_url
-from tipwatch.model import PostResult, Quarantined, RawRecord
+from tipwatch.model import Outcome, RawRecord
 from tipwatch.sources import ReadStats
 
 # About this many lines of a big JSONL file per task: seconds of work (a Spark job costs tens of milliseconds), small
 # enough to spread a 100k-line file over many cores and to hold a window of tasks' results on the driver.
 LINES_PER_TASK = 2000
 
-PartOut = tuple[list[PostResult | Quarantined], dict[str, int]]
+PartOut = tuple[list[Outcome], dict[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ def analyze_partition(
             else:
                 url, content = unit
                 raws = _read_bytes(url, content, Path(scratch), job, stats)
-            results: list[PostResult | Quarantined] = []
+            results: list[Outcome] = []
             for chunk in chunked(raws, job.batch):
                 results.extend(analyzer.process(chunk))
         if parquet_dir is not None:
@@ -184,7 +184,7 @@ class SparkEngine:
     lines_per_task: int = LINES_PER_TASK
     window: int = 0  # partitions in flight (0: twice the cluster's default parallelism)
 
-    def run(self, inputs: Sequence[Path | str], job: Job, stats: ReadStats) -> Iterator[list[PostResult | Quarantined]]:
+    def run(self, inputs: Sequence[Path | str], job: Job, stats: ReadStats) -> Iterator[list[Outcome]]:
         from tipwatch.engines.local import chunked
 
         spark, started = start_session(self.master)
@@ -200,7 +200,7 @@ class SparkEngine:
 
     def _records(
         self, sc: Any, inputs: Sequence[Path | str], job: Job, stats: ReadStats
-    ) -> Generator[PostResult | Quarantined, None, None]:
+    ) -> Generator[Outcome, None, None]:
         units = plan_units(inputs, job.fmt, self.lines_per_task, sc, stats)
         if not units:  # URLs naming only empty folders
             return

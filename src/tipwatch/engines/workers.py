@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tipwatch.model import PostResult, Quarantined, RawRecord
+from tipwatch.model import Outcome, PostResult, Quarantined, RawRecord
 from tipwatch.pipeline import Analyzer, Settings
+
+if TYPE_CHECKING:
+    from tipwatch.store.facade import Store
 
 _analyzer: Analyzer | None = None
 _analyzer_key: str | None = None
+_store: Store | None = None  # the run's store, read by this process to pass over posts it already holds
 
 
-def init_analyzer(settings: Settings, media_index: Any = None) -> None:
-    global _analyzer
+def init_analyzer(settings: Settings, media_index: Any = None, store_url: str | None = None) -> None:
+    """Build this process's Analyzer; with ``store_url``, open that store to look up which posts it holds (each
+    worker has its own connection: a look-up by primary key per chunk, no writes)."""
+    global _analyzer, _store
     _analyzer = Analyzer(settings, media_index)
+    release_store()
+    if store_url is not None:
+        from tipwatch.store.facade import Store
+
+        _store = Store(store_url, migrate=False)
+
+
+def release_store() -> None:
+    """Close the store ``init_analyzer`` opened in this process (the in-process path; workers close at exit)."""
+    global _store
+    if _store is not None:
+        _store.close()
+        _store = None
 
 
 def analyzer_for(key: str, settings: Settings, media_index: Any = None) -> Analyzer:
@@ -32,8 +51,8 @@ def analyzer() -> Analyzer:
     return _analyzer
 
 
-def process_chunk(raws: list[RawRecord]) -> list[PostResult | Quarantined]:
-    return analyzer().process(raws)
+def process_chunk(raws: list[RawRecord]) -> list[Outcome]:
+    return analyzer().process(raws, _store.posts.stored if _store is not None else None)
 
 
 def score_lines(lines: list[tuple[int, bytes]]) -> list[bytes]:
@@ -61,6 +80,8 @@ def score_lines(lines: list[tuple[int, bytes]]) -> list[bytes]:
         if isinstance(result, Quarantined):
             out.append(orjson.dumps({"id": None, "error": result.reason, "line": number}))
             continue
+        if not isinstance(result, PostResult):  # no store is looked up here, so every post is analysed
+            raise TypeError(f"unexpected result {type(result).__name__} for line {number}")
         out.append(
             orjson.dumps(
                 {

@@ -100,15 +100,16 @@ def check_request(req: AnalyzeRequest) -> None:
             raise AnalyzeError("--engine spark needs pyspark and pyarrow: install the spark extra (tipwatch[spark])")
 
 
-def make_engine(req: AnalyzeRequest, workers: int) -> Engine:
-    """The engine ``req`` asks for; every engine yields the same results in the same order."""
+def make_engine(req: AnalyzeRequest, workers: int, store_url: str | None = None) -> Engine:
+    """The engine ``req`` asks for; every engine yields the same results in the same order (the local engine passes
+    over the posts ``store_url`` already holds, which the store would count as duplicates all the same)."""
     if req.engine == "spark":
         from tipwatch.engines.spark import SparkEngine
 
         return SparkEngine(master=req.spark_master, parquet_dir=req.parquet)
     from tipwatch.engines.local import LocalEngine
 
-    return LocalEngine(workers)
+    return LocalEngine(workers, store_url)
 
 
 def analyze(
@@ -160,7 +161,7 @@ def analyze(
         sink = store.runs.sink(run_id, qfile)
         try:
             job = Job(settings, media_index, req.columns, req.fmt, req.batch)
-            for results in make_engine(req, n_workers).run(req.inputs, job, stats):
+            for results in make_engine(req, n_workers, store.url).run(req.inputs, job, stats):
                 sink.write(results)
                 if on_progress is not None:
                     on_progress(len(results))

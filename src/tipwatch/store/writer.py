@@ -26,7 +26,7 @@ from typing import IO, Any
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
-from tipwatch.model import PostResult, Quarantined
+from tipwatch.model import AlreadyStored, Outcome, Post, PostResult, Quarantined
 from tipwatch.store.interface.runs import Counts, PostSink
 from tipwatch.store.sql.bulk import can_copy, insert_new, insert_rows
 from tipwatch.store.sql.media import write_post_media
@@ -239,8 +239,17 @@ def _content(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(row[c] for c in _CONTENT_COLUMNS)
 
 
-def _changed_note(result: PostResult) -> Quarantined:
-    post = result.post
+def _post_content(post: Post) -> tuple[Any, ...]:
+    """The content columns of ``post`` as ``_post_row`` stores them."""
+    return (
+        storable(post.title),
+        storable(post.body),
+        storable(post.url) if post.url else None,
+        storable(post.platform)[:100] if post.platform else None,
+    )
+
+
+def _changed_note(post: Post) -> Quarantined:
     shown = post.source_id if post.source_id is not None else post.id
     return Quarantined(
         post.source,
@@ -251,20 +260,29 @@ def _changed_note(result: PostResult) -> Quarantined:
     )
 
 
-def _changed_against_store(conn: Connection, dups: Sequence[PostResult], run_id: int) -> list[Quarantined]:
+def _gone_note(post: Post) -> Quarantined:
+    shown = post.source_id if post.source_id is not None else post.id
+    return Quarantined(
+        post.source,
+        post.position,
+        f"id {shown!r} was in the store when this run read it, so it was not analysed, and was deleted before the "
+        "run wrote its batch: run the input again to analyse and store it",
+        post.raw,
+    )
+
+
+def _changed_against_store(conn: Connection, dups: Sequence[Post]) -> list[Quarantined]:
     """Notes for the duplicates whose content differs from the post stored under their id."""
     if not dups:
         return []
     stored: dict[str, tuple[Any, ...]] = {}
-    ids = list({r.post.id for r in dups})
+    ids = list({p.id for p in dups})
     for i in range(0, len(ids), _LOOKUP_CHUNK):
         part = ids[i : i + _LOOKUP_CHUNK]
         cols = [posts.c.id, *(posts.c[c] for c in _CONTENT_COLUMNS)]
         for row in conn.execute(select(*cols).where(posts.c.id.in_(part))):
             stored[row[0]] = tuple(row[1:])
-    return [
-        _changed_note(r) for r in dups if r.post.id in stored and stored[r.post.id] != _content(_post_row(r, run_id))
-    ]
+    return [_changed_note(p) for p in dups if p.id in stored and stored[p.id] != _post_content(p)]
 
 
 class PostWriter(PostSink):
@@ -288,36 +306,43 @@ class PostWriter(PostSink):
         # SQLite's full-text table is filled here, in the posts' transaction (PostgreSQL's fills itself).
         self._text_index = has_text_index(engine)
 
-    def write(self, batch: Sequence[PostResult | Quarantined]) -> None:
+    def write(self, batch: Sequence[Outcome]) -> None:
         results = [r for r in batch if isinstance(r, PostResult)]
         rejected = [r for r in batch if isinstance(r, Quarantined)]
+        passed_over = [r.post for r in batch if isinstance(r, AlreadyStored)]  # not analysed: held by the store
         self.counts.read += len(batch)
         with self.engine.begin() as conn:
-            known = _existing(conn, posts.c.id, {r.post.id for r in results})
+            known = _existing(conn, posts.c.id, {r.post.id for r in results} | {p.id for p in passed_over})
             new: list[PostResult] = []
             first: dict[str, dict[str, Any]] = {}  # id -> row of its first occurrence in this batch
-            stored_dups: list[PostResult] = []
+            stored_dups: list[Post] = []
             notes: list[Quarantined] = []
+            for post in passed_over:
+                if post.id in known:
+                    self.counts.duplicates += 1
+                    stored_dups.append(post)
+                else:  # deleted (retention, erasure) since the worker looked: not analysed, so kept for a re-run
+                    rejected.append(_gone_note(post))
             for r in results:
                 pid = r.post.id
                 if pid in first:
                     self.counts.duplicates += 1
                     if _content(_post_row(r, self.run_id)) != _content(first[pid]):
-                        notes.append(_changed_note(r))
+                        notes.append(_changed_note(r.post))
                 elif pid in known:
                     self.counts.duplicates += 1
-                    stored_dups.append(r)
+                    stored_dups.append(r.post)
                 else:
                     first[pid] = _post_row(r, self.run_id)
                     new.append(r)
-            notes.extend(_changed_against_store(conn, stored_dups, self.run_id))
+            notes.extend(_changed_against_store(conn, stored_dups))
             if new:
                 # Skipping ids inserted by now (another run's insert): the ids actually inserted.
                 inserted = insert_new(conn, posts, "id", [first[r.post.id] for r in new], copy=self._copies(conn))
                 raced = [r for r in new if r.post.id not in inserted]
                 if raced:  # inserted by a concurrent run after our look-up: duplicates, not errors
                     self.counts.duplicates += len(raced)
-                    notes.extend(_changed_against_store(conn, raced, self.run_id))
+                    notes.extend(_changed_against_store(conn, [r.post for r in raced]))
                     new = [r for r in new if r.post.id in inserted]
             if new:
                 if self._text_index:

@@ -9,7 +9,7 @@ bound memory passes one chunk at a time (see ``CHUNK``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -59,6 +59,10 @@ class ImageHashRow(NamedTuple):
 
 
 class PostStore(ABC):
+    @abstractmethod
+    def stored(self, ids: Collection[str]) -> set[str]:
+        """Those of ``ids`` the store holds (any number of ids: looked up by primary key in chunks)."""
+
     @abstractmethod
     def all_ids(self) -> list[str]:
         """Every stored post id."""

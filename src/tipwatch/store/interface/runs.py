@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tipwatch.model import PostResult, Quarantined
+from tipwatch.model import Outcome
 
 
 @dataclass(slots=True)
@@ -34,7 +34,7 @@ class PostSink(ABC):
     changed: int  # duplicates whose content differs from the stored post (noted in the quarantine)
 
     @abstractmethod
-    def write(self, batch: Sequence[PostResult | Quarantined]) -> None:
+    def write(self, batch: Sequence[Outcome]) -> None:
         """Store new posts with their identifiers, hits and media; count duplicates; quarantine rejects."""
 
 

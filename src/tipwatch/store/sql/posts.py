@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, Row, Select, func, select
@@ -36,6 +36,13 @@ POST_META = (
 class SqlPosts(PostStore):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def stored(self, ids: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        with self._engine.connect() as conn:
+            for part in chunked(list(ids)):
+                found.update(conn.execute(select(posts.c.id).where(posts.c.id.in_(part))).scalars())
+        return found
 
     def all_ids(self) -> list[str]:
         with self._engine.connect() as conn:
