@@ -67,6 +67,24 @@ def test_post_view_is_audited_with_the_reason(
     assert viewer.get("/api/v1/posts/site1/nope").status_code == 404
 
 
+def test_a_shared_count_stops_at_the_cap_and_says_so(
+    app: FastAPI, store: Store, session_for: SessionFor, corpus: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hub value (a platform's support number on millions of ads) is counted only up to the cap: the view says
+    "at least", and the page shows "3+"."""
+    from tipwatch.store.interface import reports
+
+    viewer = cookie_client(app, session_for("viewer")[0])
+    monkeypatch.setattr(reports, "SHARED_COUNT_CAP", 3)
+    post = viewer.get(f"/api/v1/posts/{corpus[0]}").json()
+    phone = next(i for i in post["identifiers"] if i["type"] == "phone")
+    assert (phone["shared_posts"], phone["shared_more"]) == (3, True)
+    assert ">3+</td>" in viewer.get(f"/posts/{corpus[0]}").text
+    monkeypatch.setattr(reports, "SHARED_COUNT_CAP", 5)  # exactly the cap: the count is exact
+    phone = next(i for i in viewer.get(f"/api/v1/posts/{corpus[0]}").json()["identifiers"] if i["type"] == "phone")
+    assert (phone["shared_posts"], phone["shared_more"]) == (5, False)
+
+
 def test_posts_pages_by_risk_and_platform(client: TestClient, store: Store, corpus: list[str]) -> None:
     headers = token(store, "read")
     page = client.get("/api/v1/posts", params={"platform": "site1", "limit": 3}, headers=headers).json()

@@ -221,7 +221,8 @@ def grounds(view: PostView) -> list[str]:
             break
     for ident in post.identifiers:
         if ident.shared_posts and ident.shared_posts > 1:
-            out.append(f"its {ident.type} {ident.value} also appears in {ident.shared_posts - 1} other ad(s)")
+            others = f"at least {ident.shared_posts - 1:,}" if ident.shared_more else str(ident.shared_posts - 1)
+            out.append(f"its {ident.type} {ident.value} also appears in {others} other ad(s)")
             if len(out) >= GROUNDS_PER_POST - 1:
                 break
     if view.network is not None:

@@ -20,6 +20,10 @@ from tipwatch.model import post_text
 CountField = Literal["hit_category", "hit_language", "post_kind", "post_language", "post_platform"]
 
 
+# Posts counted per shared identifier; past it a view says "at least this many".
+SHARED_COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class RunSummary:
     id: int
@@ -58,6 +62,9 @@ class IdentifierRow:
     confidence: float
     obfuscated: bool
     shared_posts: int | None = None  # posts in the store with the same type and value (linking types only)
+    # True when more posts than ``shared_posts`` carry it: counting stops at SHARED_COUNT_CAP (a platform's own
+    # support number may be on millions of ads; counting them all would cost every view of such a post seconds).
+    shared_more: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Date, Engine, and_, case, cast, distinct, func, select
+from sqlalchemy import Connection, Date, Engine, and_, case, cast, distinct, func, literal, select, union_all
 
+from tipwatch.store.interface import reports as reports_interface
 from tipwatch.store.interface.reports import (
     CountField,
     ExportRow,
@@ -37,6 +39,10 @@ _COUNT_COLUMNS: dict[str, Any] = {
     "post_language": posts.c.language,
     "post_platform": posts.c.platform,
 }
+
+
+# Identifier values counted per statement (a UNION ALL of one bounded count each; SQLite allows 500 terms).
+_SHARED_PER_QUERY = 200
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -286,25 +292,33 @@ def _add_details(conn: Connection, ranked: list[RankedPost], shared_types: froze
 
 
 def _add_shared_counts(conn: Connection, ranked: list[RankedPost], shared_types: frozenset[str]) -> None:
-    """How many posts in the store carry each linking identifier shown: a first hint of a network."""
+    """How many posts in the store carry each linking identifier shown (a first hint of a network), counted up to
+    ``SHARED_COUNT_CAP``: each value's count reads at most that many entries of the (type, value, post_id) index."""
     wanted = sorted({(i.type, i.value) for p in ranked for i in p.identifiers if i.type in shared_types})
     if not wanted:
         return
-    types = sorted({t for t, _ in wanted})
-    values = sorted({v for _, v in wanted})
+    cap = reports_interface.SHARED_COUNT_CAP
     counts: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(values):
-        q = (
-            select(identifiers.c.type, identifiers.c.value, func.count(distinct(identifiers.c.post_id)))
-            .where(and_(identifiers.c.type.in_(types), identifiers.c.value.in_(chunk)))
-            .group_by(identifiers.c.type, identifiers.c.value)
-        )
-        for t, v, n in conn.execute(q):
+    for i in range(0, len(wanted), _SHARED_PER_QUERY):
+        parts = []
+        for t, v in wanted[i : i + _SHARED_PER_QUERY]:
+            sharing = (
+                select(identifiers.c.post_id)
+                .where(and_(identifiers.c.type == t, identifiers.c.value == v))
+                .distinct()
+                .limit(cap + 1)
+                .subquery()
+            )
+            parts.append(select(literal(t), literal(v), func.count()).select_from(sharing))
+        for t, v, n in conn.execute(union_all(*parts)):
             counts[(t, v)] = int(n)
     for p in ranked:
         p.identifiers = [
-            IdentifierRow(i.type, i.value, i.start, i.end, i.confidence, i.obfuscated, counts.get((i.type, i.value)))
-            if i.type in shared_types
-            else i
-            for i in p.identifiers
+            _with_count(i, counts.get((i.type, i.value)), cap) if i.type in shared_types else i for i in p.identifiers
         ]
+
+
+def _with_count(row: IdentifierRow, n: int | None, cap: int) -> IdentifierRow:
+    if n is not None and n > cap:
+        return replace(row, shared_posts=cap, shared_more=True)
+    return replace(row, shared_posts=n)

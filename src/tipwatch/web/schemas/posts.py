@@ -16,6 +16,7 @@ class IdentifierSpan(BaseModel):
     confidence: float
     obfuscated: bool
     shared_posts: int | None = None
+    shared_more: bool = False  # more posts than shared_posts carry it (counting stops at 10,000)
 
 
 class HitSpan(BaseModel):
