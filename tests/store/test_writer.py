@@ -104,3 +104,20 @@ def test_posts_passed_over_as_already_stored_are_duplicates_and_changes_are_note
     with engine.connect() as conn:
         assert set(conn.execute(sa.select(posts.c.id)).scalars()) == {"1", "2", "4"}
         assert conn.execute(sa.select(posts.c.body).where(posts.c.id == "2")).scalar_one() == "body text"
+
+
+def test_the_run_row_counts_each_batch_as_it_commits(engine: sa.Engine) -> None:
+    """A run killed after some batches still says what it stored (its row is then marked "interrupted")."""
+    run = start_run(engine, "test", ["in.jsonl"], None)
+    writer = PostWriter(engine, run)
+    writer.write([_result("1"), _result("2"), Quarantined("in.jsonl", "line 3", "bad", "{")])
+    writer.write([_result("2"), _result("4")])
+
+    def row() -> tuple[int, int, int, int, str]:
+        with engine.connect() as conn:
+            r = conn.execute(sa.select(runs).where(runs.c.id == run)).mappings().one()
+        return (r["read"], r["stored"], r["duplicates"], r["quarantined"], r["status"])
+
+    assert row() == (5, 3, 1, 1, "running")  # no finish_run: what a killed run leaves
+    finish_run(engine, run, writer.counts, "ok")
+    assert row() == (5, 3, 1, 1, "ok")

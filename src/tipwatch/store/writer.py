@@ -1,8 +1,8 @@
 """Write analysis results in batches, count them, and keep re-runs idempotent.
 
 Every record read ends in exactly one of: stored, duplicate (its post id is already in the store or earlier in this
-run), quarantined. The counts are kept on the run row so that ``read = stored + duplicates + quarantined`` can be
-checked later.
+run), quarantined. The counts are kept on the run row, updated in each batch's transaction, so that
+``read = stored + duplicates + quarantined`` can be checked later, also for a run that was killed.
 
 Two runs may write the same store at once (issue 8): a post another run inserted between our look-up and our insert
 is skipped by the insert itself (ON CONFLICT DO NOTHING ... RETURNING) and counted as a duplicate, so both runs finish
@@ -388,6 +388,9 @@ class PostWriter(PostSink):
             rejected = [*rejected, *notes]
             if rejected:
                 self._quarantine(conn, rejected)
+            # The run row's counts commit with the rows they count: a run killed half-way (and later marked
+            # "interrupted") still says what it read and stored, and reconciles.
+            conn.execute(update(runs).where(runs.c.id == self.run_id).values(**asdict(self.counts)))
 
     def _media(self, conn: Connection, results: Sequence[PostResult]) -> list[Quarantined]:
         media = [r.media for r in results if r.media is not None]
