@@ -249,25 +249,25 @@ def _post_content(post: Post) -> tuple[Any, ...]:
     )
 
 
-def _changed_note(post: Post) -> Quarantined:
+def _note(post: Post, why: str) -> Quarantined:
+    """``post`` in the quarantine, named by its own id, with ``why``."""
     shown = post.source_id if post.source_id is not None else post.id
-    return Quarantined(
-        post.source,
-        post.position,
-        f"id {shown!r} arrived before with different content (title, body, url or platform differ): counted as a "
-        "duplicate and not stored; this version is kept here for review",
-        post.raw,
+    return Quarantined(post.source, post.position, f"id {shown!r} {why}", post.raw)
+
+
+def _changed_note(post: Post) -> Quarantined:
+    return _note(
+        post,
+        "arrived before with different content (title, body, url or platform differ): counted as a duplicate and "
+        "not stored; this version is kept here for review",
     )
 
 
 def _gone_note(post: Post) -> Quarantined:
-    shown = post.source_id if post.source_id is not None else post.id
-    return Quarantined(
-        post.source,
-        post.position,
-        f"id {shown!r} was in the store when this run read it, so it was not analysed, and was deleted before the "
-        "run wrote its batch: run the input again to analyse and store it",
-        post.raw,
+    return _note(
+        post,
+        "was in the store when this run read it, so it was not analysed, and was deleted before the run wrote its "
+        "batch: run the input again to analyse and store it",
     )
 
 
